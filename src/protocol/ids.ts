@@ -1,0 +1,47 @@
+/**
+ * User and company id validation, shared by the browser SDK, the server
+ * integration and the collector so all three refuse exactly the same ids.
+ *
+ * The deny list follows Fullstory's identify rules (values people pass when
+ * they do not actually know who the user is) plus the common placeholders seen
+ * in analytics pipelines. See CONTRACT section 2.
+ */
+
+const PLACEHOLDER_IDS = new Set([
+  '0', '1', '-1', 'nan', 'n/a', 'undefined', 'null', 'nil', 'none', 'anonymous',
+  'guest', '[object object]', 'true', 'false', 'id', 'email', 'distinctid',
+  'distinct_id', 'not_authenticated', 'anon', '00000000-0000-0000-0000-000000000000',
+]);
+
+/** Longest id accepted; longer values are almost always a serialised object or a token. */
+export const MAX_ID_LENGTH = 255;
+
+/** The outcome of {@link checkId}: the normalised id, or why it was refused. */
+export type IdCheck = { ok: true; id: string } | { ok: false; reason: string };
+
+// Zero-width and other invisible characters that make an id look empty.
+const INVISIBLE = /[\s\u200b-\u200d\u2060\ufeff\u00ad]/g;
+
+/**
+ * Checks a user or company id. Numbers become strings; ids are case-sensitive
+ * and otherwise kept exactly as given.
+ */
+export function checkId(value: unknown): IdCheck {
+  let id: string;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) return { ok: false, reason: 'is not a finite number' };
+    id = Object.is(value, -0) ? '0' : String(value);
+  } else if (typeof value === 'string') {
+    id = value;
+  } else {
+    return { ok: false, reason: `must be a string or a finite number, not ${value === null ? 'null' : typeof value}` };
+  }
+  if (!id.replace(INVISIBLE, '')) return { ok: false, reason: 'is empty' };
+  if (id.length > MAX_ID_LENGTH) return { ok: false, reason: `is longer than ${MAX_ID_LENGTH} characters` };
+  if (id.startsWith('__')) return { ok: false, reason: 'starts with "__"' };
+  const bare = id.trim().toLowerCase().replace(/^(["'`])(.*)\1$/, '$2').trim();
+  if (PLACEHOLDER_IDS.has(bare) || bare.startsWith('__')) {
+    return { ok: false, reason: `"${id}" is a placeholder, not a real id` };
+  }
+  return { ok: true, id };
+}
