@@ -1,0 +1,7 @@
+export { createTracker } from './tracker.js';
+export type { Id, Tracker } from './tracker.js';
+export type { Persistence, TrackerOptions } from './options.js';
+export { IdstitchError } from './logger.js';
+export type {
+  Campaign, GroupMessage, IdentifyMessage, Message, MessageContext, PageContext, PageMessage, Properties, TrackMessage,
+} from '../protocol/messages.js';

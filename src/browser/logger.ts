@@ -1,0 +1,54 @@
+/** An error the tracker absorbed instead of throwing into the page. */
+export class IdstitchError extends Error {
+  override readonly name = 'IdstitchError';
+  /** What went wrong, stable for code: `invalid-option`, `invalid-argument`, `delivery`, `storage`, `callback`. */
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+const PREFIX = '[idstitch]';
+
+/**
+ * The tracker's only way to speak: debug lines when asked for, warnings for
+ * bad input, and every absorbed error handed to `onError`. Never throws.
+ */
+export interface Logger {
+  debug(...args: unknown[]): void;
+  /** Logs once per distinct message: a loop of bad calls must not flood the console. */
+  warn(message: string): void;
+  /** Logged like a warning (once per message), and handed to `onError` every time. */
+  error(error: IdstitchError): void;
+}
+
+export function createLogger(debug: boolean, onError?: (error: Error) => void): Logger {
+  const warned = new Set<string>();
+  const log = (method: 'log' | 'warn' | 'error', args: unknown[]) => {
+    try {
+      // eslint-disable-next-line no-console
+      if (typeof console !== 'undefined') console[method](PREFIX, ...args);
+    } catch {
+      // A broken console must not break the page.
+    }
+  };
+  const once = (method: 'warn' | 'error', message: string) => {
+    if (warned.has(message)) return;
+    if (warned.size < 100) warned.add(message);
+    log(method, [message]);
+  };
+  return {
+    debug: (...args) => debug && log('log', args),
+    warn: (message) => once('warn', message),
+    error(error) {
+      once('error', error.message);
+      if (!onError) return;
+      try {
+        onError(error);
+      } catch (thrown) {
+        log('error', ['onError threw:', thrown]);
+      }
+    },
+  };
+}
