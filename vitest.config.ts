@@ -1,9 +1,15 @@
+import { readFileSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
 
+const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string };
+
 export default defineConfig({
+  // The build puts package.json's version in; tests of the sources get the same.
+  define: { __IDSTITCH_VERSION__: JSON.stringify(version) },
   test: {
     projects: [
       {
+        extends: true,
         test: {
           name: 'unit',
           environment: 'jsdom',
@@ -12,6 +18,7 @@ export default defineConfig({
       },
       {
         // Real processes: Chromium, the collector over HTTP, SQLite, PostgreSQL.
+        extends: true,
         test: {
           name: 'integration',
           environment: 'node',
