@@ -1,0 +1,99 @@
+import { readFileSync } from 'node:fs';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Message, TrackMessage } from '../../src/protocol/messages.js';
+import { launchChromium, openPage } from '../support/chromium.js';
+import { startReceiver } from '../support/receiver.js';
+import type { Receiver } from '../support/receiver.js';
+import { IMPORT_MAP, startSite } from '../support/site.js';
+import type { Site } from '../support/site.js';
+import { expectBrowserMessage } from '../support/shapes.js';
+
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+const SNIPPET = readFileSync(new URL('../../dist/snippet.min.js', import.meta.url), 'utf8');
+
+let browser: Browser;
+let site: Site;
+let receiver: Receiver;
+
+beforeAll(async () => {
+  [browser, site, receiver] = await Promise.all([launchChromium(), startSite(), startReceiver()]);
+});
+afterAll(async () => {
+  await Promise.all([browser?.close(), site?.close(), receiver?.close()]);
+});
+beforeEach(() => receiver.clear());
+
+/** The same journey in each integration style: anonymous page view, login, company, an event. */
+const journey = (api: string) => `
+  ${api}.page('Docs', { section: 'quickstart' });
+  ${api}.identifyUser('u_1001', { plan: 'team' });
+  ${api}.identifyCompany('c_77', { name: 'Acme' });
+  ${api}.track('Signed Up', { via: 'docs' });
+  ${api}.flush();`;
+
+const options = () => JSON.stringify({ endpoint: receiver.endpoint, writeKey: 'wk_test', flushInterval: 50 });
+
+async function runPage(path: string, html: string): Promise<Message[]> {
+  site.setPage(path, html);
+  const context = await browser.newContext();
+  const { page, errors } = await openPage(context);
+  await page.goto(`${site.origin()}${path}?utm_source=newsletter&utm_campaign=launch`);
+  const messages = await receiver.waitFor(4);
+  await context.close();
+  expect(errors).toEqual([]);
+  return messages;
+}
+
+function expectJourney(messages: Message[]): void {
+  expect(messages.map((m) => m.type)).toEqual(['page', 'identify', 'group', 'track']);
+  for (const message of messages) expectBrowserMessage(message, version);
+  const [page, identify, group, track] = messages as [Message, Message, Message, TrackMessage];
+  expect(new Set(messages.map((m) => m.anonymousId)).size).toBe(1);
+  expect(page.userId).toBeNull();
+  expect(identify.userId).toBe('u_1001');
+  expect(identify.type === 'identify' && identify.traits).toEqual({ plan: 'team' });
+  expect(group.type === 'group' && group.groupId).toBe('c_77');
+  expect(page.context.groupId).toBeUndefined();
+  expect(track.context.groupId).toBe('c_77');
+  expect(track.event).toBe('Signed Up');
+  expect(track.context.campaign).toEqual({ source: 'newsletter', name: 'launch' });
+  expect(track.context.page?.path).toMatch(/\.html$/);
+  expect(page.type === 'page' && page.name).toBe('Docs');
+  // text/plain keeps the POST a CORS simple request: no preflight.
+  expect(receiver.contentTypes.every((type) => type.startsWith('text/plain'))).toBe(true);
+  expect(receiver.batches.every((batch) => batch.writeKey === 'wk_test' && !Number.isNaN(Date.parse(batch.sentAt)))).toBe(true);
+}
+
+describe('the contract message shapes, from a real Chromium', () => {
+  it('script tag: idstitch.min.js and idstitch.init()', async () => {
+    const messages = await runPage('/script.html', `<!doctype html><title>Script tag</title>
+      <script src="/dist/idstitch.min.js"></script>
+      <script>idstitch.init(${options()}); ${journey('idstitch')}</script>`);
+    expectJourney(messages);
+  });
+
+  it('snippet: calls before the SDK loads arrive in order, with the times they were made', async () => {
+    const messages = await runPage('/snippet.html', `<!doctype html><title>Snippet</title>
+      <script>${SNIPPET}
+        window.calledAt = Date.now();
+        idstitch.init(${options()});
+        ${journey('idstitch')}
+        setTimeout(() => idstitch.load('/dist/idstitch.min.js'), 300);
+      </script>`);
+    expectJourney(messages);
+    // Made before the 300 ms delayed load, so stamped well before the batch was sent.
+    const sentAt = Date.parse(receiver.batches[0]!.sentAt);
+    for (const message of messages) expect(sentAt - Date.parse(message.timestamp)).toBeGreaterThanOrEqual(250);
+  });
+
+  it('ES module: import { createTracker } from dist/index.mjs', async () => {
+    const messages = await runPage('/esm.html', `<!doctype html><title>ESM</title>${IMPORT_MAP}
+      <script type="module">
+        import { createTracker } from '/dist/index.mjs';
+        const tracker = createTracker(${options()});
+        ${journey('tracker')}
+      </script>`);
+    expectJourney(messages);
+  });
+});
