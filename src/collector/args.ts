@@ -1,0 +1,93 @@
+/**
+ * The `idstitch-collector` command line: every flag also reads from an
+ * `IDSTITCH_*` environment variable; a flag wins over its variable.
+ */
+import { parseArgs } from 'node:util';
+import {
+  CollectorOptionError, durationOption, type CollectorOptions, type LogLevel, type OptionLabels,
+} from './options.js';
+
+interface FlagSpec {
+  key: keyof CollectorOptions;
+  flag: string;
+  env: string;
+  valueName: string;
+  help: string;
+}
+
+/** The flags, their variables and their help lines, in `--help` order. */
+export const FLAGS: readonly FlagSpec[] = [
+  { key: 'host', flag: 'host', env: 'IDSTITCH_HOST', valueName: 'HOST', help: 'address to listen on [127.0.0.1]' },
+  { key: 'port', flag: 'port', env: 'IDSTITCH_PORT', valueName: 'PORT', help: 'port, 0 = any free one [8787]' },
+  { key: 'database', flag: 'database', env: 'IDSTITCH_DATABASE', valueName: 'FILE|URL', help: 'SQLite file or postgres:// URL [./idstitch.db]' },
+  { key: 'writeKeys', flag: 'write-key', env: 'IDSTITCH_WRITE_KEY', valueName: 'KEY', help: 'accepted write key; repeat the flag (or comma-separate the variable) for several [none: open]' },
+  { key: 'dashboardToken', flag: 'dashboard-token', env: 'IDSTITCH_DASHBOARD_TOKEN', valueName: 'TOKEN', help: 'token for the dashboard and query API; required off loopback' },
+  { key: 'megaUserLimit', flag: 'mega-user-limit', env: 'IDSTITCH_MEGA_USER_LIMIT', valueName: 'N', help: 'anonymous ids per user within the window before the mega-user flag [50]' },
+  { key: 'megaUserWindowMs', flag: 'mega-user-window', env: 'IDSTITCH_MEGA_USER_WINDOW', valueName: 'DURATION', help: 'mega-user window, e.g. 30m, 1h [1h]' },
+  { key: 'poolSize', flag: 'pool-size', env: 'IDSTITCH_POOL_SIZE', valueName: 'N', help: 'PostgreSQL connections [10]' },
+  { key: 'logLevel', flag: 'log-level', env: 'IDSTITCH_LOG_LEVEL', valueName: 'LEVEL', help: 'fatal|error|warn|info|debug|trace|silent [warn]' },
+];
+
+/** What the command line asked for. */
+export interface ParsedArgs {
+  help: boolean;
+  options: CollectorOptions;
+  /** Where each option came from, for error messages. */
+  labels: OptionLabels;
+}
+
+function integer(option: string, text: string): number {
+  if (!/^\d+$/.test(text.trim())) throw new CollectorOptionError(option, `must be a whole number (got "${text}")`);
+  return Number(text);
+}
+
+function convert(spec: FlagSpec, label: string, raw: string | string[]): CollectorOptions[keyof CollectorOptions] {
+  const text = Array.isArray(raw) ? raw[raw.length - 1]! : raw;
+  switch (spec.key) {
+    case 'port':
+    case 'megaUserLimit':
+    case 'poolSize':
+      return integer(label, text);
+    case 'megaUserWindowMs':
+      return durationOption(label, text);
+    case 'writeKeys':
+      return (Array.isArray(raw) ? raw : raw.split(',')).map((k) => k.trim()).filter(Boolean);
+    case 'logLevel':
+      return text as LogLevel;
+    default:
+      return text;
+  }
+}
+
+/** Parses `argv` (without node and the script) and `env` into collector options. */
+export function parseCollectorArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ParsedArgs {
+  const config = Object.fromEntries(FLAGS.map((f) => [f.flag, { type: 'string' as const, multiple: f.key === 'writeKeys' }]));
+  let values: Record<string, string | string[] | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({ args: [...argv], options: { ...config, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false }));
+  } catch (error) {
+    throw new CollectorOptionError('command line', `is not understood: ${(error as Error).message}. Run idstitch-collector --help.`);
+  }
+  const options: Record<string, unknown> = {};
+  const labels: OptionLabels = {};
+  for (const spec of FLAGS) {
+    const fromFlag = values[spec.flag] as string | string[] | undefined;
+    const fromEnv = env[spec.env];
+    if (fromFlag !== undefined) {
+      labels[spec.key] = `--${spec.flag}`;
+      options[spec.key] = convert(spec, `--${spec.flag}`, fromFlag);
+    } else if (fromEnv !== undefined && fromEnv !== '') {
+      labels[spec.key] = spec.env;
+      options[spec.key] = convert(spec, spec.env, fromEnv);
+    } else {
+      labels[spec.key] = `--${spec.flag}`;
+    }
+  }
+  return { help: values.help === true, options: options as CollectorOptions, labels };
+}
+
+/** The `--help` text. */
+export function usage(): string {
+  const lines = FLAGS.map((f) => `  --${`${f.flag} ${f.valueName}`.padEnd(28)} ${f.help}\n  ${' '.repeat(30)} (env ${f.env})`);
+  return `Usage: idstitch-collector [options]\n\nThe idstitch reference collector: Segment-compatible ingest, identity stitching, query API.\n\n${lines.join('\n')}\n  --help                         this text\n`;
+}

@@ -1,0 +1,284 @@
+/**
+ * The query API's answers (CONTRACT section 8), computed the same way on
+ * both stores through their {@link SqlReader}. Attribution follows
+ * identity.ts: an event with a `userId` is that user's; one without is the
+ * user's its anonymous id is linked to; otherwise it is the lone anonymous id's.
+ */
+import { countFunnel, PAGE_STEP, type FunnelEvent } from './funnel.js';
+import { isMegaUser, mergeTraits } from './identity.js';
+import type { SqlReader } from './store/types.js';
+
+/** Timestamps leave the API as ISO 8601 strings. */
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+const LINKED = 'SELECT anonymous_id FROM links WHERE user_id = ?';
+/** Every event of a user: its own, and the unattributed ones of its anonymous ids (disjoint sets). */
+const USER_EVENTS = (columns: string, where = '') => `
+  SELECT ${columns} FROM events WHERE user_id = ? ${where}
+  UNION ALL
+  SELECT ${columns} FROM events WHERE user_id IS NULL AND anonymous_id IN (${LINKED}) ${where}`;
+
+const EVENT_COLUMNS = 'seq, ts, original_ts, received_at, source, body';
+
+export interface UserProfile {
+  userId: string;
+  anonymousIds: string[];
+  companyId: string | null;
+  traits: Record<string, unknown>;
+  firstSeen: string | null;
+  lastSeen: string | null;
+  eventCount: number;
+  /** Events per source: `web` (browser and device libraries) and `api` (servers); see source.ts. */
+  sources: { web: number; api: number };
+  /** `mega-user` when more anonymous ids than the limit were linked within the window. */
+  flags: string[];
+}
+
+/** A stored event as the API shows it: the message as received plus the collector's fields. */
+export type EventOut = Record<string, unknown> & {
+  messageId: string;
+  timestamp: string;
+  originalTimestamp: string | null;
+  receivedAt: string;
+  source: 'web' | 'api';
+};
+
+/** A page of a timeline. Pass `after` (or `before`) back to get the next (or previous) page. */
+export interface Timeline {
+  userId: string;
+  events: EventOut[];
+  /** Cursor for the newer events after this page; null when there are none. */
+  after: string | null;
+  /** Cursor for the older events before this page; null when there are none. */
+  before: string | null;
+}
+
+export interface CompanyProfile {
+  companyId: string;
+  traits: Record<string, unknown>;
+  userIds: string[];
+  eventCount: number;
+}
+
+export interface Stats {
+  events: number;
+  users: number;
+  identifiedUsers: number;
+  anonymousVisitors: number;
+}
+
+export interface Conflict {
+  anonymousId: string;
+  userId: string;
+  attemptedUserId: string;
+  at: string;
+}
+
+/** A position in a timeline: event time and sequence number. */
+export interface Cursor {
+  ts: number;
+  seq: number;
+}
+
+/** `<ts>_<seq>`, opaque to clients. */
+export const formatCursor = (c: Cursor): string => `${c.ts}_${c.seq}`;
+
+/** Reads a cursor; null when it is not one. */
+export function parseCursor(text: string): Cursor | null {
+  const match = /^(-?\d{1,16})_(\d{1,16})$/.exec(text);
+  return match ? { ts: Number(match[1]), seq: Number(match[2]) } : null;
+}
+
+interface EventRow {
+  seq: number;
+  ts: number;
+  original_ts: number | null;
+  received_at: number;
+  source: 'web' | 'api';
+  body: string;
+}
+
+function eventOut(row: EventRow): EventOut {
+  const message = JSON.parse(row.body) as Record<string, unknown>;
+  return {
+    ...message,
+    messageId: message.messageId as string,
+    timestamp: iso(row.ts)!,
+    originalTimestamp: iso(row.original_ts),
+    receivedAt: iso(row.received_at)!,
+    source: row.source,
+  };
+}
+
+export interface QueryOptions {
+  megaUserLimit: number;
+  megaUserWindowMs: number;
+}
+
+export class Queries {
+  constructor(private readonly db: SqlReader, private readonly options: QueryOptions) {}
+
+  private async userExists(userId: string): Promise<boolean> {
+    return (await this.db.get('SELECT user_id FROM users WHERE user_id = ?', [userId])) !== undefined;
+  }
+
+  /** The company a user belongs to: its newest membership, its own or one of its anonymous ids'. */
+  private async companyOf(userId: string): Promise<string | null> {
+    const row = await this.db.get<{ company_id: string }>(
+      `SELECT company_id FROM (
+         SELECT company_id, ts FROM memberships WHERE subject_kind = 'user' AND subject_id = ?
+         UNION ALL
+         SELECT company_id, ts FROM memberships WHERE subject_kind = 'anon' AND subject_id IN (${LINKED})
+       ) m ORDER BY ts DESC LIMIT 1`,
+      [userId, userId],
+    );
+    return row?.company_id ?? null;
+  }
+
+  private async userCounts(userId: string) {
+    return (await this.db.get<{ n: number; first: number | null; last: number | null; web: number | null }>(
+      `SELECT COUNT(*) AS n, MIN(ts) AS first, MAX(ts) AS last, SUM(CASE WHEN source = 'web' THEN 1 ELSE 0 END) AS web
+       FROM (${USER_EVENTS('ts, source')}) e`,
+      [userId, userId],
+    ))!;
+  }
+
+  /** `GET /v1/users/:userId`; null for an unknown user. */
+  async user(userId: string): Promise<UserProfile | null> {
+    if (!(await this.userExists(userId))) return null;
+    const links = await this.db.all<{ anonymous_id: string; linked_at: number }>(
+      'SELECT anonymous_id, linked_at FROM links WHERE user_id = ? ORDER BY linked_at, anonymous_id', [userId]);
+    const traitRows = await this.db.all<{ key: string; value: string; ts: number }>(
+      `SELECT key, value, ts FROM traits WHERE subject_kind = 'user' AND subject_id = ?
+       UNION ALL
+       SELECT key, value, ts FROM traits WHERE subject_kind = 'anon' AND subject_id IN (${LINKED})`,
+      [userId, userId]);
+    const counts = await this.userCounts(userId);
+    const mega = isMegaUser(links.map((l) => l.linked_at), this.options.megaUserLimit, this.options.megaUserWindowMs);
+    return {
+      userId,
+      anonymousIds: links.map((l) => l.anonymous_id),
+      companyId: await this.companyOf(userId),
+      traits: mergeTraits(traitRows),
+      firstSeen: iso(counts.first),
+      lastSeen: iso(counts.last),
+      eventCount: counts.n,
+      sources: { web: counts.web ?? 0, api: counts.n - (counts.web ?? 0) },
+      flags: mega ? ['mega-user'] : [],
+    };
+  }
+
+  /**
+   * `GET /v1/users/:userId/events`: the stitched timeline, oldest first,
+   * `limit` events after the `after` cursor, or the last `limit` before the
+   * `before` cursor. Null for an unknown user.
+   */
+  async timeline(userId: string, page: { limit: number; after?: Cursor; before?: Cursor }): Promise<Timeline | null> {
+    if (!(await this.userExists(userId))) return null;
+    const backwards = page.before !== undefined;
+    const cursor = page.before ?? page.after ?? { ts: Number.MIN_SAFE_INTEGER, seq: -1 };
+    const op = backwards ? '<' : '>';
+    const where = `AND (ts ${op} ? OR (ts = ? AND seq ${op} ?))`;
+    const order = backwards ? 'ts DESC, seq DESC' : 'ts, seq';
+    const rows = await this.db.all<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM (${USER_EVENTS(EVENT_COLUMNS, where)}) e ORDER BY ${order} LIMIT ?`,
+      [userId, cursor.ts, cursor.ts, cursor.seq, userId, cursor.ts, cursor.ts, cursor.seq, page.limit + 1],
+    );
+    const more = rows.length > page.limit;
+    const shown = rows.slice(0, page.limit);
+    if (backwards) shown.reverse();
+    const first = shown[0];
+    const last = shown[shown.length - 1];
+    const cursorOf = (row: EventRow | undefined) => (row ? formatCursor({ ts: row.ts, seq: row.seq }) : null);
+    return {
+      userId,
+      events: shown.map(eventOut),
+      after: backwards ? cursorOf(last) : more ? cursorOf(last) : null,
+      before: backwards ? (more ? cursorOf(first) : null) : page.after ? cursorOf(first) : null,
+    };
+  }
+
+  /** `GET /v1/anonymous/:anonymousId`; null for an id never seen. */
+  async anonymous(anonymousId: string): Promise<{ anonymousId: string; userId: string | null } | null> {
+    const row = await this.db.get<{ user_id: string | null }>(
+      'SELECT l.user_id FROM anonymous_ids a LEFT JOIN links l ON l.anonymous_id = a.anonymous_id WHERE a.anonymous_id = ?',
+      [anonymousId]);
+    return row ? { anonymousId, userId: row.user_id ?? null } : null;
+  }
+
+  /**
+   * `GET /v1/companies/:companyId`: its traits, the users whose current
+   * company it is, and all their events (web and API) plus those of anonymous
+   * members not linked to a user. Null for an unknown company.
+   */
+  async company(companyId: string): Promise<CompanyProfile | null> {
+    if (!(await this.db.get('SELECT company_id FROM companies WHERE company_id = ?', [companyId]))) return null;
+    const traitRows = await this.db.all<{ key: string; value: string; ts: number }>(
+      "SELECT key, value, ts FROM traits WHERE subject_kind = 'company' AND subject_id = ?", [companyId]);
+    const members = await this.db.all<{ subject_kind: string; subject_id: string; linked_user: string | null }>(
+      `SELECT m.subject_kind, m.subject_id, l.user_id AS linked_user FROM memberships m
+       LEFT JOIN links l ON m.subject_kind = 'anon' AND l.anonymous_id = m.subject_id
+       WHERE m.company_id = ?`, [companyId]);
+    const candidates = new Set<string>();
+    const loneAnonymousIds: string[] = [];
+    for (const m of members) {
+      if (m.subject_kind === 'user') candidates.add(m.subject_id);
+      else if (m.linked_user !== null) candidates.add(m.linked_user);
+      else loneAnonymousIds.push(m.subject_id);
+    }
+    const userIds: string[] = [];
+    let eventCount = 0;
+    for (const userId of [...candidates].sort()) {
+      if ((await this.companyOf(userId)) !== companyId) continue;
+      userIds.push(userId);
+      eventCount += (await this.userCounts(userId)).n;
+    }
+    for (const anonymousId of loneAnonymousIds) {
+      const row = await this.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM events WHERE user_id IS NULL AND anonymous_id = ?', [anonymousId]);
+      eventCount += row?.n ?? 0;
+    }
+    return { companyId, traits: mergeTraits(traitRows), userIds, eventCount };
+  }
+
+  /** `GET /v1/stats`: a visitor whose anonymous id was identified counts once, as the user. */
+  async stats(): Promise<Stats> {
+    const row = (await this.db.get<{ events: number; identified: number; anonymous: number }>(
+      `SELECT (SELECT COUNT(*) FROM events) AS events,
+              (SELECT COUNT(*) FROM users) AS identified,
+              (SELECT COUNT(*) FROM anonymous_ids a WHERE NOT EXISTS (SELECT 1 FROM links l WHERE l.anonymous_id = a.anonymous_id)) AS anonymous`,
+    ))!;
+    return { events: row.events, users: row.identified + row.anonymous, identifiedUsers: row.identified, anonymousVisitors: row.anonymous };
+  }
+
+  /** `GET /v1/funnel`: stitched users (web and API together) per step. */
+  async funnel(steps: readonly string[], withinMs: number | null): Promise<{ step: string; users: number }[]> {
+    const names = [...new Set(steps.filter((s) => s !== PAGE_STEP))];
+    const conditions: string[] = [];
+    if (steps.includes(PAGE_STEP)) conditions.push("e.type = 'page'");
+    if (names.length) conditions.push(`(e.type = 'track' AND e.event IN (${names.map(() => '?').join(', ')}))`);
+    const rows = await this.db.all<{ ts: number; type: string; event: string | null; user_id: string | null; anonymous_id: string | null; linked_user: string | null }>(
+      `SELECT e.ts, e.type, e.event, e.user_id, e.anonymous_id, l.user_id AS linked_user
+       FROM events e LEFT JOIN links l ON e.user_id IS NULL AND l.anonymous_id = e.anonymous_id
+       WHERE ${conditions.join(' OR ')} ORDER BY e.ts, e.seq`, names);
+    const events = rows.map((r): FunnelEvent => ({
+      principal: r.user_id !== null ? `u:${r.user_id}` : r.linked_user !== null ? `u:${r.linked_user}` : `a:${r.anonymous_id}`,
+      type: r.type,
+      event: r.event,
+      ts: r.ts,
+    }));
+    const counts = countFunnel(events, steps, withinMs);
+    return steps.map((step, i) => ({ step, users: counts[i]! }));
+  }
+
+  /** `GET /v1/conflicts`: refused re-links, oldest first, `limit` after the `after` cursor (a sequence number). */
+  async conflicts(page: { limit: number; after: number }): Promise<{ conflicts: Conflict[]; after: string | null }> {
+    const rows = await this.db.all<{ seq: number; anonymous_id: string; user_id: string; attempted_user_id: string; at: number }>(
+      'SELECT seq, anonymous_id, user_id, attempted_user_id, at FROM conflicts WHERE seq > ? ORDER BY seq LIMIT ?',
+      [page.after, page.limit + 1]);
+    const shown = rows.slice(0, page.limit);
+    return {
+      conflicts: shown.map((r) => ({ anonymousId: r.anonymous_id, userId: r.user_id, attemptedUserId: r.attempted_user_id, at: iso(r.at)! })),
+      after: rows.length > page.limit ? String(shown[shown.length - 1]!.seq) : null,
+    };
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * `createCollector(options)`: the fastify service of CONTRACT section 8 on
+ * its store, ready to `listen()` and to `close()` cleanly.
+ */
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { HttpError } from './errors.js';
+import { resolveOptions, type CollectorOptions, type OptionLabels, type ResolvedOptions } from './options.js';
+import { Queries } from './query.js';
+import { dashboardRoutes } from './routes/dashboard.js';
+import { healthRoutes } from './routes/health.js';
+import { ingestRoutes } from './routes/ingest.js';
+import { queryRoutes } from './routes/query.js';
+import { openStore } from './store/open.js';
+import type { Store } from './store/types.js';
+
+export interface Collector {
+  /** The fastify instance (`app.inject()` for tests). */
+  readonly app: FastifyInstance;
+  readonly store: Store;
+  readonly queries: Queries;
+  readonly options: ResolvedOptions;
+  /** Starts listening; resolves with the base URL, e.g. `http://127.0.0.1:8787`. */
+  listen(): Promise<string>;
+  /** Stops taking requests, lets the ones in flight finish, writes what was accepted, closes the store. */
+  close(): Promise<void>;
+}
+
+function errorAnswer(error: FastifyError | HttpError, bodyLimit: number | undefined): { status: number; reason: string } {
+  if (error instanceof HttpError) return { status: error.statusCode, reason: error.reason };
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return { status: 413, reason: `body is larger than ${Math.round((bodyLimit ?? 0) / 1024)} KB` };
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return { status: 400, reason: 'Content-Length does not match the body' };
+    default: {
+      const status = error.statusCode ?? 500;
+      return status >= 400 && status < 500 ? { status, reason: error.message } : { status: 500, reason: 'internal error' };
+    }
+  }
+}
+
+/** Builds the service on the store the options name (creating or upgrading its schema). */
+export async function createCollector(input: CollectorOptions = {}, labels?: OptionLabels): Promise<Collector> {
+  const options = resolveOptions(input, labels);
+  const store = await openStore(options.database, options.poolSize);
+  const queries = new Queries(store.reader, options);
+  const app = Fastify({
+    logger: { level: options.logLevel },
+    // User ids may be up to 255 characters, more once URL-encoded.
+    routerOptions: { maxParamLength: 1024 },
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const { status, reason } = errorAnswer(error, request.routeOptions.bodyLimit);
+    if (status >= 500) request.log.error(error);
+    return reply.code(status).send({ ok: false, reason });
+  });
+  app.setNotFoundHandler((request, reply) => reply.code(404).send({ ok: false, reason: `no route ${request.method} ${request.url.split('?')[0]}` }));
+
+  await app.register(healthRoutes, { store });
+  await app.register(ingestRoutes, { store, writeKeys: options.writeKeys });
+  await app.register(queryRoutes, { queries, dashboardToken: options.dashboardToken });
+  await app.register(dashboardRoutes, { dashboardToken: options.dashboardToken });
+
+  let closing: Promise<void> | undefined;
+  return {
+    app,
+    store,
+    queries,
+    options,
+    listen: () => app.listen({ host: options.host, port: options.port }),
+    close: () => (closing ??= app.close().then(() => store.close())),
+  };
+}

@@ -1,0 +1,88 @@
+/**
+ * The ingest transaction, written once for both stores: insert the events
+ * (duplicates do nothing), then apply the graph effects of the new ones.
+ */
+import { planEffects, type LinkAttempt, type MembershipWrite, type TraitWrite } from '../identity.js';
+import type { IngestResult, StoredEvent } from './types.js';
+
+/** A refused re-link. */
+export interface ConflictRecord {
+  anonymousId: string;
+  userId: string;
+  attemptedUserId: string;
+  at: number;
+  messageId: string;
+}
+
+/** The id registries. */
+export type IdTable = 'anonymous_ids' | 'users' | 'companies';
+
+/** The writes a store offers inside one open transaction. */
+export interface WriteTx {
+  /** Inserts, skipping any `message_id` already stored; returns the ids inserted now. */
+  insertEvents(events: readonly StoredEvent[]): Promise<ReadonlySet<string>>;
+  /** Registers ids not yet known; `entries` are sorted `[id, firstSeen]`. */
+  registerIds(table: IdTable, entries: readonly [string, number][]): Promise<void>;
+  /** Inserts the link unless the anonymous id is linked already; true when inserted. */
+  insertLink(link: LinkAttempt): Promise<boolean>;
+  /** The user an anonymous id is linked to (committed, or earlier in this transaction). */
+  linkedUser(anonymousId: string): Promise<string | undefined>;
+  recordConflict(conflict: ConflictRecord): Promise<void>;
+  /** Upserts each trait unless the stored one is newer. */
+  upsertTraits(writes: readonly TraitWrite[]): Promise<void>;
+  /** Upserts each membership unless the stored one is newer. */
+  upsertMemberships(writes: readonly MembershipWrite[]): Promise<void>;
+}
+
+/** Per-row SQL both stores share (`?` placeholders). */
+export const SQL = {
+  insertLink: 'INSERT INTO links (anonymous_id, user_id, linked_at, message_id) VALUES (?, ?, ?, ?) ON CONFLICT (anonymous_id) DO NOTHING',
+  linkedUser: 'SELECT user_id FROM links WHERE anonymous_id = ?',
+  recordConflict:
+    'INSERT INTO conflicts (anonymous_id, user_id, attempted_user_id, at, message_id) VALUES (?, ?, ?, ?, ?) ON CONFLICT (anonymous_id, attempted_user_id) DO NOTHING',
+} as const;
+
+/** `ON CONFLICT` clauses that keep the newest trait / membership. */
+export const UPSERT = {
+  traits: 'ON CONFLICT (subject_kind, subject_id, key) DO UPDATE SET value = excluded.value, ts = excluded.ts WHERE traits.ts <= excluded.ts',
+  memberships: 'ON CONFLICT (subject_kind, subject_id) DO UPDATE SET company_id = excluded.company_id, ts = excluded.ts WHERE memberships.ts <= excluded.ts',
+} as const;
+
+const sortedEntries = (ids: Map<string, number>): [string, number][] =>
+  [...ids.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+
+/**
+ * Writes several HTTP batches in one open transaction; returns one result
+ * per batch. The caller commits.
+ */
+export async function applyBatches(tx: WriteTx, batches: readonly (readonly StoredEvent[])[]): Promise<IngestResult[]> {
+  const inserted = await tx.insertEvents(batches.flat());
+  const fresh: StoredEvent[] = [];
+  const counted = new Set<string>();
+  const results = batches.map((batch) => {
+    let stored = 0;
+    for (const event of batch) {
+      if (!inserted.has(event.messageId) || counted.has(event.messageId)) continue;
+      counted.add(event.messageId);
+      fresh.push(event);
+      stored++;
+    }
+    return { stored, duplicates: batch.length - stored };
+  });
+  if (!fresh.length) return results;
+
+  const effects = planEffects(fresh);
+  await tx.registerIds('anonymous_ids', sortedEntries(effects.anonymousIds));
+  await tx.registerIds('users', sortedEntries(effects.userIds));
+  await tx.registerIds('companies', sortedEntries(effects.companyIds));
+  for (const link of effects.links) {
+    if (await tx.insertLink(link)) continue;
+    const owner = await tx.linkedUser(link.anonymousId);
+    if (owner !== undefined && owner !== link.userId) {
+      await tx.recordConflict({ anonymousId: link.anonymousId, userId: owner, attemptedUserId: link.userId, at: link.at, messageId: link.messageId });
+    }
+  }
+  await tx.upsertTraits(effects.traits);
+  await tx.upsertMemberships(effects.memberships);
+  return results;
+}

@@ -1,0 +1,186 @@
+/**
+ * The PostgreSQL store: a pooled `pg` client, tables in their own schema
+ * (`idstitch`), created and versioned at start under an advisory lock so
+ * several instances can start together.
+ *
+ * The collector keeps no state of its own here: dedupe and linking rest on
+ * unique constraints (`INSERT ... ON CONFLICT`), so instances behind a load
+ * balancer agree. A transaction that loses a deadlock or a serialization
+ * race is retried whole.
+ */
+import pg from 'pg';
+import { applyBatches, SQL, UPSERT, type IdTable, type WriteTx } from './apply.js';
+import { META_TABLE, migrationsFrom, READ_VERSION, SCHEMA_VERSION, WRITE_VERSION } from './schema.js';
+import type { IngestResult, SqlReader, Store, StoredEvent } from './types.js';
+import { WriteQueue } from '../writeQueue.js';
+
+/** The PostgreSQL schema that holds the collector's tables. */
+export const PG_SCHEMA = 'idstitch';
+// Any constant; only collectors take this lock, around schema changes.
+const SCHEMA_LOCK = 0x1d571c4;
+const RETRYABLE = new Set(['40P01', '40001']);
+const MAX_ATTEMPTS = 5;
+
+/** `?` placeholders to PostgreSQL's `$1, $2, ...` (our SQL has no `?` elsewhere). */
+export function numberedParams(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+}
+
+// Counts and sums come back as int8/numeric; every value we store fits a double.
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === 20 || oid === 1700 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+};
+
+/** The URL without its password, for logs. */
+function redact(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'postgres://(unparseable URL)';
+  }
+}
+
+type Query = (sql: string, params?: readonly unknown[]) => Promise<pg.QueryResult>;
+
+function writeTx(query: Query): WriteTx {
+  return {
+    insertEvents: async (events) => {
+      const result = await query(
+        `INSERT INTO events (message_id, type, event, anonymous_id, user_id, group_id, source, ts, original_ts, received_at, body)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                              $8::bigint[], $9::bigint[], $10::bigint[], $11::text[])
+         ON CONFLICT (message_id) DO NOTHING RETURNING message_id`,
+        [
+          events.map((e) => e.messageId), events.map((e) => e.kind), events.map((e) => e.event),
+          events.map((e) => e.anonymousId), events.map((e) => e.userId), events.map((e) => e.groupId),
+          events.map((e) => e.source), events.map((e) => e.timestamp), events.map((e) => e.originalTimestamp),
+          events.map((e) => e.receivedAt), events.map((e) => e.body),
+        ],
+      );
+      return new Set(result.rows.map((row: { message_id: string }) => row.message_id));
+    },
+    registerIds: async (table: IdTable, entries) => {
+      if (!entries.length) return;
+      const column = table === 'anonymous_ids' ? 'anonymous_id' : table === 'users' ? 'user_id' : 'company_id';
+      await query(`INSERT INTO ${table} (${column}, first_seen) SELECT * FROM unnest($1::text[], $2::bigint[]) ON CONFLICT DO NOTHING`,
+        [entries.map(([id]) => id), entries.map(([, at]) => at)]);
+    },
+    insertLink: async (l) => ((await query(numberedParams(SQL.insertLink), [l.anonymousId, l.userId, l.at, l.messageId])).rowCount ?? 0) > 0,
+    linkedUser: async (anonymousId) => (await query(numberedParams(SQL.linkedUser), [anonymousId])).rows[0]?.user_id as string | undefined,
+    recordConflict: async (c) => {
+      await query(numberedParams(SQL.recordConflict), [c.anonymousId, c.userId, c.attemptedUserId, c.at, c.messageId]);
+    },
+    upsertTraits: async (writes) => {
+      if (!writes.length) return;
+      await query(`INSERT INTO traits (subject_kind, subject_id, key, value, ts)
+        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[]) ${UPSERT.traits}`,
+      [writes.map((t) => t.kind), writes.map((t) => t.id), writes.map((t) => t.key), writes.map((t) => t.value), writes.map((t) => t.ts)]);
+    },
+    upsertMemberships: async (writes) => {
+      if (!writes.length) return;
+      await query(`INSERT INTO memberships (subject_kind, subject_id, company_id, ts)
+        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) ${UPSERT.memberships}`,
+      [writes.map((m) => m.kind), writes.map((m) => m.id), writes.map((m) => m.companyId), writes.map((m) => m.ts)]);
+    },
+  };
+}
+
+export class PostgresStore implements Store {
+  readonly kind = 'postgres' as const;
+  readonly location: string;
+  readonly reader: SqlReader;
+  private readonly queue: WriteQueue<readonly StoredEvent[], IngestResult>;
+  private closed = false;
+
+  private constructor(private readonly pool: pg.Pool, url: string, poolSize: number) {
+    this.location = redact(url);
+    const sqlCache = new Map<string, string>();
+    const numbered = (sql: string) => {
+      let text = sqlCache.get(sql);
+      if (text === undefined) sqlCache.set(sql, (text = numberedParams(sql)));
+      return text;
+    };
+    this.reader = {
+      all: async <T>(sql: string, params: readonly unknown[] = []) => (await pool.query(numbered(sql), params as unknown[])).rows as T[],
+      get: async <T>(sql: string, params: readonly unknown[] = []) => (await pool.query(numbered(sql), params as unknown[])).rows[0] as T | undefined,
+    };
+    // Leave a connection or two for queries while writes are busy.
+    const writers = Math.max(1, poolSize - 2);
+    this.queue = new WriteQueue((batches) => this.flush(batches), writers, 64);
+  }
+
+  /** Connects, creates or upgrades the schema, and returns the store. */
+  static async open(url: string, poolSize: number): Promise<PostgresStore> {
+    const pool = new pg.Pool({ connectionString: url, max: poolSize, types, options: `-c search_path=${PG_SCHEMA}` });
+    // An idle client that loses its server must not crash the process; the next query reconnects.
+    pool.on('error', () => {});
+    try {
+      await PostgresStore.migrate(pool);
+    } catch (error) {
+      await pool.end();
+      throw error;
+    }
+    return new PostgresStore(pool, url, poolSize);
+  }
+
+  private static async migrate(pool: pg.Pool): Promise<void> {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK]);
+      await client.query(`CREATE SCHEMA IF NOT EXISTS ${PG_SCHEMA}`);
+      await client.query(META_TABLE);
+      const row = (await client.query(READ_VERSION)).rows[0] as { value: string } | undefined;
+      const version = row ? Number(row.value) : 0;
+      for (const statement of migrationsFrom(version, 'postgres')) await client.query(statement);
+      if (version !== SCHEMA_VERSION) await client.query(numberedParams(WRITE_VERSION), [String(SCHEMA_VERSION)]);
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  private async flush(batches: (readonly StoredEvent[])[]): Promise<IngestResult[]> {
+    for (let attempt = 1; ; attempt++) {
+      const client = await this.pool.connect();
+      let broken = false;
+      try {
+        await client.query('BEGIN');
+        const results = await applyBatches(writeTx((sql, params) => client.query(sql, params as unknown[])), batches);
+        await client.query('COMMIT');
+        return results;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => { broken = true; });
+        const code = (error as { code?: string }).code;
+        if (attempt >= MAX_ATTEMPTS || !code || !RETRYABLE.has(code)) throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
+      } finally {
+        client.release(broken);
+      }
+    }
+  }
+
+  async ingest(events: readonly StoredEvent[]): Promise<IngestResult> {
+    if (this.closed) throw new Error('idstitch collector: the store is closed');
+    if (!events.length) return { stored: 0, duplicates: 0 };
+    return this.queue.push(events);
+  }
+
+  async ping(): Promise<void> {
+    await this.pool.query('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.queue.drain();
+    await this.pool.end();
+  }
+}

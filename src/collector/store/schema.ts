@@ -1,0 +1,89 @@
+/**
+ * The tables, written once for both databases, and their versions.
+ *
+ * Events are never rewritten: attribution to users happens when reading
+ * (see identity.ts), through `links`. Uniqueness does the race-safety on
+ * PostgreSQL: `events.message_id` dedupes, `links.anonymous_id` lets exactly
+ * one link win, `conflicts (anonymous_id, attempted_user_id)` records each
+ * refused re-link once.
+ */
+
+export type Dialect = 'sqlite' | 'postgres';
+
+/** The version this code writes; a newer database is refused. */
+export const SCHEMA_VERSION = 1;
+
+/** Statements that bring a database from version `index` to `index + 1`. */
+const MIGRATIONS: ReadonlyArray<(d: Dialect) => string[]> = [
+  (d) => {
+    const int = d === 'sqlite' ? 'INTEGER' : 'BIGINT';
+    const serial = d === 'sqlite' ? 'INTEGER PRIMARY KEY' : 'BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY';
+    return [
+      `CREATE TABLE events (
+        seq ${serial},
+        message_id TEXT NOT NULL UNIQUE,
+        type TEXT NOT NULL,
+        event TEXT,
+        anonymous_id TEXT,
+        user_id TEXT,
+        group_id TEXT,
+        source TEXT NOT NULL,
+        ts ${int} NOT NULL,
+        original_ts ${int},
+        received_at ${int} NOT NULL,
+        body TEXT NOT NULL
+      )`,
+      // Timelines: a user's own events, and the unattributed events of its anonymous ids.
+      'CREATE INDEX events_user ON events (user_id, ts, seq) WHERE user_id IS NOT NULL',
+      'CREATE INDEX events_anonymous ON events (anonymous_id, ts, seq) WHERE user_id IS NULL',
+      `CREATE TABLE anonymous_ids (anonymous_id TEXT PRIMARY KEY, first_seen ${int} NOT NULL)`,
+      `CREATE TABLE users (user_id TEXT PRIMARY KEY, first_seen ${int} NOT NULL)`,
+      `CREATE TABLE companies (company_id TEXT PRIMARY KEY, first_seen ${int} NOT NULL)`,
+      `CREATE TABLE links (
+        anonymous_id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL,
+        linked_at ${int} NOT NULL,
+        message_id TEXT NOT NULL
+      )`,
+      'CREATE INDEX links_user ON links (user_id, linked_at)',
+      `CREATE TABLE conflicts (
+        seq ${serial},
+        anonymous_id TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        attempted_user_id TEXT NOT NULL,
+        at ${int} NOT NULL,
+        message_id TEXT NOT NULL,
+        UNIQUE (anonymous_id, attempted_user_id)
+      )`,
+      `CREATE TABLE traits (
+        subject_kind TEXT NOT NULL,
+        subject_id TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        ts ${int} NOT NULL,
+        PRIMARY KEY (subject_kind, subject_id, key)
+      )`,
+      `CREATE TABLE memberships (
+        subject_kind TEXT NOT NULL,
+        subject_id TEXT NOT NULL,
+        company_id TEXT NOT NULL,
+        ts ${int} NOT NULL,
+        PRIMARY KEY (subject_kind, subject_id)
+      )`,
+      'CREATE INDEX memberships_company ON memberships (company_id)',
+    ];
+  },
+];
+
+/** The statements to run on a database at `version` (0 = empty) to reach {@link SCHEMA_VERSION}. */
+export function migrationsFrom(version: number, dialect: Dialect): string[] {
+  if (version > SCHEMA_VERSION) {
+    throw new Error(`idstitch collector: the database has schema version ${version}, newer than this collector's ${SCHEMA_VERSION}; upgrade idstitch`);
+  }
+  return MIGRATIONS.slice(version).flatMap((migration) => migration(dialect));
+}
+
+/** The table that holds the schema version. */
+export const META_TABLE = 'CREATE TABLE IF NOT EXISTS idstitch_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)';
+export const READ_VERSION = "SELECT value FROM idstitch_meta WHERE key = 'schema_version'";
+export const WRITE_VERSION = "INSERT INTO idstitch_meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value";

@@ -1,0 +1,126 @@
+/**
+ * The embedded store: one SQLite file (better-sqlite3), WAL journal,
+ * prepared statements, and every HTTP batch that arrives within a tick
+ * written in one transaction.
+ *
+ * `synchronous = NORMAL` with WAL: a commit is in the WAL (the OS has it)
+ * before the 200 goes out, so a crash or SIGKILL of the collector loses
+ * nothing that was answered; only a power cut or kernel crash could lose the
+ * last commits (the database stays consistent). `FULL` would fsync every
+ * commit and cost most of the ingest rate for that one case.
+ */
+import Database from 'better-sqlite3';
+import { applyBatches, SQL, UPSERT, type ConflictRecord, type IdTable, type WriteTx } from './apply.js';
+import { META_TABLE, migrationsFrom, READ_VERSION, SCHEMA_VERSION, WRITE_VERSION } from './schema.js';
+import type { IngestResult, SqlReader, Store, StoredEvent } from './types.js';
+import { WriteQueue } from '../writeQueue.js';
+import type { LinkAttempt, MembershipWrite, TraitWrite } from '../identity.js';
+
+const INSERT_EVENT = `INSERT INTO events (message_id, type, event, anonymous_id, user_id, group_id, source, ts, original_ts, received_at, body)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING`;
+
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite' as const;
+  readonly reader: SqlReader;
+  private readonly db: Database.Database;
+  private readonly statements = new Map<string, Database.Statement>();
+  private readonly queue = new WriteQueue<readonly StoredEvent[], IngestResult>((batches) => this.flush(batches), 1);
+  private readonly tx: WriteTx;
+  private closed = false;
+
+  constructor(readonly location: string) {
+    this.db = new Database(location);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.migrate();
+    this.reader = {
+      all: async <T>(sql: string, params: readonly unknown[] = []) => this.prepare(sql).all(...params) as T[],
+      get: async <T>(sql: string, params: readonly unknown[] = []) => this.prepare(sql).get(...params) as T | undefined,
+    };
+    this.tx = this.writeTx();
+  }
+
+  private prepare(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  private migrate(): void {
+    this.db.exec(META_TABLE);
+    this.db.transaction(() => {
+      const row = this.db.prepare(READ_VERSION).get() as { value: string } | undefined;
+      const version = row ? Number(row.value) : 0;
+      for (const statement of migrationsFrom(version, 'sqlite')) this.db.exec(statement);
+      if (version !== SCHEMA_VERSION) this.db.prepare(WRITE_VERSION).run(String(SCHEMA_VERSION));
+    }).immediate();
+  }
+
+  private writeTx(): WriteTx {
+    const run = (sql: string, ...params: unknown[]) => this.prepare(sql).run(...params).changes;
+    return {
+      insertEvents: async (events) => {
+        const inserted = new Set<string>();
+        for (const e of events) {
+          const changes = run(INSERT_EVENT, e.messageId, e.kind, e.event, e.anonymousId, e.userId, e.groupId, e.source,
+            e.timestamp, e.originalTimestamp, e.receivedAt, e.body);
+          if (changes) inserted.add(e.messageId);
+        }
+        return inserted;
+      },
+      registerIds: async (table: IdTable, entries) => {
+        const column = table === 'anonymous_ids' ? 'anonymous_id' : table === 'users' ? 'user_id' : 'company_id';
+        for (const [id, at] of entries) run(`INSERT INTO ${table} (${column}, first_seen) VALUES (?, ?) ON CONFLICT DO NOTHING`, id, at);
+      },
+      insertLink: async (l: LinkAttempt) => run(SQL.insertLink, l.anonymousId, l.userId, l.at, l.messageId) > 0,
+      linkedUser: async (anonymousId) => (this.prepare(SQL.linkedUser).get(anonymousId) as { user_id: string } | undefined)?.user_id,
+      recordConflict: async (c: ConflictRecord) => {
+        run(SQL.recordConflict, c.anonymousId, c.userId, c.attemptedUserId, c.at, c.messageId);
+      },
+      upsertTraits: async (writes: readonly TraitWrite[]) => {
+        for (const t of writes) run(`INSERT INTO traits (subject_kind, subject_id, key, value, ts) VALUES (?, ?, ?, ?, ?) ${UPSERT.traits}`, t.kind, t.id, t.key, t.value, t.ts);
+      },
+      upsertMemberships: async (writes: readonly MembershipWrite[]) => {
+        for (const m of writes) run(`INSERT INTO memberships (subject_kind, subject_id, company_id, ts) VALUES (?, ?, ?, ?) ${UPSERT.memberships}`, m.kind, m.id, m.companyId, m.ts);
+      },
+    };
+  }
+
+  /**
+   * One transaction for the whole flush. The awaits inside only wait on
+   * already-settled promises (better-sqlite3 is synchronous) and the queue
+   * runs one flush at a time, so nothing else writes in between.
+   */
+  private async flush(batches: (readonly StoredEvent[])[]): Promise<IngestResult[]> {
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      const results = await applyBatches(this.tx, batches);
+      this.db.exec('COMMIT');
+      return results;
+    } catch (error) {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
+  async ingest(events: readonly StoredEvent[]): Promise<IngestResult> {
+    if (this.closed) throw new Error('idstitch collector: the store is closed');
+    if (!events.length) return { stored: 0, duplicates: 0 };
+    return this.queue.push(events);
+  }
+
+  async ping(): Promise<void> {
+    this.prepare('SELECT 1').get();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.queue.drain();
+    this.db.close();
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * The one store interface both backends implement (SQLite and PostgreSQL),
+ * and the shapes that cross it.
+ */
+import type { Source } from '../source.js';
+
+/** How a message is stored: `screen` is stored as `page`. */
+export type EventKind = 'identify' | 'track' | 'page' | 'group' | 'alias';
+
+/** One accepted message, validated and normalised, ready to store. */
+export interface StoredEvent {
+  messageId: string;
+  kind: EventKind;
+  /** `track`: the event name; `page`/`screen`: the page name; otherwise null. */
+  event: string | null;
+  anonymousId: string | null;
+  userId: string | null;
+  /** `alias`: the id being aliased to `userId`. */
+  previousId: string | null;
+  /** `group`: its `groupId`; other messages: a valid `context.groupId`. */
+  groupId: string | null;
+  /** `identify` / `group` traits; null for other kinds. */
+  traits: Record<string, unknown> | null;
+  source: Source;
+  /** Event time in ms, corrected for clock skew. */
+  timestamp: number;
+  /** The client's own `timestamp` in ms, as sent. */
+  originalTimestamp: number | null;
+  receivedAt: number;
+  /** The whole message as received (unknown fields kept), as JSON. */
+  body: string;
+}
+
+/** What one `ingest` call did. */
+export interface IngestResult {
+  /** Messages stored now. */
+  stored: number;
+  /** Messages whose `messageId` was already stored (or repeated in the same call). */
+  duplicates: number;
+}
+
+/** Parameterised reads, `?` placeholders; both backends return numbers for integer columns. */
+export interface SqlReader {
+  all<T>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  get<T>(sql: string, params?: readonly unknown[]): Promise<T | undefined>;
+}
+
+/** A collector store. */
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+  /** Where the data lives, for humans (file path or URL without password). */
+  readonly location: string;
+  readonly reader: SqlReader;
+  /**
+   * Stores the events and applies their identity effects in one transaction;
+   * resolves only once that transaction is committed.
+   */
+  ingest(events: readonly StoredEvent[]): Promise<IngestResult>;
+  /** Resolves when the database answers. */
+  ping(): Promise<void>;
+  /** Waits for pending writes, then closes. */
+  close(): Promise<void>;
+}

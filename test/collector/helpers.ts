@@ -1,0 +1,92 @@
+/**
+ * Shared test harness: collectors on either store (a SQLite file in a temp
+ * directory, or a fresh database on a real PostgreSQL started once per file),
+ * closed after each test, plus message builders.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach } from 'vitest';
+import { createCollector, type Collector, type CollectorOptions } from '../../src/collector/index.js';
+import { startPostgres, type TestPostgres } from '../support/postgres.js';
+
+export type StoreKind = 'sqlite' | 'postgres';
+export const STORE_KINDS: readonly StoreKind[] = ['sqlite', 'postgres'];
+
+export interface Harness {
+  /** A new collector on a new, empty store of that kind. */
+  collector(kind: StoreKind, options?: CollectorOptions): Promise<Collector>;
+  /** A new, empty database location of that kind (file path or URL). */
+  database(kind: StoreKind): Promise<string>;
+  /** A temp directory removed after the file. */
+  readonly dir: string;
+}
+
+/** Call once at the top of a test file. */
+export function useHarness(): Harness {
+  const dir = mkdtempSync(join(tmpdir(), 'idstitch-collector-test-'));
+  let postgres: Promise<TestPostgres> | undefined;
+  let open: Collector[] = [];
+  let files = 0;
+
+  afterEach(async () => {
+    await Promise.all(open.map((c) => c.close()));
+    open = [];
+  });
+  afterAll(async () => {
+    if (postgres) await (await postgres).stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const database = async (kind: StoreKind) => {
+    if (kind === 'sqlite') return join(dir, `store-${++files}.db`);
+    postgres ??= startPostgres();
+    return (await postgres).createDatabase();
+  };
+  return {
+    dir,
+    database,
+    async collector(kind, options = {}) {
+      const collector = await createCollector({ logLevel: 'silent', database: await database(kind), ...options });
+      open.push(collector);
+      return collector;
+    },
+  };
+}
+
+let clock = Date.parse('2024-05-01T12:00:00.000Z');
+/** Distinct, increasing event times, so timeline order is predictable. */
+export function nextTime(stepMs = 1000): string {
+  clock += stepMs;
+  return new Date(clock).toISOString();
+}
+
+export type Msg = Record<string, unknown>;
+
+/** A valid browser message of `type` with a fresh messageId; `fields` override. */
+export function msg(type: string, fields: Msg = {}): Msg {
+  const library = { name: 'idstitch', version: '0.1.0' };
+  return { type, messageId: randomUUID(), timestamp: nextTime(), context: { library }, ...fields };
+}
+
+export const page = (anonymousId: string, fields: Msg = {}) => msg('page', { anonymousId, properties: {}, ...fields });
+export const track = (ids: { anonymousId?: string; userId?: string }, event: string, fields: Msg = {}) => msg('track', { ...ids, event, properties: {}, ...fields });
+export const identify = (anonymousId: string | undefined, userId: string, traits: Msg = {}, fields: Msg = {}) =>
+  msg('identify', { anonymousId, userId, traits, ...fields });
+export const group = (ids: { anonymousId?: string; userId?: string }, groupId: string, traits: Msg = {}) => msg('group', { ...ids, groupId, traits });
+/** A server-side API call (CONTRACT section 5). */
+export const apiCall = (ids: { anonymousId?: string; userId?: string }, fields: Msg = {}) =>
+  msg('track', { ...ids, event: 'API Call', properties: { method: 'GET', route: '/x', path: '/x', status: 200, durationMs: 3 }, context: { library: { name: 'idstitch-node', version: '0.1.0' } }, ...fields });
+
+/** POSTs a batch through fastify.inject; returns status and parsed JSON. */
+export async function send(c: Collector, messages: Msg[], extra: Msg = {}, headers: Record<string, string> = {}) {
+  const response = await c.app.inject({ method: 'POST', url: '/v1/batch', headers: { 'content-type': 'application/json', ...headers }, payload: JSON.stringify({ batch: messages, sentAt: new Date().toISOString(), ...extra }) });
+  return { status: response.statusCode, body: response.json() as Record<string, unknown>, headers: response.headers };
+}
+
+/** GETs a query path; returns status and parsed JSON. */
+export async function get<T = Record<string, any>>(c: Collector, url: string): Promise<{ status: number; body: T }> {
+  const response = await c.app.inject({ method: 'GET', url });
+  return { status: response.statusCode, body: response.json() as T };
+}
