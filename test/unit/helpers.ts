@@ -133,3 +133,15 @@ export function spyConsole() {
 /** Every argument a console spy received, joined per call. */
 export const consoleLines = (spy: { mock: { calls: unknown[][] } }): string[] =>
   spy.mock.calls.map((args) => args.map(String).join(' '));
+
+/** A tracker whose onError is recorded (and whose console output is silenced). */
+export function trackerWithErrors(options: Partial<TrackerOptions> = {}, respond?: Responder) {
+  spyConsole();
+  const onError = vi.fn<(error: Error) => void>();
+  return {
+    ...trackerWithCapture({ onError, ...options }, respond),
+    onError,
+    /** The message of every error reported so far. */
+    errors: (): string[] => onError.mock.calls.map(([error]) => error.message),
+  };
+}

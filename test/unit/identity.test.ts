@@ -22,6 +22,9 @@ beforeEach(() => {
   capture = captureFetch();
 });
 
+/** The traits in localStorage: none stored and `{}` stored both read as `{}`. */
+const storedTraits = (): unknown => JSON.parse(localStorage.getItem(key('traits')) ?? '{}');
+
 const withKey = (options: Parameters<typeof tracker>[0] = {}) => tracker({ writeKey: WRITE_KEY, ...options });
 
 /** Makes every localStorage call throw, as a browser with storage blocked does. */
@@ -130,7 +133,7 @@ describe('user and company ids', () => {
 
   test('traits are stored in localStorage and restored on reload', async () => {
     withKey().identifyUser('user_1', { plan: 'team' });
-    expect(JSON.parse(localStorage.getItem(key('traits'))!)).toEqual({ plan: 'team' });
+    expect(storedTraits()).toEqual({ plan: 'team' });
     const second = withKey();
     second.setUserProperties({ seats: 3 });
     const [message] = await flushed(second, capture);
@@ -179,7 +182,7 @@ describe('user and company ids', () => {
       expect(Cookies.get(key(name))).toBeUndefined();
       expect(localStorage.getItem(key(name))).toBeNull();
     }
-    expect(localStorage.getItem(key('traits'))).toBeNull();
+    expect(storedTraits()).toEqual({});
     expect(withKey().getUserId()).toBeNull();
   });
 });
@@ -208,7 +211,7 @@ describe('a logout on a sibling subdomain', () => {
     expect(localStorage.getItem(AID)).toBe(NEW_ID);
     expect(localStorage.getItem(key('userId'))).toBeNull();
     expect(localStorage.getItem(key('companyId'))).toBeNull();
-    expect(localStorage.getItem(key('traits'))).toBeNull();
+    expect(storedTraits()).toEqual({});
   });
 
   test('drops the old traits: the next identify does not carry them', async () => {
@@ -227,7 +230,7 @@ describe('a logout on a sibling subdomain', () => {
     Cookies.set(AID, OLD_ID);
     Cookies.set(key('userId'), 'user_1');
     withKey();
-    expect(JSON.parse(localStorage.getItem(key('traits'))!)).toEqual({ plan: 'team' });
+    expect(storedTraits()).toEqual({ plan: 'team' });
   });
 });
 
@@ -306,7 +309,7 @@ describe('persistence modes', () => {
     expect(cookies()).toEqual({});
     expect(localStorage.getItem(AID)).toBe(t.getAnonymousId());
     expect(localStorage.getItem(key('userId'))).toBe('user_1');
-    expect(JSON.parse(localStorage.getItem(key('traits'))!)).toEqual({ email: 'ada@example.com' });
+    expect(storedTraits()).toEqual({ email: 'ada@example.com' });
     expect(withKey({ persistence: 'localStorage' }).getUserId()).toBe('user_1');
   });
 

@@ -43,10 +43,6 @@ describe('checkId refuses placeholders (CONTRACT section 2)', () => {
     expectRefused(value);
   });
 
-  test('the reason names the refused value', () => {
-    expect(expectRefused('Guest')).toContain('Guest');
-  });
-
   test.each([0, 1, -1])('the number %d', (value) => {
     expectRefused(value);
   });
@@ -62,7 +58,7 @@ describe('checkId refuses placeholders (CONTRACT section 2)', () => {
 
 describe('checkId refuses anything starting with "__"', () => {
   test.each(['__', '__proto__', '__user', '__42', '__ spaced', '__NULL__'])('%j', (value) => {
-    expect(expectRefused(value)).toContain('__');
+    expectRefused(value);
   });
 
   test.each([' __user', '"__user"', "'__user'"])('even padded or quoted: %j', (value) => {
@@ -125,12 +121,6 @@ describe('checkId refuses what is not a string or a finite number', () => {
     ['a Date', new Date(0)],
   ])('%s', (_name, value) => {
     expectRefused(value);
-  });
-
-  test('the reason says what was given', () => {
-    expect(expectRefused(null)).toContain('null');
-    expect(expectRefused(Symbol('x'))).toContain('symbol');
-    expect(expectRefused(Number.NaN)).toMatch(/finite/);
   });
 
   test(`a string longer than ${MAX_ID_LENGTH} characters`, () => {
