@@ -14,25 +14,14 @@ export function pageContext(): PageContext {
 /** `utm_*` parameters of a URL's query, named as Segment names them (`utm_campaign` → `name`). */
 export function campaignFrom(search: string): Campaign | undefined {
   let campaign: Campaign | undefined;
-  try {
-    new URLSearchParams(search).forEach((value, key) => {
-      if (!key.startsWith('utm_') || key.length < 5) return;
-      const name = key.slice(4) === 'campaign' ? 'name' : key.slice(4);
-      (campaign ??= {})[name] = value;
-    });
-  } catch {
-    return undefined;
-  }
+  new URLSearchParams(search).forEach((value, key) => {
+    const name = /^utm_(.+)/.exec(key)?.[1];
+    if (name) (campaign ??= {})[name === 'campaign' ? 'name' : name] = value;
+  });
   return campaign;
 }
 
 /** What stays the same for the whole page life. */
-export function staticContext(): { userAgent: string; locale: string; timezone: string | undefined } {
-  let timezone: string | undefined;
-  try {
-    timezone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-  } catch {
-    timezone = undefined;
-  }
-  return { userAgent: navigator.userAgent, locale: navigator.language, timezone };
+export function staticContext(): { userAgent: string; locale: string; timezone: string } {
+  return { userAgent: navigator.userAgent, locale: navigator.language, timezone: Intl.DateTimeFormat().resolvedOptions().timeZone };
 }

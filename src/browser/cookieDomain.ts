@@ -4,9 +4,7 @@ const PROBE = '__idstitch_domain_probe__';
 let detected: { host: string; domain: string | undefined } | undefined;
 
 /** Hosts that can only hold a host-only cookie: localhost, single labels, IP addresses. */
-function isHostOnly(host: string): boolean {
-  return !host.includes('.') || /^[\d.]+$/.test(host) || host.includes(':') || host.endsWith('.localhost');
-}
+const isHostOnly = (host: string) => /^[^.]*$|^[\d.]+$|:|\.localhost$/.test(host);
 
 /**
  * The highest domain of this page that accepts a cookie, so sibling

@@ -1,16 +1,10 @@
 import { runAt } from './clock.js';
-import { createTracker } from './tracker.js';
+import { createTracker, TRACKER_METHODS } from './tracker.js';
 import type { Tracker } from './tracker.js';
 import type { TrackerOptions } from './options.js';
 
 /** A call the snippet's stub recorded before this script loaded: `[method, arguments, Date.now()]`. */
 type StubCall = [string, unknown[], number?];
-
-/** The tracker methods the global forwards to the default tracker. */
-const METHODS = [
-  'identifyUser', 'identifyCompany', 'setUserProperties', 'track', 'page', 'reset', 'flush', 'optOut', 'optIn',
-  'getAnonymousId', 'getUserId', 'getCompanyId', 'getSessionId',
-] as const;
 
 /** Calls made before `init()` wait here, in order, with their times; bounded so a missing init cannot grow it forever. */
 const MAX_PENDING = 100;
@@ -24,31 +18,27 @@ export type IdstitchGlobal = Tracker & {
 
 function install(): void {
   let tracker: Tracker | undefined;
+  // Calls made before init() wait here, in order, with their times.
   const pending: StubCall[] = [];
-  const call = ([method, args, time]: StubCall): unknown => {
+  const call = ([method, args, time = Date.now()]: StubCall): unknown => {
     if (method === 'init') {
-      if (tracker) return undefined;
-      tracker = createTracker(args[0] as TrackerOptions);
-      const waiting = pending.splice(0);
-      for (const queued of waiting) call(queued);
-      return undefined;
+      tracker ??= createTracker(args[0] as TrackerOptions);
+      pending.splice(0).forEach(call);
+    } else if (tracker) {
+      return runAt(time, () => (tracker as unknown as Record<string, (...a: unknown[]) => unknown>)[method]!(...args));
+    } else if (pending.length < MAX_PENDING) {
+      pending.push([method, args, time]);
     }
-    if (!(METHODS as readonly string[]).includes(method)) return undefined;
-    if (!tracker) {
-      if (pending.length < MAX_PENDING) pending.push([method, args, time ?? Date.now()]);
-      return method === 'flush' ? Promise.resolve() : method.startsWith('get') ? null : undefined;
-    }
-    const target = tracker as unknown as Record<string, (...a: unknown[]) => unknown>;
-    return runAt(time, () => target[method]!(...args));
+    return method === 'flush' ? Promise.resolve() : method.startsWith('get') ? null : undefined;
   };
 
-  const api = { createTracker } as Record<string, unknown>;
-  for (const method of ['init', ...METHODS]) api[method] = (...args: unknown[]) => call([method, args]);
+  const api: Record<string, unknown> = { createTracker };
+  for (const method of ['init', ...TRACKER_METHODS]) api[method] = (...args: unknown[]) => call([method, args]);
 
   const stub = (window as unknown as { idstitch?: unknown }).idstitch;
   (window as unknown as { idstitch: unknown }).idstitch = api;
   // The snippet's stub is an array of recorded calls: replay them in order, at the times they were made.
-  if (Array.isArray(stub)) for (const recorded of stub as StubCall[]) if (Array.isArray(recorded)) call(recorded);
+  if (Array.isArray(stub)) for (const recorded of stub as StubCall[]) if (Array.isArray(recorded) && api[recorded[0]] !== createTracker) call(recorded);
 }
 
 try {

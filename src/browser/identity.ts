@@ -50,23 +50,17 @@ export function loadIdentity(stores: Stores, prefix: string): IdentityState {
   return identity;
 }
 
-/** Writes the identity to every store, skipping values that are already there. */
+/**
+ * Writes the identity to every store. Rewriting the cookies on each load is
+ * deliberate: it rolls their expiry forward for active visitors.
+ */
 export function saveIdentity(stores: Stores, prefix: string, identity: IdentityState): void {
-  const ids: [string, string | null][] = [
-    [KEY.anonymousId, identity.anonymousId],
-    [KEY.userId, identity.userId],
-    [KEY.companyId, identity.companyId],
-  ];
+  const ids = { [KEY.anonymousId]: identity.anonymousId, [KEY.userId]: identity.userId, [KEY.companyId]: identity.companyId };
   for (const store of stores.ids) {
-    for (const [name, value] of ids) {
-      const key = prefix + name;
-      if (store.get(key) === value) continue;
-      if (value === null) store.remove(key);
-      else store.set(key, value);
+    for (const [name, value] of Object.entries(ids)) {
+      if (value === null) store.remove(prefix + name);
+      else store.set(prefix + name, value);
     }
   }
-  const traits = JSON.stringify(identity.traits);
-  const traitsKey = prefix + KEY.traits;
-  if (traits === '{}') stores.traits.remove(traitsKey);
-  else if (stores.traits.get(traitsKey) !== traits) stores.traits.set(traitsKey, traits);
+  stores.traits.set(prefix + KEY.traits, JSON.stringify(identity.traits));
 }

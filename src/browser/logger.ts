@@ -27,8 +27,7 @@ export function createLogger(debug: boolean, onError?: (error: Error) => void): 
   const warned = new Set<string>();
   const log = (method: 'log' | 'warn' | 'error', args: unknown[]) => {
     try {
-      // eslint-disable-next-line no-console
-      if (typeof console !== 'undefined') console[method](PREFIX, ...args);
+      console[method](PREFIX, ...args);
     } catch {
       // A broken console must not break the page.
     }

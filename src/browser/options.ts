@@ -53,26 +53,29 @@ export const DEFAULTS = {
 
 const PERSISTENCE: Persistence[] = ['localStorage+cookie', 'localStorage', 'cookie', 'memory'];
 
-type Check = (value: unknown) => boolean;
-const isNumberIn = (min: number, max: number): Check => (v) => typeof v === 'number' && v >= min && v <= max;
-const isFunction: Check = (v) => typeof v === 'function';
-const isBoolean: Check = (v) => typeof v === 'boolean';
-
-const CHECKS: Record<keyof TrackerOptions, [Check, string]> = {
-  endpoint: [(v) => typeof v === 'string' && /^https?:\/\/[^/]/i.test(v), 'a full http(s) URL'],
-  writeKey: [(v) => typeof v === 'string' && v.length > 0, 'a non-empty string'],
-  batchSize: [(v) => Number.isInteger(v) && isNumberIn(1, 2500)(v), 'an integer from 1 to 2500'],
-  flushInterval: [isNumberIn(0, 3_600_000), 'a number of ms from 0 to 3600000'],
-  maxBatchBytes: [isNumberIn(1024, BEACON_LIMIT - 1), `a number of bytes from 1024 to ${BEACON_LIMIT - 1}`],
-  persistence: [(v) => PERSISTENCE.includes(v as Persistence), PERSISTENCE.map((p) => `'${p}'`).join(', ')],
-  cookieDomain: [(v) => typeof v === 'string' && /^\.?[a-z0-9.-]+$/i.test(v), 'a domain name'],
-  cookieExpiryDays: [isNumberIn(0.001, 3650), 'a number of days from 0.001 to 3650'],
-  sessionTimeout: [isNumberIn(1000, 7 * 86_400_000), 'a number of ms from 1000 to 604800000'],
-  autoPage: [isBoolean, 'true or false'],
-  beforeSend: [isFunction, 'a function'],
-  debug: [isBoolean, 'true or false'],
-  onError: [isFunction, 'a function'],
+/** Each option's expected kind ('a number', 'a string', ...: the `typeof` after the article) and, for numbers, its range. */
+const RULES: Record<keyof TrackerOptions, [kind: string, min?: number, max?: number]> = {
+  endpoint: ['an http(s) URL'],
+  writeKey: ['a string'],
+  batchSize: ['a number', 1, 2500],
+  flushInterval: ['a number', 0, 3_600_000],
+  maxBatchBytes: ['a number', 1024, BEACON_LIMIT - 1],
+  persistence: [PERSISTENCE.join(' | ')],
+  cookieDomain: ['a string'],
+  cookieExpiryDays: ['a number', 0.001, 3650],
+  sessionTimeout: ['a number', 1000, 604_800_000],
+  autoPage: ['a boolean'],
+  beforeSend: ['a function'],
+  debug: ['a boolean'],
+  onError: ['a function'],
 };
+
+function isValid(name: keyof TrackerOptions, value: unknown): boolean {
+  const [kind, min = -Infinity, max = Infinity] = RULES[name];
+  if (name === 'endpoint') return typeof value === 'string' && /^https?:\/\/[^/]/i.test(value);
+  if (name === 'persistence') return PERSISTENCE.includes(value as Persistence);
+  return typeof value === kind.slice(2) && (typeof value !== 'number' || (value >= min && value <= max)) && value !== '';
+}
 
 /**
  * Fills in defaults and checks every option. Returns the problem (naming the
@@ -81,20 +84,16 @@ const CHECKS: Record<keyof TrackerOptions, [Check, string]> = {
 export function resolveOptions(input: unknown): ResolvedOptions | string {
   if (typeof input !== 'object' || input === null) return 'options must be an object with at least `endpoint`';
   const given = input as Record<string, unknown>;
-  if (given.endpoint === undefined) return 'option `endpoint` is required (the collector URL, e.g. https://collect.example.com/v1/batch)';
-  for (const name of Object.keys(CHECKS) as (keyof TrackerOptions)[]) {
+  if (given.endpoint === undefined) return 'option `endpoint` is required';
+  const resolved: Record<string, unknown> = { ...DEFAULTS };
+  for (const name of Object.keys(RULES) as (keyof TrackerOptions)[]) {
     const value = given[name];
-    const [check, expected] = CHECKS[name];
-    if (value !== undefined && !check(value)) return `option \`${name}\` must be ${expected}`;
+    if (value === undefined) continue;
+    if (!isValid(name, value)) {
+      const [kind, min, max] = RULES[name];
+      return `option \`${name}\` must be ${kind}${min === undefined ? '' : ` from ${min} to ${max}`}`;
+    }
+    resolved[name] = value;
   }
-  const resolved = { ...DEFAULTS } as ResolvedOptions;
-  for (const name of Object.keys(CHECKS)) {
-    if (given[name] !== undefined) (resolved as unknown as Record<string, unknown>)[name] = given[name];
-  }
-  return resolved;
-}
-
-/** Option names the tracker does not know: likely typos, worth a warning. */
-export function unknownOptions(input: object): string[] {
-  return Object.keys(input).filter((name) => !(name in CHECKS));
+  return resolved as unknown as ResolvedOptions;
 }

@@ -78,18 +78,18 @@ export function createQueue(options: QueueOptions) {
           remove(batch);
           if (result.rejected?.length) {
             const reasons = result.rejected.map((r) => `#${r.index}: ${r.reason}`).join('; ');
-            options.logger.error(new IdstitchError('delivery', `the collector refused ${result.rejected.length} message(s): ${reasons}`));
+            options.logger.error(new IdstitchError('delivery', `collector refused: ${reasons}`));
           }
-          options.logger.debug(`sent ${batch.length} message(s), status ${result.status}`);
+          options.logger.debug(`sent ${batch.length}: ${result.status}`);
         } else if (isRetryable(result.status)) {
           failures++;
           const delay = Math.min(options.flushInterval * 2 ** failures, MAX_RETRY_DELAY_MS) || 1000;
-          options.logger.debug(`send failed (status ${result.status}); retry in ${delay} ms`);
+          options.logger.debug(`send failed: ${result.status}, retry in ${delay} ms`);
           schedule(delay);
           break;
         } else {
           remove(batch);
-          options.logger.error(new IdstitchError('delivery', `the collector answered ${result.status}: ${batch.length} message(s) dropped`));
+          options.logger.error(new IdstitchError('delivery', `collector answered ${result.status}: ${batch.length} dropped`));
         }
       }
     })().finally(() => {
@@ -103,7 +103,7 @@ export function createQueue(options: QueueOptions) {
       items.push(message);
       if (items.length > MAX_QUEUED) {
         items.shift();
-        options.logger.error(new IdstitchError('queue-full', `the queue is full (${MAX_QUEUED}): the oldest message was dropped`));
+        options.logger.error(new IdstitchError('queue-full', `queue full: oldest of ${MAX_QUEUED} dropped`));
       }
       // After a failure the retry timer decides when to try again, not the next call.
       if (items.length >= options.batchSize && !failures) queueMicrotask(() => void drain());
@@ -117,6 +117,5 @@ export function createQueue(options: QueueOptions) {
     clear() {
       items.length = 0;
     },
-    size: () => items.length,
   };
 }

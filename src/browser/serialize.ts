@@ -1,11 +1,11 @@
 import type { Logger } from './logger.js';
 
-/** JSON.stringify that survives what pages pass in: cycles, BigInt, getters that throw. */
+/** JSON.stringify that survives what pages pass in: cycles and BigInt become strings. */
 export function serialize(message: { properties?: unknown; traits?: unknown }, logger: Logger): string {
   try {
     return JSON.stringify(message);
   } catch {
-    logger.warn('a message held values JSON cannot carry (a cycle, a BigInt or a throwing getter); they were replaced');
+    logger.warn('values JSON cannot carry (cycles, BigInt) were replaced');
   }
   const seen = new WeakSet<object>();
   const replacer = (_key: string, value: unknown) => {
@@ -16,9 +16,6 @@ export function serialize(message: { properties?: unknown; traits?: unknown }, l
     }
     return value;
   };
-  try {
-    return JSON.stringify(message, replacer);
-  } catch {
-    return JSON.stringify({ ...message, properties: message.properties && {}, traits: message.traits && {} });
-  }
+  // Still throwing (a getter that throws): the caller reports it and drops this one message.
+  return JSON.stringify(message, replacer);
 }

@@ -14,8 +14,6 @@ export interface Stores {
   state: KeyValueStore;
   /** Traits: localStorage or memory, never a cookie (cookies ride on every request). */
   traits: KeyValueStore;
-  /** localStorage when the tracker has it: the only store other tabs are told about. */
-  local: KeyValueStore | null;
 }
 
 export function openStores(options: ResolvedOptions, logger: Logger): Stores {
@@ -29,6 +27,6 @@ export function openStores(options: ResolvedOptions, logger: Logger): Stores {
   }
   const ids = [cookie, local].filter((s): s is KeyValueStore => s !== null);
   const memory = memoryStore();
-  if (mode !== 'memory' && !ids.length) logger.debug('storage is blocked: identity lives in memory for this page only');
-  return { ids: ids.length ? ids : [memory], state: local ?? cookie ?? memory, traits: local ?? memory, local };
+  if (mode !== 'memory' && !ids.length) logger.debug('storage blocked: identity in memory only');
+  return { ids: ids.length ? ids : [memory], state: local ?? cookie ?? memory, traits: local ?? memory };
 }

@@ -1,6 +1,6 @@
 import { v4 as uuid } from 'uuid';
 import { checkId } from '../protocol/ids.js';
-import { BROWSER_LIBRARY, LIMITS, utf8Length } from '../protocol/messages.js';
+import { BROWSER_LIBRARY, LIMITS } from '../protocol/messages.js';
 import type { Message, MessageContext, MessageType, Properties } from '../protocol/messages.js';
 import { storagePrefix } from '../protocol/storageKeys.js';
 import { now } from './clock.js';
@@ -10,7 +10,7 @@ import { KEY, loadIdentity, saveIdentity } from './identity.js';
 import type { IdentityState } from './identity.js';
 import { createLogger, IdstitchError } from './logger.js';
 import type { Logger } from './logger.js';
-import { resolveOptions, unknownOptions } from './options.js';
+import { resolveOptions } from './options.js';
 import type { TrackerOptions } from './options.js';
 import { createQueue } from './queue.js';
 import { serialize } from './serialize.js';
@@ -34,6 +34,8 @@ export interface Tracker {
   track(event: string, properties?: Properties): void;
   /** Records a page view with url, path, title, referrer and search. */
   page(name?: string, properties?: Properties): void;
+  /** Records a page view without a name, as Segment's analytics.js allows. */
+  page(properties: Properties): void;
   /** Logout: forgets user, company and traits; starts a new anonymous id and session. */
   reset(): void;
   /** Sends everything queued now; resolves when the collector answered or the attempt failed. Never rejects. */
@@ -48,36 +50,27 @@ export interface Tracker {
   getSessionId(): string | null;
 }
 
-const noop = () => {};
-const nothing = () => null;
+/** Every method of {@link Tracker}: the actions, then the getters. */
+export const TRACKER_METHODS = [
+  'identifyUser', 'identifyCompany', 'setUserProperties', 'track', 'page', 'reset', 'flush', 'optOut', 'optIn',
+  'getAnonymousId', 'getUserId', 'getCompanyId', 'getSessionId',
+] as const;
 
-/** What a bad config gets: a tracker that does nothing, so the page carries on. */
+/** What a bad config gets: a tracker that does nothing (getters answer null), so the page carries on. */
 function inertTracker(): Tracker {
-  return {
-    identifyUser: noop, identifyCompany: noop, setUserProperties: noop, track: noop, page: noop,
-    reset: noop, optOut: noop, optIn: noop, flush: () => Promise.resolve(),
-    getAnonymousId: nothing, getUserId: nothing, getCompanyId: nothing, getSessionId: nothing,
-  };
+  const tracker: Record<string, () => unknown> = {};
+  for (const method of TRACKER_METHODS) {
+    tracker[method] = method === 'flush' ? () => Promise.resolve() : () => (method.startsWith('get') ? null : undefined);
+  }
+  return tracker as unknown as Tracker;
 }
 
 /** `value` when it is a plain object; otherwise `{}` and a warning. */
 function objectArgument(value: unknown, what: string, logger: Logger): Properties {
   if (value === undefined || value === null) return {};
   if (typeof value === 'object' && !Array.isArray(value)) return value as Properties;
-  logger.warn(`${what} must be an object; got ${typeof value}, sent {} instead`);
+  logger.warn(`${what} must be an object`);
   return {};
-}
-
-/** Runs `fn`, turning anything it throws into a logged, reported error. */
-function guarded<A extends unknown[], R>(logger: Logger, name: string, fn: (...args: A) => R, fallback: R) {
-  return (...args: A): R => {
-    try {
-      return fn(...args);
-    } catch (error) {
-      logger.error(new IdstitchError('internal', `${name}() failed: ${String(error)}`));
-      return fallback;
-    }
-  };
 }
 
 /**
@@ -109,10 +102,9 @@ function startTracker(input: TrackerOptions): Tracker {
   const options = resolved;
   const logger = createLogger(options.debug, options.onError);
   if (typeof window === 'undefined' || typeof document === 'undefined') {
-    logger.debug('no window (server-side rendering?): this tracker does nothing');
+    logger.debug('no window: inert tracker');
     return inertTracker();
   }
-  for (const name of unknownOptions(input)) logger.warn(`unknown option \`${name}\` ignored`);
 
   const prefix = storagePrefix(options.writeKey);
   const stores = openStores(options, logger);
@@ -126,12 +118,13 @@ function startTracker(input: TrackerOptions): Tracker {
 
   const writeKeyField = options.writeKey ? `,"writeKey":${JSON.stringify(options.writeKey)}` : '';
   const envelope = (messages: string, sentAt: string) => `{"batch":[${messages}],"sentAt":"${sentAt}"${writeKeyField}}`;
+  // Limits are in bytes; TextEncoder counts UTF-8 natively, faster than any loop in JS.
+  const encoder = new TextEncoder();
+  const utf8Length = (text: string) => encoder.encode(text).length;
   const envelopeBytes = utf8Length(envelope('', new Date(0).toISOString()));
   const maxMessageBytes = Math.min(LIMITS.messageBytes, options.maxBatchBytes - envelopeBytes);
   const queue = createQueue({
-    batchSize: options.batchSize,
-    flushInterval: options.flushInterval,
-    maxBatchBytes: options.maxBatchBytes,
+    ...options,
     envelopeBytes,
     logger,
     send: (batch) => postBatch(options.endpoint, envelope(batch.map((m) => m.json).join(','), new Date().toISOString())),
@@ -140,7 +133,7 @@ function startTracker(input: TrackerOptions): Tracker {
   const persist = () => saveIdentity(stores, prefix, identity);
 
   function enqueue(type: MessageType, fields: Record<string, unknown>): void {
-    if (optedOut) return logger.debug(`${type} not sent: opted out`);
+    if (optedOut) return;
     const time = now();
     const context: MessageContext = { library, page: pageContext(), ...fixedContext, sessionId: session.touch(time) };
     if (campaign) context.campaign = campaign;
@@ -158,14 +151,14 @@ function startTracker(input: TrackerOptions): Tracker {
       try {
         message = options.beforeSend(message!);
       } catch (error) {
-        return logger.error(new IdstitchError('callback', `beforeSend threw, so the ${type} message was dropped: ${String(error)}`));
+        return logger.error(new IdstitchError('callback', `${type} dropped: beforeSend threw ${String(error)}`));
       }
-      if (!message) return logger.debug(`${type} dropped by beforeSend`);
+      if (!message) return logger.debug('beforeSend dropped', type);
     }
     const json = serialize(message!, logger);
     const bytes = utf8Length(json);
     if (bytes > maxMessageBytes) {
-      return logger.error(new IdstitchError('invalid-argument', `a ${type} message of ${bytes} bytes is over the ${maxMessageBytes}-byte limit and was dropped`));
+      return logger.error(new IdstitchError('invalid-argument', `${type} dropped: ${bytes} bytes, over the ${maxMessageBytes}-byte limit`));
     }
     queue.push({ messageId: message!.messageId, json, bytes });
     logger.debug(`${type} queued`, message);
@@ -183,7 +176,7 @@ function startTracker(input: TrackerOptions): Tracker {
     identity = { anonymousId: uuid(), userId: null, companyId: null, traits: {} };
     persist();
     session.renew(now());
-    logger.debug('reset: new anonymous id', identity.anonymousId);
+    logger.debug('reset, anonymous id', identity.anonymousId);
   }
 
   function identifyUser(userId: unknown, traits?: unknown): void {
@@ -191,7 +184,7 @@ function startTracker(input: TrackerOptions): Tracker {
     if (id === null) return;
     const newTraits = objectArgument(traits, 'identifyUser traits', logger);
     if (identity.userId !== null && identity.userId !== id) {
-      logger.debug(`identifyUser: ${identity.userId} → ${id}, splitting first`);
+      logger.debug(`new user ${id}: split first`);
       reset();
     }
     identity.userId = id;
@@ -216,7 +209,7 @@ function startTracker(input: TrackerOptions): Tracker {
 
   function track(event: unknown, properties?: unknown): void {
     const name = typeof event === 'number' && Number.isFinite(event) ? String(event) : event;
-    if (typeof name !== 'string' || !name.trim()) return logger.warn('track: the event name must be a non-empty string; nothing sent');
+    if (typeof name !== 'string' || !name.trim()) return logger.warn('track: event must be a non-empty string');
     enqueue('track', { event: name, properties: objectArgument(properties, 'track properties', logger) });
   }
 
@@ -224,9 +217,8 @@ function startTracker(input: TrackerOptions): Tracker {
     // page({ ...properties }) without a name, as Segment's analytics.js allows.
     if (name !== null && typeof name === 'object' && properties === undefined) [name, properties] = [undefined, name];
     const pageName = typeof name === 'string' && name ? name : null;
-    if (name !== undefined && name !== null && pageName === null) logger.warn('page: the name must be a string; sent without one');
-    const { url, path, title, referrer, search } = pageContext();
-    enqueue('page', { name: pageName, properties: { url, path, title, referrer, search, ...objectArgument(properties, 'page properties', logger) } });
+    if (name !== undefined && name !== null && pageName === null) logger.warn('page: name must be a string');
+    enqueue('page', { name: pageName, properties: { ...pageContext(), ...objectArgument(properties, 'page properties', logger) } });
   }
 
   function setOptOut(value: boolean): void {
@@ -237,7 +229,7 @@ function startTracker(input: TrackerOptions): Tracker {
     } else {
       stores.state.remove(prefix + KEY.optOut);
     }
-    logger.debug(value ? 'opted out: nothing will be sent' : 'opted in');
+    logger.debug(value ? 'opted out' : 'opted in');
   }
 
   // Another tab's reset() or identify reaches this one through the storage event.
@@ -247,29 +239,38 @@ function startTracker(input: TrackerOptions): Tracker {
     optedOut = stores.state.get(prefix + KEY.optOut) === '1';
   });
 
-  const tracker: Tracker = {
-    identifyUser: guarded(logger, 'identifyUser', identifyUser, undefined),
-    identifyCompany: guarded(logger, 'identifyCompany', identifyCompany, undefined),
-    setUserProperties: guarded(logger, 'setUserProperties', setUserProperties, undefined),
-    track: guarded(logger, 'track', track, undefined),
-    page: guarded(logger, 'page', page, undefined),
-    reset: guarded(logger, 'reset', reset, undefined),
-    optOut: guarded(logger, 'optOut', () => setOptOut(true), undefined),
-    optIn: guarded(logger, 'optIn', () => setOptOut(false), undefined),
-    flush: () => queue.flush().catch((error: unknown) => logger.error(new IdstitchError('internal', `flush failed: ${String(error)}`))),
+  const actions: Record<string, (...args: unknown[]) => unknown> = {
+    identifyUser, identifyCompany, setUserProperties, track, page, reset,
+    optOut: () => setOptOut(true),
+    optIn: () => setOptOut(false),
+    flush: () => queue.flush(),
     getAnonymousId: () => identity.anonymousId,
     getUserId: () => identity.userId,
     getCompanyId: () => identity.companyId,
     getSessionId: () => session.current(),
   };
+  const tracker = {} as Record<string, (...args: unknown[]) => unknown>;
+  // Every public method turns whatever it meets into a reported error, never a throw into the page.
+  for (const name of TRACKER_METHODS) {
+    tracker[name] = (...args) => {
+      const fail = (error: unknown) => logger.error(new IdstitchError('internal', `${name}() failed: ${String(error)}`));
+      try {
+        const result = actions[name]!(...args);
+        return name === 'flush' ? (result as Promise<void>).catch(fail) : result;
+      } catch (error) {
+        fail(error);
+        return name === 'flush' ? Promise.resolve() : undefined;
+      }
+    };
+  }
 
   if (options.autoPage) {
     watchHistory();
-    const onChange = () => tracker.page();
+    const onChange = () => tracker.page!();
     window.addEventListener(LOCATION_CHANGE, onChange);
     window.addEventListener('popstate', onChange);
-    tracker.page();
+    onChange();
   }
-  logger.debug('tracker ready, anonymous id', identity.anonymousId);
-  return tracker;
+  logger.debug('ready, anonymous id', identity.anonymousId);
+  return tracker as unknown as Tracker;
 }

@@ -7,11 +7,9 @@
  * in analytics pipelines. See CONTRACT section 2.
  */
 
-const PLACEHOLDER_IDS = new Set([
-  '0', '1', '-1', 'nan', 'n/a', 'undefined', 'null', 'nil', 'none', 'anonymous',
-  'guest', '[object object]', 'true', 'false', 'id', 'email', 'distinctid',
-  'distinct_id', 'not_authenticated', 'anon', '00000000-0000-0000-0000-000000000000',
-]);
+const PLACEHOLDER_IDS = new Set(
+  '0|1|-1|nan|n/a|undefined|null|nil|none|anonymous|guest|[object object]|true|false|id|email|distinctid|distinct_id|not_authenticated|anon|00000000-0000-0000-0000-000000000000'.split('|'),
+);
 
 /** Longest id accepted; longer values are almost always a serialised object or a token. */
 export const MAX_ID_LENGTH = 255;
@@ -28,20 +26,12 @@ const INVISIBLE = /[\s\u200b-\u200d\u2060\ufeff\u00ad]/g;
  */
 export function checkId(value: unknown): IdCheck {
   let id: string;
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) return { ok: false, reason: 'is not a finite number' };
-    id = Object.is(value, -0) ? '0' : String(value);
-  } else if (typeof value === 'string') {
-    id = value;
-  } else {
-    return { ok: false, reason: `must be a string or a finite number, not ${value === null ? 'null' : typeof value}` };
-  }
+  if (typeof value === 'number' && Number.isFinite(value)) id = String(value);
+  else if (typeof value === 'string') id = value;
+  else return { ok: false, reason: 'must be a string or a finite number' };
   if (!id.replace(INVISIBLE, '')) return { ok: false, reason: 'is empty' };
-  if (id.length > MAX_ID_LENGTH) return { ok: false, reason: `is longer than ${MAX_ID_LENGTH} characters` };
-  if (id.startsWith('__')) return { ok: false, reason: 'starts with "__"' };
+  if (id.length > MAX_ID_LENGTH) return { ok: false, reason: `is over ${MAX_ID_LENGTH} characters` };
   const bare = id.trim().toLowerCase().replace(/^(["'`])(.*)\1$/, '$2').trim();
-  if (PLACEHOLDER_IDS.has(bare) || bare.startsWith('__')) {
-    return { ok: false, reason: `"${id}" is a placeholder, not a real id` };
-  }
+  if (PLACEHOLDER_IDS.has(bare) || bare.startsWith('__')) return { ok: false, reason: `"${id}" is a placeholder, not an id` };
   return { ok: true, id };
 }

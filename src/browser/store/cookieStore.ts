@@ -1,4 +1,5 @@
 import Cookies from 'js-cookie';
+import { safeStore } from './types.js';
 import type { KeyValueStore } from './types.js';
 
 export interface CookieSettings {
@@ -18,35 +19,11 @@ export function cookieStore({ domain, expiryDays }: CookieSettings): KeyValueSto
   } catch {
     return null;
   }
-  const attributes = {
-    domain,
-    path: '/',
-    expires: expiryDays,
-    sameSite: 'Lax' as const,
-    secure: location.protocol === 'https:',
-  };
-  return {
-    get(key) {
-      try {
-        return Cookies.get(key) ?? null;
-      } catch {
-        return null;
-      }
-    },
-    set(key, value) {
-      try {
-        Cookies.set(key, value, attributes);
-        return Cookies.get(key) === value;
-      } catch {
-        return false;
-      }
-    },
-    remove(key) {
-      try {
-        Cookies.remove(key, attributes);
-      } catch {
-        // A stale cookie is overwritten at the next write.
-      }
-    },
-  };
+  const attributes = { domain, path: '/', expires: expiryDays, sameSite: 'Lax' as const, secure: location.protocol === 'https:' };
+  return safeStore(
+    (key) => Cookies.get(key),
+    // The browser may refuse silently (size, blocked third-party context): read back to know.
+    (key, value) => Cookies.set(key, value, attributes) && Cookies.get(key) === value,
+    (key) => Cookies.remove(key, attributes),
+  );
 }

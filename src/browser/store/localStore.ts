@@ -1,3 +1,4 @@
+import { safeStore } from './types.js';
 import type { KeyValueStore } from './types.js';
 
 /**
@@ -14,28 +15,9 @@ export function localStore(): KeyValueStore | null {
   } catch {
     return null;
   }
-  return {
-    get(key) {
-      try {
-        return storage.getItem(key);
-      } catch {
-        return null;
-      }
-    },
-    set(key, value) {
-      try {
-        storage.setItem(key, value);
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    remove(key) {
-      try {
-        storage.removeItem(key);
-      } catch {
-        // Nothing to repair: a failed remove leaves a value the next load overwrites.
-      }
-    },
-  };
+  return safeStore(
+    (key) => storage.getItem(key),
+    (key, value) => storage.setItem(key, value),
+    (key) => storage.removeItem(key),
+  );
 }
