@@ -610,13 +610,6 @@ describe('invalid options', () => {
     const t = createTracker(options as unknown as TrackerOptions);
     expect(t.getAnonymousId()).toBeNull();
   });
-
-  test('an unknown option is warned about by name; the tracker still works', () => {
-    const logs = spyConsole();
-    const { tracker: t } = trackerWithCapture({ flushIntervall: 10 } as Partial<TrackerOptions>);
-    expect(consoleLines(logs.warn).some((line) => line.includes('flushIntervall'))).toBe(true);
-    expect(t.getAnonymousId()).toMatch(UUID_V4);
-  });
 });
 
 describe('debug', () => {
