@@ -1,0 +1,93 @@
+/** The pure rules under the collector: funnel counting, clock skew, sources, mega-user windows, trait merging. */
+import { describe, expect, it } from 'vitest';
+import { correctedTimestamp, MAX_FUTURE_MS, parseTimestamp } from '../../src/collector/clock.js';
+import { countFunnel, type FunnelEvent } from '../../src/collector/funnel.js';
+import { isMegaUser, mergeTraits } from '../../src/collector/identity.js';
+import { sourceOf } from '../../src/collector/source.js';
+
+const H = 3_600_000;
+const ev = (principal: string, step: string, ts: number): FunnelEvent =>
+  step === 'page' ? { principal, type: 'page', event: null, ts } : { principal, type: 'track', event: step, ts };
+
+describe('countFunnel', () => {
+  it('counts principals per step, in order, within the window of the first step', () => {
+    const events = [
+      ev('a', 'page', 0), ev('a', 'B', 1), ev('a', 'C', 2),
+      ev('b', 'B', 0), ev('b', 'page', 1), ev('b', 'C', 2),
+      ev('c', 'page', 0), ev('c', 'B', 2 * H), ev('c', 'C', 3 * H),
+    ];
+    expect(countFunnel(events, ['page', 'B', 'C'], null)).toEqual([3, 2, 2]);
+    expect(countFunnel(events, ['page', 'B', 'C'], H)).toEqual([3, 1, 1]);
+  });
+
+  it('uses the latest possible start, so an early lone first step does not spoil a later journey', () => {
+    const events = [ev('a', 'page', 0), ev('a', 'page', 10 * H), ev('a', 'B', 10 * H + 1), ev('a', 'C', 11 * H)];
+    expect(countFunnel(events, ['page', 'B', 'C'], 2 * H)).toEqual([1, 1, 1]);
+  });
+
+  it('one event never serves two steps; a repeated step needs two events', () => {
+    expect(countFunnel([ev('a', 'B', 0)], ['B', 'B'], null)).toEqual([1, 0]);
+    expect(countFunnel([ev('a', 'B', 0), ev('a', 'B', 1)], ['B', 'B'], null)).toEqual([1, 1]);
+  });
+
+  it('the window is inclusive and measured from the first step', () => {
+    const events = [ev('a', 'page', 0), ev('a', 'B', H), ev('a', 'C', 2 * H)];
+    expect(countFunnel(events, ['page', 'B', 'C'], 2 * H)).toEqual([1, 1, 1]);
+    expect(countFunnel(events, ['page', 'B', 'C'], 2 * H - 1)).toEqual([1, 1, 0]);
+  });
+});
+
+describe('clock skew correction', () => {
+  const received = Date.parse('2024-06-01T12:00:00.000Z');
+  it.each([
+    ['client 1 h behind, sent 5 s after the call', received - H - 5000, received - H, received - 5000],
+    ['client 1 h ahead', received + H - 5000, received + H, received - 5000],
+    ['no sentAt: the original time', received - 10_000, null, received - 10_000],
+    ['no timestamp: receivedAt', null, received, received],
+    ['more than a day in the future: receivedAt', received + MAX_FUTURE_MS + 1, null, received],
+    ['exactly a day ahead is believed', received + MAX_FUTURE_MS, null, received + MAX_FUTURE_MS],
+    ['a correction past the range of Date: receivedAt', -8.64e15, 8.64e15, received],
+  ])('%s', (_name, original, sentAt, expected) => {
+    expect(correctedTimestamp(received, original, sentAt)).toBe(expected);
+  });
+
+  it('parses ISO 8601 only', () => {
+    expect(parseTimestamp('2024-06-01T12:00:00Z')).toBe(received);
+    expect(parseTimestamp('2024-06-01T14:00:00+02:00')).toBe(received);
+    for (const bad of ['yesterday', 1717243200000, '', 'June 1 2024', '2024-13-45T00:00:00Z', null]) expect(parseTimestamp(bad), String(bad)).toBeNull();
+  });
+});
+
+describe('sourceOf', () => {
+  it.each([
+    ['idstitch', 'web'], ['idstitch-node', 'api'], ['analytics.js', 'web'], ['analytics-next', 'web'],
+    ['analytics-ios', 'web'], ['analytics-android', 'web'], ['analytics-react-native', 'web'],
+    ['analytics-node', 'api'], ['@segment/analytics-node', 'api'], ['analytics-python', 'api'], ['analytics-ruby', 'api'],
+    ['analytics-go', 'api'], ['analytics-java', 'api'], ['analytics-php', 'api'], ['Analytics.NET', 'api'],
+    ['javascript-thing', 'web'], [undefined, 'api'], ['', 'api'], [42, 'api'],
+  ])('%s → %s', (name, source) => {
+    expect(sourceOf(name)).toBe(source);
+  });
+});
+
+describe('isMegaUser', () => {
+  it('flags more than the limit within any window', () => {
+    expect(isMegaUser([0, 1, 2], 3, H)).toBe(false);
+    expect(isMegaUser([0, 1, 2, 3], 3, H)).toBe(true);
+    expect(isMegaUser([0, H, 2 * H, 3 * H], 3, H)).toBe(false);
+    expect(isMegaUser([0, 5 * H, 5 * H + 1, 5 * H + 2, 5 * H + 3], 3, H)).toBe(true);
+  });
+});
+
+describe('mergeTraits', () => {
+  it('keeps the newest value per key and never touches prototypes', () => {
+    const traits = mergeTraits([
+      { key: 'plan', value: '"free"', ts: 1 }, { key: 'plan', value: '"pro"', ts: 2 }, { key: 'seats', value: '3', ts: 0 },
+      { key: '__proto__', value: '{"polluted":true}', ts: 5 },
+    ]);
+    expect(traits.plan).toBe('pro');
+    expect(traits.seats).toBe(3);
+    expect(Object.getPrototypeOf(traits)).toBeNull();
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});
