@@ -131,6 +131,16 @@ describe('user and company ids', () => {
     expect(second.getCompanyId()).toBe('acme');
   });
 
+  test('after a reload, messages still carry the user and context.groupId', async () => {
+    const first = withKey();
+    first.identifyUser('user_1');
+    first.identifyCompany('acme');
+    const second = withKey();
+    second.track('after reload');
+    const [message] = await flushed(second, capture);
+    expect(message).toMatchObject({ userId: 'user_1', anonymousId: first.getAnonymousId(), context: { groupId: 'acme' } });
+  });
+
   test('traits are stored in localStorage and restored on reload', async () => {
     withKey().identifyUser('user_1', { plan: 'team' });
     expect(storedTraits()).toEqual({ plan: 'team' });

@@ -327,6 +327,58 @@ describe('reset()', () => {
   });
 });
 
+describe('arguments', () => {
+  test('a message is fixed at call time: later changes to the properties object do not alter it', async () => {
+    const { tracker: t, capture } = trackerWithCapture();
+    const properties = { step: 1, nested: { ok: true } };
+    t.track('x', properties);
+    properties.step = 2;
+    properties.nested.ok = false;
+    const [message] = (await flushed(t, capture)) as TrackMessage[];
+    expect(message!.properties).toEqual({ step: 1, nested: { ok: true } });
+  });
+
+  test('a numeric event name becomes a string', async () => {
+    const { tracker: t, capture } = trackerWithCapture();
+    t.track(404 as unknown as string);
+    expect(events(await flushed(t, capture))).toEqual(['404']);
+  });
+
+  test.each([['empty', ''], ['blank', '   '], ['null', null], ['an object', {}]])(
+    'an event name that is %s warns and sends nothing',
+    async (_name, event) => {
+      const logs = spyConsole();
+      const { tracker: t, capture } = trackerWithCapture();
+      t.track(event as string);
+      expect(await flushed(t, capture)).toEqual([]);
+      expect(consoleLines(logs.warn).some((line) => line.startsWith('[idstitch]') && line.includes('track'))).toBe(true);
+    },
+  );
+
+  test.each([['a string', 'plan'], ['an array', ['plan']], ['a number', 5]])(
+    'traits or properties that are %s are sent as {} with a warning',
+    async (_name, value) => {
+      const logs = spyConsole();
+      const { tracker: t, capture } = trackerWithCapture();
+      t.track('x', value as never);
+      t.identifyUser('user_1', value as never);
+      const [track, identify] = await flushed(t, capture);
+      expect((track as TrackMessage).properties).toEqual({});
+      expect((identify as IdentifyMessage).traits).toEqual({});
+      expect(logs.warn).toHaveBeenCalled();
+    },
+  );
+
+  test('a page name that is not a string is left out, with a warning', async () => {
+    const logs = spyConsole();
+    const { tracker: t, capture } = trackerWithCapture();
+    t.page(42 as unknown as string);
+    const [message] = (await flushed(t, capture)) as PageMessage[];
+    expect(message!.name).toBeNull();
+    expect(logs.warn).toHaveBeenCalled();
+  });
+});
+
 describe('getters', () => {
   test('return null where there is none', () => {
     const { tracker: t } = trackerWithCapture();
@@ -518,6 +570,12 @@ describe('flush()', () => {
     const { tracker: t, capture } = trackerWithCapture();
     await t.flush();
     expect(capture.fetch).not.toHaveBeenCalled();
+  });
+  test('two flushes at once send each message once', async () => {
+    const { tracker: t, capture } = trackerWithCapture({ batchSize: 2 });
+    for (let i = 0; i < 5; i++) t.track(`e${i}`);
+    await Promise.all([t.flush(), t.flush(), t.flush()]);
+    expect(events(capture.messages())).toEqual(['e0', 'e1', 'e2', 'e3', 'e4']);
   });
 });
 
