@@ -57,6 +57,14 @@ export async function createCollector(input: CollectorOptions = {}, labels?: Opt
   });
   app.setNotFoundHandler((request, reply) => reply.code(404).send({ ok: false, reason: `no route ${request.method} ${request.url.split('?')[0]}` }));
 
+  // While stopping, each answer closes its connection: a keep-alive socket
+  // left open would hold close() up for the whole keep-alive timeout.
+  let stopping = false;
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (stopping) reply.header('connection', 'close');
+    return payload;
+  });
+
   await app.register(healthRoutes, { store });
   await app.register(ingestRoutes, { store, writeKeys: options.writeKeys });
   await app.register(queryRoutes, { queries, dashboardToken: options.dashboardToken });
@@ -69,6 +77,9 @@ export async function createCollector(input: CollectorOptions = {}, labels?: Opt
     queries,
     options,
     listen: () => app.listen({ host: options.host, port: options.port }),
-    close: () => (closing ??= app.close().then(() => store.close())),
+    close: () => {
+      stopping = true;
+      return (closing ??= app.close().then(() => store.close()));
+    },
   };
 }
