@@ -1,0 +1,59 @@
+/**
+ * Several collector instances sharing one PostgreSQL database (CONTRACT
+ * section 8): schema creation, dedupe and linking are race-safe across them.
+ */
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { createCollector, type Collector } from '../../src/collector/index.js';
+import { get, identify, send, track, useHarness } from './helpers.js';
+
+const harness = useHarness();
+const INSTANCES = 4;
+
+async function instances(): Promise<Collector[]> {
+  const database = await harness.database('postgres');
+  // Started together on an empty database: one creates the schema, the others wait for it.
+  const all = await Promise.all(Array.from({ length: INSTANCES }, () => createCollector({ database, logLevel: 'silent', poolSize: 4 })));
+  return all;
+}
+
+describe('several instances on one PostgreSQL database', () => {
+  it('under concurrent identifies of one anonymous id, exactly one link wins; the others are conflicts', async () => {
+    const collectors = await instances();
+    try {
+      for (let round = 0; round < 15; round++) {
+        const anonymousId = `race-${round}`;
+        const users = collectors.map((_, i) => `user-${round}-${i}`);
+        const answers = await Promise.all(collectors.map((c, i) => send(c, [track({ anonymousId }, 'Before'), identify(anonymousId, users[i]!)])));
+        expect(answers.every((a) => a.status === 200)).toBe(true);
+        const winner = (await get(collectors[0]!, `/v1/anonymous/${anonymousId}`)).body.userId;
+        expect(users).toContain(winner);
+        for (const c of collectors) expect((await get(c, `/v1/anonymous/${anonymousId}`)).body.userId).toBe(winner);
+        const conflicts = ((await get(collectors[1]!, '/v1/conflicts?limit=1000')).body.conflicts as { anonymousId: string; userId: string; attemptedUserId: string }[])
+          .filter((x) => x.anonymousId === anonymousId);
+        expect(conflicts.map((x) => x.attemptedUserId).sort()).toEqual(users.filter((u) => u !== winner).sort());
+        expect(conflicts.every((x) => x.userId === winner)).toBe(true);
+        expect((await get(collectors[2]!, `/v1/users/${winner}`)).body.anonymousIds).toEqual([anonymousId]);
+      }
+    } finally {
+      await Promise.all(collectors.map((c) => c.close()));
+    }
+  });
+
+  it('the same messages sent to every instance at once are stored once, their effects applied once', async () => {
+    const collectors = await instances();
+    try {
+      const batches = Array.from({ length: 20 }, (_, i) => [
+        identify(`dup-anon-${i}`, `dup-user-${i}`, { n: i }),
+        ...Array.from({ length: 10 }, () => track({ anonymousId: `dup-anon-${i}` }, 'E', { messageId: randomUUID() })),
+      ]);
+      await Promise.all(batches.flatMap((batch) => collectors.map((c) => send(c, [...batch].reverse()))));
+      const stats = (await get(collectors[3]!, '/v1/stats')).body;
+      expect(stats).toEqual({ events: 220, users: 20, identifiedUsers: 20, anonymousVisitors: 0 });
+      expect((await get(collectors[0]!, '/v1/conflicts')).body.conflicts).toEqual([]);
+      expect((await get(collectors[1]!, '/v1/users/dup-user-7')).body).toMatchObject({ eventCount: 11, traits: { n: 7 } });
+    } finally {
+      await Promise.all(collectors.map((c) => c.close()));
+    }
+  });
+});
