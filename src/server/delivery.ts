@@ -1,0 +1,189 @@
+/**
+ * The server's delivery loop, with the browser's rules (contract section 6)
+ * minus the browser parts: batches by count and bytes, one batch in flight,
+ * a message leaves the queue only after a 2xx, exponential backoff with
+ * jitter and `Retry-After` on network errors, 408, 429 and 5xx, other 4xx
+ * drop the batch and report it. The queue is bounded: while the collector is
+ * down the oldest messages go, counted and reported.
+ */
+import { ServerError } from './errors.js';
+import type { ResolvedClientOptions } from './options.js';
+import { isRetryable, type SendResult } from './transport.js';
+
+/** A message as queued: serialised once at call time. */
+export interface QueuedMessage {
+  json: string;
+  bytes: number;
+}
+
+/** Counters since the client started. */
+export interface DeliveryStats {
+  /** Messages waiting to be sent. */
+  queued: number;
+  /** Messages the collector accepted. */
+  sent: number;
+  /** Messages lost: dropped from a full queue, or still unsent when `close()` gave up. */
+  dropped: number;
+  /** Messages the collector refused (a 4xx for their batch, or listed in `rejected`). */
+  refused: number;
+}
+
+export interface DeliverySettings extends Pick<ResolvedClientOptions, 'batchSize' | 'flushInterval' | 'maxBatchBytes' | 'maxQueueSize' | 'maxRetryDelay' | 'closeTimeout'> {
+  /** Builds the batch body around the serialised messages. */
+  envelope(messages: string[]): string;
+  /** Bytes the envelope adds around the messages. */
+  envelopeBytes: number;
+  send(body: string): Promise<SendResult>;
+  report(error: ServerError): void;
+}
+
+const is2xx = (status: number) => status >= 200 && status < 300;
+
+/** A timer that does not keep the process alive: shutdown goes through `close()`. */
+function unrefTimer(callback: () => void, ms: number): NodeJS.Timeout {
+  const timer = setTimeout(callback, ms);
+  timer.unref();
+  return timer;
+}
+
+export function createDelivery(settings: DeliverySettings) {
+  const items: QueuedMessage[] = [];
+  const stats = { sent: 0, dropped: 0, refused: 0 };
+  let timer: NodeJS.Timeout | undefined;
+  let sending: Promise<void> | undefined;
+  let failures = 0;
+  /** Dropped since the last successful send: reported once when it starts, summed up when delivery resumes. */
+  let droppedInOutage = 0;
+  let lastDelay = 0;
+  let closing: Promise<void> | undefined;
+
+  const clearTimer = () => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+  };
+  const schedule = (delay: number) => {
+    timer ??= unrefTimer(() => {
+      timer = undefined;
+      void drain();
+    }, delay);
+  };
+
+  /** Full jitter over the upper half: retries of many servers do not arrive in step. */
+  const retryDelay = (result: SendResult) => {
+    const backoff = Math.min(Math.max(settings.flushInterval, 100) * 2 ** (failures - 1), settings.maxRetryDelay);
+    return Math.max(result.retryAfterMs ?? 0, Math.round(backoff * (0.5 + Math.random() / 2)));
+  };
+
+  /** The head of the queue, as much as fits one batch (always at least one message). */
+  const nextBatch = (): QueuedMessage[] => {
+    let bytes = settings.envelopeBytes;
+    let count = 0;
+    for (const item of items) {
+      if (count === settings.batchSize || (count && bytes + item.bytes + 1 > settings.maxBatchBytes)) break;
+      bytes += item.bytes + 1;
+      count++;
+    }
+    return items.slice(0, count);
+  };
+
+  const remove = (batch: QueuedMessage[]) => {
+    // The oldest may have been dropped meanwhile (a full queue): remove by identity, not by position.
+    const sent = new Set(batch);
+    let kept = 0;
+    for (const item of items) if (!sent.has(item)) items[kept++] = item;
+    items.length = kept;
+  };
+
+  const accepted = (batch: QueuedMessage[], result: SendResult) => {
+    failures = 0;
+    remove(batch);
+    const rejected = result.rejected ?? [];
+    stats.sent += batch.length - rejected.length;
+    stats.refused += rejected.length;
+    if (rejected.length) {
+      const reasons = rejected.map((r) => `#${r.index}: ${r.reason}`).join('; ');
+      settings.report(new ServerError('delivery', `the collector refused ${rejected.length} of ${batch.length} messages: ${reasons}`));
+    }
+    if (droppedInOutage) {
+      settings.report(new ServerError('queue-full', `delivery resumed; ${droppedInOutage} messages were dropped while the collector could not be reached`));
+      droppedInOutage = 0;
+    }
+  };
+
+  /** Sends batch after batch until the queue is empty or an attempt fails (then a retry is scheduled). */
+  const drain = (): Promise<void> => {
+    clearTimer();
+    sending ??= (async () => {
+      while (items.length) {
+        const batch = nextBatch();
+        const result = await settings.send(settings.envelope(batch.map((item) => item.json)));
+        if (is2xx(result.status)) {
+          accepted(batch, result);
+        } else if (isRetryable(result.status)) {
+          failures++;
+          lastDelay = retryDelay(result);
+          if (!closing) schedule(lastDelay);
+          break;
+        } else {
+          remove(batch);
+          stats.refused += batch.length;
+          settings.report(new ServerError('delivery', `the collector answered ${result.status}: a batch of ${batch.length} messages was dropped`));
+        }
+      }
+    })().finally(() => {
+      sending = undefined;
+    });
+    return sending;
+  };
+
+  return {
+    /** Queues a message; past `maxQueueSize` the oldest goes. */
+    push(message: QueuedMessage): void {
+      items.push(message);
+      if (items.length > settings.maxQueueSize) {
+        items.shift();
+        stats.dropped++;
+        if (droppedInOutage++ === 0) {
+          settings.report(new ServerError('queue-full', `queue full (${settings.maxQueueSize} messages): dropping the oldest until the collector answers`));
+        }
+      }
+      // After a failure the retry timer decides when to try again, not the next call.
+      if (items.length >= settings.batchSize && !failures) queueMicrotask(() => void drain());
+      else schedule(settings.flushInterval);
+    },
+
+    /** Sends everything queued now; resolves when each batch was answered or an attempt failed. Never rejects. */
+    async flush(): Promise<void> {
+      if (sending) await sending;
+      await drain();
+    },
+
+    /**
+     * Stops the timers and sends what is queued, retrying (with the same
+     * delays) until `closeTimeout`; what is left then is dropped and reported.
+     */
+    close(): Promise<void> {
+      closing ??= (async () => {
+        const deadline = Date.now() + settings.closeTimeout;
+        if (sending) await sending;
+        for (;;) {
+          clearTimer();
+          await drain();
+          const left = deadline - Date.now();
+          if (!items.length || left <= 0) break;
+          // A plain (ref'd) timer: during shutdown the retry is what keeps the process alive.
+          await new Promise((resolve) => setTimeout(resolve, Math.min(lastDelay, left)));
+        }
+        clearTimer();
+        if (items.length) {
+          stats.dropped += items.length;
+          settings.report(new ServerError('closed', `close(): ${items.length} messages could not be delivered within ${settings.closeTimeout} ms`));
+          items.length = 0;
+        }
+      })();
+      return closing;
+    },
+
+    stats: (): DeliveryStats => ({ queued: items.length, ...stats }),
+  };
+}

@@ -1,0 +1,46 @@
+/**
+ * The two kinds of error `idstitch/server` has: a bad option, thrown at setup
+ * where the developer sees it, and everything at run time, which is handed to
+ * `onError` and never thrown into the host's requests.
+ */
+
+/** What went wrong at run time; stable, for code that reacts to it. */
+export type ServerErrorCode =
+  /** An `identifyUser` / `identifyCompany` / `properties` hook threw or rejected. */
+  | 'hook'
+  /** A hook or a client call gave an id that section 2 of the contract refuses. */
+  | 'invalid-id'
+  /** A client call with a bad argument (no event name, neither id, a message over 32 KB, ...). */
+  | 'invalid-argument'
+  /** The collector refused a batch (4xx) or some of its messages (`rejected`). */
+  | 'delivery'
+  /** The queue was full while the collector could not be reached: the oldest messages were dropped. */
+  | 'queue-full'
+  /** A call after `close()`, or messages still unsent when `close()` gave up. */
+  | 'closed';
+
+/** An error `idstitch/server` absorbed and reported through `onError`. */
+export class ServerError extends Error {
+  override readonly name = 'IdstitchServerError';
+  constructor(readonly code: ServerErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** A bad option of `createServerClient`, `idstitchMiddleware` or `idstitchFastify`; the message names both. */
+export class ServerOptionError extends TypeError {
+  override readonly name = 'IdstitchOptionError';
+  constructor(readonly where: string, readonly option: string, problem: string) {
+    super(`${where}: option \`${option}\` ${problem}`);
+  }
+}
+
+/** Calls `onError` without ever letting it throw into the caller. */
+export function reportTo(onError: ((error: ServerError) => void) | undefined, error: ServerError): void {
+  if (!onError) return;
+  try {
+    onError(error);
+  } catch {
+    // A throwing onError must not break delivery or the host's request.
+  }
+}
