@@ -20,7 +20,13 @@ type Observed = FastifyRequest & { [kCall]: CallStart | null };
 const plugin: FastifyPluginCallback<IdstitchFastifyOptions> = (fastify, pluginOptions, done) => {
   // `register` hands its own options to the plugin too; they are not ours to check.
   const { prefix: _prefix, logLevel: _logLevel, logSerializers: _logSerializers, ...options } = pluginOptions as IdstitchFastifyOptions & Record<string, unknown>;
-  const recorder = createRecorder<FastifyRequest, FastifyReply>('idstitchFastify', options);
+  let recorder: ReturnType<typeof createRecorder<FastifyRequest, FastifyReply>>;
+  try {
+    recorder = createRecorder<FastifyRequest, FastifyReply>('idstitchFastify', options);
+  } catch (error) {
+    // A bad option fails `register` (and `ready()`), with the error naming it.
+    return done(error as Error);
+  }
   fastify.decorateRequest(kCall, null);
   fastify.addHook('onRequest', (request, reply, next) => {
     (request as Observed)[kCall] = recorder.begin(request.raw, reply.raw, (cookie) => void reply.header('set-cookie', cookie));
