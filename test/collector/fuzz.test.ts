@@ -86,7 +86,7 @@ describe.each(STORE_KINDS)('fuzzing ingest on %s', (kind) => {
     for (let i = 0; i < OVER_HTTP; i++) {
       const request = next(i % 100 === 0);
       const answer = await withDeadline((async () => {
-        const response = await fetch(`${url}${request.url}`, { method: 'POST', headers: request.headers, body: request.payload });
+        const response = await fetch(`${url}${request.url}`, { method: 'POST', headers: request.headers, body: new Uint8Array(request.payload) });
         return { status: response.status, body: await response.text() };
       })(), `#${i} ${request.kind}`);
       const failure = judge(request, answer, i);

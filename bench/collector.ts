@@ -1,0 +1,194 @@
+/**
+ * Collector benchmark (not a test): `node --import tsx bench/collector.ts [flags]`
+ *
+ * 1. Ingest: events/s with 20-message batches from concurrent loopback
+ *    connections (autocannon), against a no-op fastify route, the collector
+ *    on SQLite, and on PostgreSQL. Each server runs in its own process; every
+ *    request carries fresh messageIds. Goals: SQLite ≥ 50 % of the no-op,
+ *    PostgreSQL ≥ 30 %.
+ * 2. Queries: profile and timeline latency (p50, p99) through the HTTP
+ *    routes (fastify.inject) on a store seeded directly through the store API
+ *    with `--events` events across `--events / 10` anonymous ids.
+ *    Goal: p99 ≤ 10 ms on SQLite.
+ *
+ * Flags: --duration S [10]  --connections N [32]  --events N [1000000]
+ *        --pg-events N [= --events]  --samples N [2000]  --skip-postgres
+ *        --only ingest|queries
+ */
+import autocannon from 'autocannon';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import Fastify from 'fastify';
+import { createCollector, type Collector, type StoredEvent } from '../src/collector/index.js';
+import { startPostgres, type TestPostgres } from '../test/support/postgres.js';
+
+const { values: flags } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '32' },
+    events: { type: 'string', default: '1000000' },
+    'pg-events': { type: 'string' },
+    samples: { type: 'string', default: '2000' },
+    'skip-postgres': { type: 'boolean', default: false },
+    only: { type: 'string' },
+    'serve-noop': { type: 'boolean', default: false },
+  },
+});
+
+const BATCH = 20;
+
+// Child mode: the no-op server, in its own process like the collector.
+if (flags['serve-noop']) {
+  const app = Fastify({ logger: false });
+  app.addContentTypeParser('text/plain', { parseAs: 'string', bodyLimit: 512_000 }, (_req, body, done) => {
+    try { done(null, JSON.parse(body as string)); } catch (e) { done(e as Error, undefined); }
+  });
+  app.post('/v1/batch', async () => ({ ok: true }));
+  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  process.stdout.write(`listening on ${url}\n`);
+  process.on('SIGTERM', () => void app.close().then(() => process.exit(0)));
+} else {
+  await main();
+}
+
+function batchBody(): string {
+  const anonymousId = randomUUID();
+  const now = new Date().toISOString();
+  const batch = Array.from({ length: BATCH }, (_, i) => ({
+    type: i === 0 ? 'page' : 'track', messageId: randomUUID(), anonymousId, event: i === 0 ? undefined : 'Clicked',
+    properties: { i, path: '/pricing', plan: 'pro' }, timestamp: now,
+    context: { library: { name: 'idstitch', version: '0.1.0' }, page: { url: 'https://example.com/pricing', path: '/pricing', title: 'Pricing', referrer: '', search: '' }, userAgent: 'bench', locale: 'en-US', sessionId: anonymousId },
+  }));
+  return JSON.stringify({ batch, sentAt: now });
+}
+
+function startServer(args: string[]): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d;
+      const match = /listening on (http:\/\/\S+)/.exec(out);
+      if (match) resolve({ child, url: match[1]! });
+    });
+    child.on('exit', (code) => reject(new Error(`server exited (${code}): ${out}`)));
+  });
+}
+
+async function stopServer(child: ChildProcess): Promise<void> {
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+async function load(url: string): Promise<{ eventsPerSecond: number; non2xx: number; p99: number }> {
+  const result = await autocannon({
+    url: `${url}/v1/batch`,
+    connections: Number(flags.connections),
+    duration: Number(flags.duration),
+    requests: [{ method: 'POST', headers: { 'content-type': 'text/plain' }, setupRequest: (request) => ({ ...request, body: batchBody() }) }],
+  });
+  return { eventsPerSecond: (result['2xx'] / result.duration) * BATCH, non2xx: result.non2xx + result.errors, p99: result.latency.p99 };
+}
+
+async function benchIngest(postgres: TestPostgres | undefined, dir: string): Promise<void> {
+  console.log(`\n== ingest: ${BATCH}-message batches, ${flags.connections} connections, ${flags.duration} s each ==`);
+  const targets: [string, string[]][] = [
+    ['no-op fastify', [new URL(import.meta.url).pathname, '--serve-noop']],
+    ['collector, SQLite', ['src/collector/cli.ts', '--port', '0', '--log-level', 'silent', '--database', join(dir, 'ingest.db')]],
+  ];
+  if (postgres) targets.push(['collector, PostgreSQL', ['src/collector/cli.ts', '--port', '0', '--log-level', 'silent', '--database', await postgres.createDatabase(), '--pool-size', '12']]);
+  const rates: number[] = [];
+  for (const [name, args] of targets) {
+    const { child, url } = await startServer(args);
+    await load(url).catch(() => undefined); // warm-up run would double the time; a short one:
+    const r = await load(url);
+    let stored = '';
+    if (name !== 'no-op fastify') stored = `, stored ${(await (await fetch(`${url}/v1/stats`)).json()).events.toLocaleString('en')}`;
+    await stopServer(child);
+    rates.push(r.eventsPerSecond);
+    const ratio = rates.length > 1 ? ` = ${((r.eventsPerSecond / rates[0]!) * 100).toFixed(0)} % of no-op` : '';
+    console.log(`${name.padEnd(22)} ${Math.round(r.eventsPerSecond).toLocaleString('en').padStart(9)} events/s${ratio} (request p99 ${r.p99} ms, non-2xx/errors ${r.non2xx}${stored})`);
+  }
+}
+
+/** Events for the seed: anonymous id i gets 10 events; 80 % of them are linked, two per user. */
+function* seedEvents(total: number): Generator<StoredEvent[]> {
+  const anonymousIds = Math.max(1, Math.floor(total / 10));
+  const linked = Math.floor(anonymousIds * 0.8);
+  const base = Date.UTC(2024, 0, 1);
+  let chunk: StoredEvent[] = [];
+  for (let n = 0; n < total; n++) {
+    const a = n % anonymousIds;
+    const round = Math.floor(n / anonymousIds);
+    const userId = a < linked && round === 1 ? `user-${a >> 1}` : null;
+    const ts = base + n * 1000;
+    const kind = userId ? 'identify' : round === 0 ? 'page' : 'track';
+    const message = { type: kind, messageId: `seed-${n}`, anonymousId: `anon-${a}`, userId, event: kind === 'track' ? `Event ${round}` : undefined, properties: { n }, timestamp: new Date(ts).toISOString() };
+    chunk.push({
+      messageId: message.messageId, kind, event: message.event ?? null, anonymousId: message.anonymousId, userId, previousId: null,
+      groupId: null, traits: userId ? { plan: a % 3 ? 'pro' : 'free' } : null, source: 'web', timestamp: ts, originalTimestamp: ts,
+      receivedAt: ts, body: JSON.stringify(message),
+    });
+    if (chunk.length === 20_000) {
+      yield chunk;
+      chunk = [];
+    }
+  }
+  if (chunk.length) yield chunk;
+}
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
+
+async function measure(c: Collector, url: (i: number) => string): Promise<string> {
+  const samples = Number(flags.samples);
+  const times: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const started = process.hrtime.bigint();
+    const response = await c.app.inject(url(i));
+    times.push(Number(process.hrtime.bigint() - started) / 1e6);
+    if (response.statusCode !== 200) throw new Error(`${url(i)} → ${response.statusCode} ${response.body}`);
+  }
+  times.sort((a, b) => a - b);
+  return `p50 ${percentile(times, 0.5).toFixed(2)} ms, p99 ${percentile(times, 0.99).toFixed(2)} ms`;
+}
+
+async function benchQueries(name: string, database: string, events: number): Promise<void> {
+  const c = await createCollector({ database, logLevel: 'silent' });
+  try {
+    const started = Date.now();
+    for (const chunk of seedEvents(events)) await c.store.ingest(chunk);
+    const stats = (await c.app.inject('/v1/stats')).json();
+    console.log(`${name}: seeded ${stats.events.toLocaleString('en')} events, ${(events / 10).toLocaleString('en')} anonymous ids, ${stats.identifiedUsers.toLocaleString('en')} users in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    const users = stats.identifiedUsers as number;
+    const pickUser = (i: number) => `user-${(i * 7919) % users}`;
+    await measure(c, (i) => `/v1/users/${pickUser(i)}`); // warm caches
+    console.log(`  profile   GET /v1/users/:id          ${await measure(c, (i) => `/v1/users/${pickUser(i)}`)}`);
+    console.log(`  timeline  GET /v1/users/:id/events   ${await measure(c, (i) => `/v1/users/${pickUser(i)}/events?limit=100`)}`);
+    console.log(`  anonymous GET /v1/anonymous/:id      ${await measure(c, (i) => `/v1/anonymous/anon-${(i * 104_729) % (events / 10)}`)}`);
+  } finally {
+    await c.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'idstitch-bench-'));
+  const postgres = flags['skip-postgres'] ? undefined : await startPostgres();
+  console.log(`idstitch collector benchmark — node ${process.version}, ${flags['skip-postgres'] ? 'SQLite only' : 'SQLite and PostgreSQL 15 (local, fsync off)'}`);
+  try {
+    if (flags.only !== 'queries') await benchIngest(postgres, dir);
+    if (flags.only !== 'ingest') {
+      const events = Number(flags.events);
+      console.log(`\n== queries: ${flags.samples} samples each, through fastify.inject ==`);
+      await benchQueries('SQLite', join(dir, 'queries.db'), events);
+      if (postgres) await benchQueries('PostgreSQL', await postgres.createDatabase(), Number(flags['pg-events'] ?? events));
+    }
+  } finally {
+    await postgres?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
