@@ -41,20 +41,6 @@ const { values: flags } = parseArgs({
 
 const BATCH = 20;
 
-// Child mode: the no-op server, in its own process like the collector.
-if (flags['serve-noop']) {
-  const app = Fastify({ logger: false });
-  app.addContentTypeParser('text/plain', { parseAs: 'string', bodyLimit: 512_000 }, (_req, body, done) => {
-    try { done(null, JSON.parse(body as string)); } catch (e) { done(e as Error, undefined); }
-  });
-  app.post('/v1/batch', async () => ({ ok: true }));
-  const url = await app.listen({ host: '127.0.0.1', port: 0 });
-  process.stdout.write(`listening on ${url}\n`);
-  process.on('SIGTERM', () => void app.close().then(() => process.exit(0)));
-} else {
-  await main();
-}
-
 function batchBody(): string {
   const anonymousId = randomUUID();
   const now = new Date().toISOString();
@@ -191,4 +177,18 @@ async function main(): Promise<void> {
     await postgres?.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+// Child mode: the no-op server, in its own process like the collector.
+if (flags['serve-noop']) {
+  const app = Fastify({ logger: false });
+  app.addContentTypeParser('text/plain', { parseAs: 'string', bodyLimit: 512_000 }, (_req, body, done) => {
+    try { done(null, JSON.parse(body as string)); } catch (e) { done(e as Error, undefined); }
+  });
+  app.post('/v1/batch', async () => ({ ok: true }));
+  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  process.stdout.write(`listening on ${url}\n`);
+  process.on('SIGTERM', () => void app.close().then(() => process.exit(0)));
+} else {
+  await main();
 }
