@@ -13,7 +13,7 @@ const compile = () => [
   // Types are checked by `tsc --noEmit` over the whole project; here only the sources are compiled.
   typescript({
     tsconfig: false,
-    include: ['src/**/*.ts'],
+    include: ['src/browser/**/*.ts', 'src/protocol/**/*.ts'],
     compilerOptions: { strict: true, removeComments: true, module: 'ESNext', moduleResolution: 'Bundler', target: 'ES2020', lib: ['ES2022', 'DOM'], types: [] },
   }),
 ];
@@ -26,7 +26,7 @@ const config: RollupOptions[] = [
   // npm: ESM and CJS, dependencies left to the app's bundler.
   {
     input: 'src/browser/index.ts',
-    external: ['uuid', 'js-cookie'],
+    external: ['uuid'],
     plugins: compile(),
     output: [
       { file: 'dist/index.mjs', format: 'es' },
@@ -46,7 +46,7 @@ const config: RollupOptions[] = [
   {
     input: 'src/browser/global.ts',
     plugins: [nodeResolve({ browser: true }), ...compile(), minify()],
-    output: { file: 'dist/idstitch.min.js', format: 'iife' },
+    output: { file: 'dist/idstitch.min.js', format: 'iife', sourcemap: process.env.SOURCEMAP === '1' },
   },
   {
     input: 'src/browser/snippet.js',

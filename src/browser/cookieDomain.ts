@@ -1,6 +1,6 @@
-import Cookies from 'js-cookie';
+import { readCookie, writeCookie } from './cookies.js';
 
-const PROBE = '__idstitch_domain_probe__';
+const PROBE = 'idstitch_probe';
 let detected: { host: string; domain: string | undefined } | undefined;
 
 /** Hosts that can only hold a host-only cookie: localhost, single labels, IP addresses. */
@@ -22,10 +22,10 @@ export function detectCookieDomain(): string | undefined {
     for (let i = labels.length - 2; i >= 0 && !domain; i--) {
       const candidate = labels.slice(i).join('.');
       try {
-        Cookies.set(PROBE, '1', { domain: candidate, sameSite: 'Lax' });
-        if (Cookies.get(PROBE) === '1') {
+        writeCookie(PROBE, '1', { domain: candidate, days: 1 });
+        if (readCookie(PROBE) === '1') {
           domain = candidate;
-          Cookies.remove(PROBE, { domain: candidate });
+          writeCookie(PROBE, '', { domain: candidate, days: 0 });
         }
       } catch {
         break;

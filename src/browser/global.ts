@@ -21,6 +21,8 @@ function install(): void {
   // Calls made before init() wait here, in order, with their times.
   const pending: StubCall[] = [];
   const call = ([method, args, time = Date.now()]: StubCall): unknown => {
+    // A recorded call this version does not know (a newer snippet, a Segment-style push) is skipped, not fatal.
+    if (!(TRACKER_METHODS as readonly string[]).includes(method) && method !== 'init') return undefined;
     if (method === 'init') {
       tracker ??= createTracker(args[0] as TrackerOptions);
       pending.splice(0).forEach(call);
@@ -38,7 +40,7 @@ function install(): void {
   const stub = (window as unknown as { idstitch?: unknown }).idstitch;
   (window as unknown as { idstitch: unknown }).idstitch = api;
   // The snippet's stub is an array of recorded calls: replay them in order, at the times they were made.
-  if (Array.isArray(stub)) for (const recorded of stub as StubCall[]) if (Array.isArray(recorded) && api[recorded[0]] !== createTracker) call(recorded);
+  if (Array.isArray(stub)) for (const recorded of stub as StubCall[]) if (Array.isArray(recorded)) call(recorded);
 }
 
 try {

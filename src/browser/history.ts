@@ -15,13 +15,8 @@ export function watchHistory(): void {
     history[method] = function (this: History, ...args: Parameters<History['pushState']>) {
       const before = location.href;
       const result = original.apply(this, args);
-      if (location.href !== before) {
-        try {
-          window.dispatchEvent(new Event(LOCATION_CHANGE));
-        } catch {
-          // The router's navigation has happened; a failed announcement must not undo it.
-        }
-      }
+      // Listeners' errors are reported by the browser, never thrown back into the router.
+      if (location.href !== before) dispatchEvent(new Event(LOCATION_CHANGE));
       return result;
     };
   }

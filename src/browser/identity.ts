@@ -16,10 +16,11 @@ export const KEY = { anonymousId: 'aid', userId: 'uid', companyId: 'cid', traits
 
 const validOrNull = (value: string | null) => (value !== null && checkId(value).ok ? value : null);
 
+/** Traits as stored by this tracker; anything unreadable counts as none. */
 function parseTraits(json: string | null): Properties {
   try {
-    const traits: unknown = json ? JSON.parse(json) : null;
-    return traits && typeof traits === 'object' && !Array.isArray(traits) ? (traits as Properties) : {};
+    const traits: unknown = JSON.parse(json!);
+    return traits?.constructor === Object ? (traits as Properties) : {};
   } catch {
     return {};
   }
@@ -35,15 +36,16 @@ function parseTraits(json: string | null): Properties {
 export function loadIdentity(stores: Stores, prefix: string): IdentityState {
   const key = (name: string) => prefix + name;
   const winner = stores.ids.find((store) => store.get(key(KEY.anonymousId)));
-  const storedUserInTraitsStore = stores.traits.get(key(KEY.userId));
+  const traitsOwner = stores.traits.get(key(KEY.anonymousId));
   const identity: IdentityState = {
     anonymousId: winner?.get(key(KEY.anonymousId)) ?? uuid(),
     userId: winner ? validOrNull(winner.get(key(KEY.userId))) : null,
     companyId: winner ? validOrNull(winner.get(key(KEY.companyId))) : null,
     traits: {},
   };
-  // Traits belong to the user they were stored with; a different winner means they are someone else's.
-  if (!winner || stores.traits === winner || storedUserInTraitsStore === identity.userId) {
+  // Traits belong to the anonymous id they were stored with (a new one after any reset or split):
+  // a different winner means they are someone else's.
+  if (!winner || stores.traits === winner || traitsOwner === identity.anonymousId) {
     identity.traits = parseTraits(stores.traits.get(key(KEY.traits)));
   }
   saveIdentity(stores, prefix, identity);

@@ -11,6 +11,15 @@ export class IdstitchError extends Error {
 
 const PREFIX = '[idstitch]';
 
+/** `String(value)` that cannot throw: pages throw null-prototype objects and Proxies too. */
+export function describe(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return 'unprintable value';
+  }
+}
+
 /**
  * The tracker's only way to speak: debug lines when asked for, warnings for
  * bad input, and every absorbed error handed to `onError`. Never throws.
@@ -19,8 +28,11 @@ export interface Logger {
   debug(...args: unknown[]): void;
   /** Logs once per distinct message: a loop of bad calls must not flood the console. */
   warn(message: string): void;
-  /** Logged like a warning (once per message), and handed to `onError` every time. */
-  error(error: IdstitchError): void;
+  /**
+   * Logged like a warning (once per message), and handed to `onError` every
+   * time as an {@link IdstitchError}; `cause`, when given, is appended to the message.
+   */
+  error(code: string, message: string, cause?: unknown): void;
 }
 
 export function createLogger(debug: boolean, onError?: (error: Error) => void): Logger {
@@ -33,20 +45,20 @@ export function createLogger(debug: boolean, onError?: (error: Error) => void): 
     }
   };
   const once = (method: 'warn' | 'error', message: string) => {
-    if (warned.has(message)) return;
+    if (!warned.has(message)) log(method, [message]);
+    // Bounded: a page that feeds endless distinct bad values must not grow this forever.
     if (warned.size < 100) warned.add(message);
-    log(method, [message]);
   };
   return {
     debug: (...args) => debug && log('log', args),
     warn: (message) => once('warn', message),
-    error(error) {
+    error(code, message, cause) {
+      const error = new IdstitchError(code, cause === undefined ? message : `${message}: ${describe(cause)}`);
       once('error', error.message);
-      if (!onError) return;
       try {
-        onError(error);
+        onError?.(error);
       } catch (thrown) {
-        log('error', ['onError threw:', thrown]);
+        log('error', ['onError threw', thrown]);
       }
     },
   };

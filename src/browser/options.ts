@@ -40,60 +40,58 @@ export type ResolvedOptions = Required<Omit<TrackerOptions, 'writeKey' | 'cookie
 /** The beacon API refuses bodies of 64 KiB and more. */
 const BEACON_LIMIT = 64 * 1024;
 
-export const DEFAULTS = {
-  batchSize: 20,
-  flushInterval: 1000,
-  maxBatchBytes: 32 * 1024,
-  persistence: 'localStorage+cookie' as Persistence,
-  cookieExpiryDays: 365,
-  sessionTimeout: 30 * 60 * 1000,
-  autoPage: false,
-  debug: false,
-};
-
 const PERSISTENCE: Persistence[] = ['localStorage+cookie', 'localStorage', 'cookie', 'memory'];
 
-/** Each option's expected kind ('a number', 'a string', ...: the `typeof` after the article) and, for numbers, its range. */
-const RULES: Record<keyof TrackerOptions, [kind: string, min?: number, max?: number]> = {
-  endpoint: ['an http(s) URL'],
-  writeKey: ['a string'],
-  batchSize: ['a number', 1, 2500],
-  flushInterval: ['a number', 0, 3_600_000],
-  maxBatchBytes: ['a number', 1024, BEACON_LIMIT - 1],
-  persistence: [PERSISTENCE.join(' | ')],
-  cookieDomain: ['a string'],
-  cookieExpiryDays: ['a number', 0.001, 3650],
-  sessionTimeout: ['a number', 1000, 604_800_000],
-  autoPage: ['a boolean'],
-  beforeSend: ['a function'],
-  debug: ['a boolean'],
-  onError: ['a function'],
+/**
+ * Every option in one place: its `typeof` and its default, and for numbers
+ * the range that keeps the tracker sane.
+ */
+const SPEC: Record<keyof TrackerOptions, [type: string, fallback?: unknown, min?: number, max?: number]> = {
+  endpoint: ['string'],
+  writeKey: ['string'],
+  batchSize: ['number', 20, 1, 2500],
+  flushInterval: ['number', 1000, 0, 3_600_000],
+  maxBatchBytes: ['number', 32 * 1024, 1024, BEACON_LIMIT - 1],
+  persistence: ['string', PERSISTENCE[0]],
+  cookieDomain: ['string'],
+  cookieExpiryDays: ['number', 365, 0.001, 3650],
+  sessionTimeout: ['number', 30 * 60 * 1000, 1000, 604_800_000],
+  autoPage: ['boolean', false],
+  beforeSend: ['function'],
+  debug: ['boolean', false],
+  onError: ['function'],
 };
 
-function isValid(name: keyof TrackerOptions, value: unknown): boolean {
-  const [kind, min = -Infinity, max = Infinity] = RULES[name];
-  if (name === 'endpoint') return typeof value === 'string' && /^https?:\/\/[^/]/i.test(value);
-  if (name === 'persistence') return PERSISTENCE.includes(value as Persistence);
-  return typeof value === kind.slice(2) && (typeof value !== 'number' || (value >= min && value <= max)) && value !== '';
-}
+/** Values a type check lets through but the tracker cannot use. */
+const PATTERN: Partial<Record<keyof TrackerOptions, [RegExp, string]>> = {
+  endpoint: [/^https?:\/\/[^/]/i, 'an http(s) URL'],
+  persistence: [/^(localStorage\+cookie|localStorage|cookie|memory)$/, PERSISTENCE.join(' | ')],
+  // The browser drops a cookie with an invalid domain without a word: refuse it here, where it can be said.
+  cookieDomain: [/^\.?[a-z0-9-]+(\.[a-z0-9-]+)*$/i, 'a domain name'],
+  writeKey: [/./, 'a non-empty string'],
+};
 
 /**
  * Fills in defaults and checks every option. Returns the problem (naming the
  * option) instead of throwing, so a bad config yields an inert tracker.
  */
 export function resolveOptions(input: unknown): ResolvedOptions | string {
-  if (typeof input !== 'object' || input === null) return 'options must be an object with at least `endpoint`';
+  if (typeof input !== 'object' || input === null) return 'options must be an object';
   const given = input as Record<string, unknown>;
   if (given.endpoint === undefined) return 'option `endpoint` is required';
-  const resolved: Record<string, unknown> = { ...DEFAULTS };
-  for (const name of Object.keys(RULES) as (keyof TrackerOptions)[]) {
+  const resolved: Record<string, unknown> = {};
+  for (const [name, [type, fallback, min, max]] of Object.entries(SPEC)) {
     const value = given[name];
+    const pattern = PATTERN[name as keyof TrackerOptions];
+    resolved[name] = value ?? fallback;
     if (value === undefined) continue;
-    if (!isValid(name, value)) {
-      const [kind, min, max] = RULES[name];
-      return `option \`${name}\` must be ${kind}${min === undefined ? '' : ` from ${min} to ${max}`}`;
+    if (
+      typeof value !== type ||
+      (pattern && !pattern[0].test(value as string)) ||
+      (min !== undefined && !((value as number) >= min && (value as number) <= max! && (name !== 'batchSize' || Number.isInteger(value))))
+    ) {
+      return `option \`${name}\` must be ${pattern ? pattern[1] : `a ${type}`}${min === undefined ? '' : ` from ${min} to ${max}`}`;
     }
-    resolved[name] = value;
   }
-  return resolved as unknown as ResolvedOptions;
+  return resolved as ResolvedOptions;
 }

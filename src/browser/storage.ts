@@ -14,6 +14,8 @@ export interface Stores {
   state: KeyValueStore;
   /** Traits: localStorage or memory, never a cookie (cookies ride on every request). */
   traits: KeyValueStore;
+  /** The raw localStorage when it is usable: the queue mirror enumerates its keys. */
+  storage: Storage | null;
 }
 
 export function openStores(options: ResolvedOptions, logger: Logger): Stores {
@@ -22,11 +24,11 @@ export function openStores(options: ResolvedOptions, logger: Logger): Stores {
   let cookie: KeyValueStore | null = null;
   if (mode.includes('cookie')) {
     const domain = options.cookieDomain ?? detectCookieDomain();
-    if (!options.cookieDomain && !domain) logger.debug(`cookies are host-only on ${location.hostname}`);
+    if (!options.cookieDomain && !domain) logger.debug('host-only cookies');
     cookie = cookieStore({ domain, expiryDays: options.cookieExpiryDays });
   }
   const ids = [cookie, local].filter((s): s is KeyValueStore => s !== null);
   const memory = memoryStore();
-  if (mode !== 'memory' && !ids.length) logger.debug('storage blocked: identity in memory only');
-  return { ids: ids.length ? ids : [memory], state: local ?? cookie ?? memory, traits: local ?? memory };
+  if (mode !== 'memory' && !ids.length) logger.debug('storage blocked: memory only');
+  return { ids: ids.length ? ids : [memory], state: local ?? cookie ?? memory, traits: local ?? memory, storage: local && localStorage };
 }

@@ -8,15 +8,15 @@ import { campaignFrom, pageContext, staticContext } from './context.js';
 import { LOCATION_CHANGE, watchHistory } from './history.js';
 import { KEY, loadIdentity, saveIdentity } from './identity.js';
 import type { IdentityState } from './identity.js';
-import { createLogger, IdstitchError } from './logger.js';
+import { createLogger } from './logger.js';
 import type { Logger } from './logger.js';
 import { resolveOptions } from './options.js';
 import type { TrackerOptions } from './options.js';
 import { createQueue } from './queue.js';
-import { serialize } from './serialize.js';
 import { createSession } from './session.js';
 import { openStores } from './storage.js';
-import { postBatch } from './transport.js';
+import { beaconBatch, postBatch } from './transport.js';
+import { openQueueStore, toQueued } from './persistedQueue.js';
 import { VERSION } from './version.js';
 
 /** A user or company id: strings are kept as given (case-sensitive), finite numbers become strings. */
@@ -33,9 +33,7 @@ export interface Tracker {
   /** Records an event. */
   track(event: string, properties?: Properties): void;
   /** Records a page view with url, path, title, referrer and search. */
-  page(name?: string, properties?: Properties): void;
-  /** Records a page view without a name, as Segment's analytics.js allows. */
-  page(properties: Properties): void;
+  page(name?: string | null, properties?: Properties): void;
   /** Logout: forgets user, company and traits; starts a new anonymous id and session. */
   reset(): void;
   /** Sends everything queued now; resolves when the collector answered or the attempt failed. Never rejects. */
@@ -56,21 +54,28 @@ export const TRACKER_METHODS = [
   'getAnonymousId', 'getUserId', 'getCompanyId', 'getSessionId',
 ] as const;
 
-/** What a bad config gets: a tracker that does nothing (getters answer null), so the page carries on. */
-function inertTracker(): Tracker {
-  const tracker: Record<string, () => unknown> = {};
-  for (const method of TRACKER_METHODS) {
-    tracker[method] = method === 'flush' ? () => Promise.resolve() : () => (method.startsWith('get') ? null : undefined);
+type Actions = Partial<Record<(typeof TRACKER_METHODS)[number], (...args: unknown[]) => unknown>>;
+
+/**
+ * The public face of a tracker: every method turns whatever it meets into a
+ * reported error, never a throw into the page. With no actions (a bad
+ * config, no window) it is inert: it does nothing and its getters answer null.
+ */
+function publicTracker(actions: Actions, logger: Logger): Tracker {
+  const tracker: Record<string, (...args: unknown[]) => unknown> = {};
+  for (const name of TRACKER_METHODS) {
+    const fail = (error: unknown) => logger.error('internal', `${name}() failed`, error);
+    tracker[name] = (...args) => {
+      let result: unknown = name.startsWith('get') ? null : undefined;
+      try {
+        if (actions[name]) result = actions[name](...args);
+      } catch (error) {
+        fail(error);
+      }
+      return name === 'flush' ? Promise.resolve(result).catch(fail) : result;
+    };
   }
   return tracker as unknown as Tracker;
-}
-
-/** `value` when it is a plain object; otherwise `{}` and a warning. */
-function objectArgument(value: unknown, what: string, logger: Logger): Properties {
-  if (value === undefined || value === null) return {};
-  if (typeof value === 'object' && !Array.isArray(value)) return value as Properties;
-  logger.warn(`${what} must be an object`);
-  return {};
 }
 
 /**
@@ -87,8 +92,9 @@ export function createTracker(options: TrackerOptions): Tracker {
   try {
     return startTracker(options);
   } catch (error) {
-    createLogger(false).error(new IdstitchError('internal', `createTracker failed: ${String(error)}`));
-    return inertTracker();
+    const logger = createLogger(false);
+    logger.error('internal', 'createTracker failed', error);
+    return publicTracker({}, logger);
   }
 }
 
@@ -96,14 +102,14 @@ function startTracker(input: TrackerOptions): Tracker {
   const resolved = resolveOptions(input);
   if (typeof resolved === 'string') {
     const onError = (input as Partial<TrackerOptions> | null)?.onError;
-    createLogger(false, typeof onError === 'function' ? onError : undefined).error(new IdstitchError('invalid-option', `${resolved}; this tracker will do nothing`));
-    return inertTracker();
+    const logger = createLogger(false, typeof onError === 'function' ? onError : undefined);
+    logger.error('invalid-option', `${resolved}: tracker disabled`);
+    return publicTracker({}, logger);
   }
   const options = resolved;
   const logger = createLogger(options.debug, options.onError);
   if (typeof window === 'undefined' || typeof document === 'undefined') {
-    logger.debug('no window: inert tracker');
-    return inertTracker();
+    return publicTracker({}, logger);
   }
 
   const prefix = storagePrefix(options.writeKey);
@@ -123,16 +129,42 @@ function startTracker(input: TrackerOptions): Tracker {
   const utf8Length = (text: string) => encoder.encode(text).length;
   const envelopeBytes = utf8Length(envelope('', new Date(0).toISOString()));
   const maxMessageBytes = Math.min(LIMITS.messageBytes, options.maxBatchBytes - envelopeBytes);
+  const body = (batch: { json: string }[]) => envelope(batch.map((m) => m.json).join(','), new Date().toISOString());
+  const queueStore = stores.storage && openQueueStore(stores.storage, prefix);
   const queue = createQueue({
     ...options,
     envelopeBytes,
     logger,
-    send: (batch) => postBatch(options.endpoint, envelope(batch.map((m) => m.json).join(','), new Date().toISOString())),
+    store: queueStore,
+    send: (batch) => postBatch(options.endpoint, body(batch)),
+    beacon: (batch) => beaconBatch(options.endpoint, body(batch)),
   });
+  // A reload, a closed tab or a crash left messages in storage: they go out first.
+  queueStore?.adopt((messages) => {
+    if (Array.isArray(messages)) queue.restore(messages.filter((m) => typeof m?.messageId === 'string').map((m) => toQueued(m, utf8Length)));
+  });
+  addEventListener('pagehide', () => queue.hide(true));
+  addEventListener('online', () => void queue.flush());
+  // Also covers a return from the back/forward cache, which makes the page visible again.
+  document.addEventListener('visibilitychange', () => (document.visibilityState === 'hidden' ? queue.hide(false) : queue.show()));
 
-  const persist = () => saveIdentity(stores, prefix, identity);
+  // What the tabs' shared store held when this tab last read or wrote it: a difference means another tab changed the identity.
+  const lastStore = stores.ids[stores.ids.length - 1]!;
+  const storedIdentity = () => `${lastStore.get(prefix + KEY.anonymousId)}|${lastStore.get(prefix + KEY.userId)}`;
+  let seenIdentity = storedIdentity();
+  const reload = () => {
+    identity = loadIdentity(stores, prefix);
+    optedOut = stores.state.get(prefix + KEY.optOut) === '1';
+    seenIdentity = storedIdentity();
+  };
+  const persist = () => {
+    saveIdentity(stores, prefix, identity);
+    seenIdentity = storedIdentity();
+  };
 
   function enqueue(type: MessageType, fields: Record<string, unknown>): void {
+    // A reset() or login in another tab must reach this tab before its next message, even ahead of the storage event.
+    if (storedIdentity() !== seenIdentity) reload();
     if (optedOut) return;
     const time = now();
     const context: MessageContext = { library, page: pageContext(), ...fixedContext, sessionId: session.touch(time) };
@@ -149,19 +181,29 @@ function startTracker(input: TrackerOptions): Tracker {
     } as Message | null | undefined;
     if (options.beforeSend) {
       try {
-        message = options.beforeSend(message!);
+        // A copy: edits made for this message must not leak into the tracker's state or later messages.
+        message = options.beforeSend(JSON.parse(JSON.stringify(message)) as Message);
       } catch (error) {
-        return logger.error(new IdstitchError('callback', `${type} dropped: beforeSend threw ${String(error)}`));
+        return logger.error('callback', `${type} dropped: beforeSend threw`, error);
       }
       if (!message) return logger.debug('beforeSend dropped', type);
     }
-    const json = serialize(message!, logger);
+    // Cycles or BigInt in the properties throw here: reported as a clear error, the message is not sent.
+    const json = JSON.stringify(message);
     const bytes = utf8Length(json);
     if (bytes > maxMessageBytes) {
-      return logger.error(new IdstitchError('invalid-argument', `${type} dropped: ${bytes} bytes, over the ${maxMessageBytes}-byte limit`));
+      return logger.error('invalid-argument', `${type} dropped: ${bytes} bytes, over ${maxMessageBytes}`);
     }
     queue.push({ messageId: message!.messageId, json, bytes });
     logger.debug(`${type} queued`, message);
+  }
+
+  /** `value` when it is a plain object; otherwise `{}` and a warning. */
+  function objectArgument(value: unknown, what: string): Properties {
+    if (value == null) return {};
+    if (typeof value === 'object' && !Array.isArray(value)) return value as Properties;
+    logger.warn(`${what} must be an object`);
+    return {};
   }
 
   /** A valid id from a public method's argument, or null after a warning. */
@@ -176,21 +218,26 @@ function startTracker(input: TrackerOptions): Tracker {
     identity = { anonymousId: uuid(), userId: null, companyId: null, traits: {} };
     persist();
     session.renew(now());
-    logger.debug('reset, anonymous id', identity.anonymousId);
+    logger.debug('reset', identity.anonymousId);
+  }
+
+  /** Merges traits into the current visitor's and announces them with an `identify`. */
+  function identify(traits: Properties): void {
+    identity.traits = { ...identity.traits, ...traits };
+    persist();
+    enqueue('identify', { traits: identity.traits });
   }
 
   function identifyUser(userId: unknown, traits?: unknown): void {
     const id = validId(userId, 'identifyUser');
     if (id === null) return;
-    const newTraits = objectArgument(traits, 'identifyUser traits', logger);
+    // Read the traits before anything changes: a throwing getter must leave the identity as it was.
+    const newTraits = { ...objectArgument(traits, 'identifyUser traits') };
     if (identity.userId !== null && identity.userId !== id) {
-      logger.debug(`new user ${id}: split first`);
       reset();
     }
     identity.userId = id;
-    identity.traits = { ...identity.traits, ...newTraits };
-    persist();
-    enqueue('identify', { traits: identity.traits });
+    identify(newTraits);
   }
 
   function identifyCompany(companyId: unknown, traits?: unknown): void {
@@ -198,27 +245,17 @@ function startTracker(input: TrackerOptions): Tracker {
     if (id === null) return;
     identity.companyId = id;
     persist();
-    enqueue('group', { groupId: id, traits: objectArgument(traits, 'identifyCompany traits', logger) });
-  }
-
-  function setUserProperties(traits: unknown): void {
-    identity.traits = { ...identity.traits, ...objectArgument(traits, 'setUserProperties traits', logger) };
-    persist();
-    enqueue('identify', { traits: identity.traits });
+    enqueue('group', { groupId: id, traits: objectArgument(traits, 'identifyCompany traits') });
   }
 
   function track(event: unknown, properties?: unknown): void {
-    const name = typeof event === 'number' && Number.isFinite(event) ? String(event) : event;
-    if (typeof name !== 'string' || !name.trim()) return logger.warn('track: event must be a non-empty string');
-    enqueue('track', { event: name, properties: objectArgument(properties, 'track properties', logger) });
+    if (typeof event !== 'string' || !event.trim()) return logger.warn('track: event must be a string');
+    enqueue('track', { event, properties: objectArgument(properties, 'track properties') });
   }
 
   function page(name?: unknown, properties?: unknown): void {
-    // page({ ...properties }) without a name, as Segment's analytics.js allows.
-    if (name !== null && typeof name === 'object' && properties === undefined) [name, properties] = [undefined, name];
-    const pageName = typeof name === 'string' && name ? name : null;
-    if (name !== undefined && name !== null && pageName === null) logger.warn('page: name must be a string');
-    enqueue('page', { name: pageName, properties: { ...pageContext(), ...objectArgument(properties, 'page properties', logger) } });
+    if (name != null && typeof name !== 'string') logger.warn('page: name must be a string');
+    enqueue('page', { name: typeof name === 'string' && name ? name : null, properties: { ...pageContext(), ...objectArgument(properties, 'page properties') } });
   }
 
   function setOptOut(value: boolean): void {
@@ -229,18 +266,17 @@ function startTracker(input: TrackerOptions): Tracker {
     } else {
       stores.state.remove(prefix + KEY.optOut);
     }
-    logger.debug(value ? 'opted out' : 'opted in');
+    logger.debug('opt out', value);
   }
 
   // Another tab's reset() or identify reaches this one through the storage event.
-  window.addEventListener('storage', (event) => {
-    if (event.key !== null && !event.key.startsWith(prefix)) return;
-    identity = loadIdentity(stores, prefix);
-    optedOut = stores.state.get(prefix + KEY.optOut) === '1';
+  addEventListener('storage', (event) => {
+    if (event.key === null || (event.key.startsWith(prefix) && !event.key.startsWith(prefix + 'q_'))) reload();
   });
 
-  const actions: Record<string, (...args: unknown[]) => unknown> = {
-    identifyUser, identifyCompany, setUserProperties, track, page, reset,
+  const actions: Actions = {
+    identifyUser, identifyCompany, track, page, reset,
+    setUserProperties: (traits) => identify(objectArgument(traits, 'setUserProperties traits')),
     optOut: () => setOptOut(true),
     optIn: () => setOptOut(false),
     flush: () => queue.flush(),
@@ -249,28 +285,15 @@ function startTracker(input: TrackerOptions): Tracker {
     getCompanyId: () => identity.companyId,
     getSessionId: () => session.current(),
   };
-  const tracker = {} as Record<string, (...args: unknown[]) => unknown>;
-  // Every public method turns whatever it meets into a reported error, never a throw into the page.
-  for (const name of TRACKER_METHODS) {
-    tracker[name] = (...args) => {
-      const fail = (error: unknown) => logger.error(new IdstitchError('internal', `${name}() failed: ${String(error)}`));
-      try {
-        const result = actions[name]!(...args);
-        return name === 'flush' ? (result as Promise<void>).catch(fail) : result;
-      } catch (error) {
-        fail(error);
-        return name === 'flush' ? Promise.resolve() : undefined;
-      }
-    };
-  }
+  const tracker = publicTracker(actions, logger);
 
   if (options.autoPage) {
     watchHistory();
-    const onChange = () => tracker.page!();
+    const onChange = () => tracker.page();
     window.addEventListener(LOCATION_CHANGE, onChange);
     window.addEventListener('popstate', onChange);
     onChange();
   }
-  logger.debug('ready, anonymous id', identity.anonymousId);
-  return tracker as unknown as Tracker;
+  logger.debug('ready', identity.anonymousId);
+  return tracker;
 }

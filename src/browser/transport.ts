@@ -1,7 +1,17 @@
-/** What became of one POST: the HTTP status (0 for a network error) and the collector's per-message refusals. */
+/** What became of one POST: the HTTP status (0 for a network error) and the server's Retry-After in ms. */
 export interface SendResult {
   status: number;
-  rejected?: { index: number; reason: string }[];
+  retryAfter?: number;
+}
+
+const TEXT = { 'Content-Type': 'text/plain' };
+
+/** `Retry-After` as seconds or an HTTP date, in ms from now (RFC 9110 §10.2.3). */
+export function parseRetryAfter(header: string | null): number | undefined {
+  if (!header) return undefined;
+  const ms = /^\s*\d+\s*$/.test(header) ? Number(header) * 1000 : Date.parse(header) - Date.now();
+  // A date in the past means "now"; an absurd wait is capped at an hour.
+  return Number.isNaN(ms) ? undefined : Math.min(Math.max(ms, 0), 3_600_000);
 }
 
 /**
@@ -11,25 +21,26 @@ export interface SendResult {
 export async function postBatch(endpoint: string, body: string): Promise<SendResult> {
   let response: Response;
   try {
-    response = await fetch(endpoint, {
-      method: 'POST',
-      headers: { 'Content-Type': 'text/plain' },
-      body,
-      credentials: 'omit',
-    });
+    response = await fetch(endpoint, { method: 'POST', headers: TEXT, body, credentials: 'omit' });
   } catch {
     return { status: 0 };
   }
-  let rejected: SendResult['rejected'];
+  return { status: response.status, retryAfter: parseRetryAfter(response.headers.get('Retry-After')) };
+}
+
+/**
+ * Hands a body to the browser to deliver after the page is gone: sendBeacon,
+ * or a keepalive fetch where the beacon is refused (over its quota, or
+ * missing). Both cap a body at 64 KiB, which `maxBatchBytes` stays under.
+ */
+export function beaconBatch(endpoint: string, body: string): boolean {
   try {
-    const answer: unknown = await response.json();
-    if (answer && typeof answer === 'object' && Array.isArray((answer as SendResult).rejected)) {
-      rejected = (answer as SendResult).rejected;
-    }
+    if (navigator.sendBeacon?.(endpoint, body)) return true;
+    fetch(endpoint, { method: 'POST', headers: TEXT, body, credentials: 'omit', keepalive: true }).catch(() => {});
+    return true;
   } catch {
-    // Segment-compatible endpoints may answer with an empty or non-JSON body.
+    return false;
   }
-  return { status: response.status, rejected };
 }
 
 /** Statuses worth another try: the network, the server's trouble, a timeout, throttling. */

@@ -17,8 +17,8 @@ export const MAX_ID_LENGTH = 255;
 /** The outcome of {@link checkId}: the normalised id, or why it was refused. */
 export type IdCheck = { ok: true; id: string } | { ok: false; reason: string };
 
-// Zero-width and other invisible characters that make an id look empty.
-const INVISIBLE = /[\s\u200b-\u200d\u2060\ufeff\u00ad]/g;
+// Zero-width characters: invisible, yet not removed by trim().
+const ZERO_WIDTH = /[\u200b-\u200d\u2060\ufeff\u00ad]/g;
 
 /**
  * Checks a user or company id. Numbers become strings; ids are case-sensitive
@@ -28,10 +28,11 @@ export function checkId(value: unknown): IdCheck {
   let id: string;
   if (typeof value === 'number' && Number.isFinite(value)) id = String(value);
   else if (typeof value === 'string') id = value;
-  else return { ok: false, reason: 'must be a string or a finite number' };
-  if (!id.replace(INVISIBLE, '')) return { ok: false, reason: 'is empty' };
-  if (id.length > MAX_ID_LENGTH) return { ok: false, reason: `is over ${MAX_ID_LENGTH} characters` };
-  const bare = id.trim().toLowerCase().replace(/^(["'`])(.*)\1$/, '$2').trim();
-  if (PLACEHOLDER_IDS.has(bare) || bare.startsWith('__')) return { ok: false, reason: `"${id}" is a placeholder, not an id` };
+  else return { ok: false, reason: 'must be a string or number' };
+  const visible = id.replace(ZERO_WIDTH, '').trim();
+  if (!visible) return { ok: false, reason: 'is empty' };
+  if (id.length > MAX_ID_LENGTH) return { ok: false, reason: `is over ${MAX_ID_LENGTH} chars` };
+  const bare = visible.toLowerCase().replace(/^(["'`])(.*)\1$/, '$2').trim();
+  if (PLACEHOLDER_IDS.has(bare) || bare.startsWith('__')) return { ok: false, reason: `"${id}" is a placeholder` };
   return { ok: true, id };
 }

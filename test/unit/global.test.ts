@@ -238,4 +238,20 @@ describe('the snippet', () => {
     expect(after!.userId).toBeNull();
     expect(after!.anonymousId).not.toBe(alice!.anonymousId);
   });
+
+  test('a recorded call this SDK version does not know is skipped; the calls after it are still replayed', async () => {
+    runSnippet();
+    stub().init({ endpoint });
+    stub().push(['alias', ['user_1'], Date.now()]); // a newer snippet's method, or a Segment-style call
+    stub().track('after');
+    await loadGlobal();
+    expect((await sentMessages()).map((m) => (m as TrackMessage).event)).toEqual(['after']);
+  });
+
+  test('an unknown call held before init does not make init() throw', async () => {
+    runSnippet();
+    stub().push(['alias', ['user_1'], Date.now()]);
+    await loadGlobal();
+    expect(() => idstitch().init({ endpoint })).not.toThrow();
+  });
 });

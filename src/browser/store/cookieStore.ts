@@ -1,4 +1,4 @@
-import Cookies from 'js-cookie';
+import { readCookie, writeCookie } from '../cookies.js';
 import { safeStore } from './types.js';
 import type { KeyValueStore } from './types.js';
 
@@ -19,11 +19,11 @@ export function cookieStore({ domain, expiryDays }: CookieSettings): KeyValueSto
   } catch {
     return null;
   }
-  const attributes = { domain, path: '/', expires: expiryDays, sameSite: 'Lax' as const, secure: location.protocol === 'https:' };
+  const attributes = { domain, days: expiryDays, secure: location.protocol === 'https:' };
   return safeStore(
-    (key) => Cookies.get(key),
+    readCookie,
     // The browser may refuse silently (size, blocked third-party context): read back to know.
-    (key, value) => Cookies.set(key, value, attributes) && Cookies.get(key) === value,
-    (key) => Cookies.remove(key, attributes),
+    (key, value) => (writeCookie(key, value, attributes), readCookie(key) === value),
+    (key) => writeCookie(key, '', { ...attributes, days: 0 }),
   );
 }

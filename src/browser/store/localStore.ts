@@ -9,7 +9,7 @@ export function localStore(): KeyValueStore | null {
   let storage: Storage;
   try {
     storage = window.localStorage;
-    const probe = '__idstitch_probe__';
+    const probe = 'idstitch_probe';
     storage.setItem(probe, probe);
     storage.removeItem(probe);
   } catch {

@@ -1,0 +1,65 @@
+import { v4 as uuid } from 'uuid';
+import type { QueuedMessage } from './queue.js';
+
+/**
+ * A tab's heartbeat older than this means the tab is gone (crashed, or
+ * throttled so long that another tab may take its messages; the collector
+ * deduplicates on messageId, so the worst case is a duplicate, never a loss).
+ */
+const LEASE_MS = 60_000;
+
+/** Messages restored from storage: serialised again so byte counts stay exact. */
+export function toQueued(message: { messageId: string }, encode: (text: string) => number): QueuedMessage {
+  const json = JSON.stringify(message);
+  return { messageId: message.messageId, json, bytes: encode(json) };
+}
+
+/**
+ * The queue's mirror in localStorage. Each tab writes only its own key,
+ * `<prefix>q_<tab id>` = `{"t": heartbeat ms, "q": [messages]}`, so tabs never
+ * overwrite each other's messages. Messages of a tab that has gone (page
+ * hide writes `t: 0`; a crash leaves an old heartbeat) are adopted by the
+ * next tracker that starts, under a Web Lock where the browser has one, so
+ * two tabs never adopt, and send, the same messages.
+ */
+export function openQueueStore(storage: Storage, prefix: string) {
+  const keyPrefix = `${prefix}q_`;
+  const key = keyPrefix + uuid();
+  return {
+    /** Mirrors this tab's queue (`released`: free for the next page to take); false when storage refused it (quota). */
+    save(items: QueuedMessage[], released: boolean): boolean {
+      try {
+        if (items.length) storage.setItem(key, `{"t":${released ? 0 : Date.now()},"q":[${items.map((m) => m.json).join(',')}]}`);
+        else storage.removeItem(key);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    /** Hands the messages of tabs that have gone to `take`, and removes them from storage. */
+    adopt(take: (messages: { messageId: string }[]) => void): void {
+      const run = () => {
+        for (let i = storage.length - 1; i >= 0; i--) {
+          const name = storage.key(i);
+          if (!name?.startsWith(keyPrefix) || name === key) continue;
+          try {
+            const { t, q } = JSON.parse(storage.getItem(name)!) as { t: number; q: { messageId: string }[] };
+            if (Date.now() - t < LEASE_MS) continue;
+            take(q);
+          } catch {
+            // Unreadable: not ours to keep.
+          }
+          storage.removeItem(name);
+        }
+      };
+      try {
+        if (navigator.locks) void navigator.locks.request(keyPrefix, run).catch(() => {});
+        else run();
+      } catch {
+        // Storage went away between calls: nothing to adopt.
+      }
+    },
+  };
+}
+
+export type QueueStore = ReturnType<typeof openQueueStore>;
