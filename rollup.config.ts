@@ -18,6 +18,17 @@ const compile = () => [
   }),
 ];
 
+/** Node entries (server integration, collector): every dependency and built-in stays external. */
+const NODE_DEPENDENCIES = /^(node:|fastify$|better-sqlite3$|pg$|uuid$)/;
+const compileNode = () => [
+  typescript({
+    tsconfig: false,
+    include: ['src/server/**/*.ts', 'src/collector/**/*.ts', 'src/protocol/**/*.ts'],
+    compilerOptions: { strict: true, removeComments: true, module: 'ESNext', moduleResolution: 'Bundler', target: 'ES2022', lib: ['ES2022'], types: ['node'] },
+  }),
+];
+const NODE_ENTRIES = { 'server/index': 'src/server/index.ts', 'collector/index': 'src/collector/index.ts', 'collector/cli': 'src/collector/cli.ts' };
+
 // Internal names that start with `_` are mangled away in the script-tag build (web-vitals does the same).
 const minify = () =>
   terser({ ecma: 2020, compress: { passes: 3, pure_getters: true }, mangle: { properties: { regex: /^_/ } }, format: { comments: false } });
@@ -47,6 +58,25 @@ const config: RollupOptions[] = [
     input: 'src/browser/global.ts',
     plugins: [nodeResolve({ browser: true }), ...compile(), minify()],
     output: { file: 'dist/idstitch.min.js', format: 'iife', sourcemap: process.env.SOURCEMAP === '1' },
+  },
+  // Node: the server integration and the collector, ESM and CJS.
+  {
+    input: NODE_ENTRIES,
+    external: (id) => NODE_DEPENDENCIES.test(id),
+    plugins: compileNode(),
+    output: [
+      { dir: 'dist', format: 'es', entryFileNames: '[name].mjs', chunkFileNames: 'shared/[name]-[hash].mjs' },
+      { dir: 'dist', format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: 'shared/[name]-[hash].cjs' },
+    ],
+  },
+  {
+    input: { 'server/index': 'src/server/index.ts', 'collector/index': 'src/collector/index.ts' },
+    external: (id) => NODE_DEPENDENCIES.test(id),
+    plugins: [dts({ tsconfig: './tsconfig.json' })],
+    output: [
+      { dir: 'dist', format: 'es', entryFileNames: '[name].d.ts', chunkFileNames: 'shared/[name]-[hash].d.ts' },
+      { dir: 'dist', format: 'es', entryFileNames: '[name].d.cts', chunkFileNames: 'shared/[name]-[hash].d.cts' },
+    ],
   },
   {
     input: 'src/browser/snippet.js',

@@ -1,0 +1,21 @@
+// `npm run bench`: sizes, SDK cost, collector and server throughput. Each
+// bench/*.ts runs in its own process, one after another, so they never
+// compete for the two cores. Pass names to run a subset: `npm run bench -- sizes collector`.
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+
+const wanted = process.argv.slice(2);
+const benches = readdirSync(new URL('../bench/', import.meta.url))
+  .filter((file) => /^[a-z][\w-]*\.ts$/.test(file))
+  .map((file) => file.replace(/\.ts$/, ''))
+  .filter((name) => !wanted.length || wanted.includes(name))
+  .sort((a, b) => (a === 'sizes' ? -1 : b === 'sizes' ? 1 : a.localeCompare(b)));
+
+if (spawnSync("npm", ["run", "--silent", "build"], { stdio: "inherit" }).status !== 0) process.exit(1);
+let failed = 0;
+for (const name of benches) {
+  console.log(`\n=== bench/${name}.ts`);
+  const { status } = spawnSync(process.execPath, ['--import', 'tsx', `bench/${name}.ts`], { stdio: 'inherit' });
+  if (status !== 0) failed++;
+}
+process.exit(failed ? 1 : 0);
