@@ -5,11 +5,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { checkId } from '../protocol/ids.js';
-import { LIMITS, SERVER_LIBRARY, utf8Length, type Message, type Properties } from '../protocol/messages.js';
+import { LIMITS, SERVER_LIBRARY, type Message, type Properties } from '../protocol/messages.js';
 import { createDelivery, type DeliveryStats } from './delivery.js';
 import { reportTo, ServerError } from './errors.js';
 import { resolveClientOptions, type ServerClientOptions } from './options.js';
-import { postBatch } from './transport.js';
+import { createTransport } from './transport.js';
 import { VERSION } from './version.js';
 
 /** A user or company id: strings are kept as given (case-sensitive), finite numbers become strings. */
@@ -101,11 +101,12 @@ export function createServerClient(options: ServerClientOptions): ServerClient {
   const report = (error: ServerError) => reportTo(o.onError, error);
   const writeKeyField = o.writeKey ? `,"writeKey":${JSON.stringify(o.writeKey)}` : '';
   const envelope = (messages: string[]) => `{"batch":[${messages.join(',')}],"sentAt":"${new Date().toISOString()}"${writeKeyField}}`;
+  const transport = createTransport(o);
   const delivery = createDelivery({
     ...o,
     envelope,
-    envelopeBytes: utf8Length(envelope([])),
-    send: (body) => postBatch(o, body),
+    envelopeBytes: Buffer.byteLength(envelope([])),
+    send: (body) => transport.post(body),
     report,
   });
   const library = { name: SERVER_LIBRARY, version: VERSION };
@@ -139,7 +140,7 @@ export function createServerClient(options: ServerClientOptions): ServerClient {
     } catch (error) {
       return refuse('invalid-argument', `${fields.type} cannot be serialised: ${String(error)}`);
     }
-    const bytes = utf8Length(json);
+    const bytes = Buffer.byteLength(json);
     if (bytes > LIMITS.messageBytes) return refuse('invalid-argument', `${fields.type} is ${bytes} bytes, over the collector's ${LIMITS.messageBytes}`);
     delivery.push({ json, bytes });
     return true;
@@ -176,7 +177,7 @@ export function createServerClient(options: ServerClientOptions): ServerClient {
     flush: () => delivery.flush(),
     close() {
       closed = true;
-      return delivery.close();
+      return delivery.close().finally(transport.close);
     },
     stats: () => delivery.stats(),
   };

@@ -46,8 +46,22 @@ function unrefTimer(callback: () => void, ms: number): NodeJS.Timeout {
   return timer;
 }
 
+/** A queued message and its place in line. */
+type Entry = QueuedMessage & { seq: number };
+
 export function createDelivery(settings: DeliverySettings) {
-  const items: QueuedMessage[] = [];
+  // A FIFO as an array and a head index: dropping the oldest and removing a sent batch cost
+  // O(batch), not O(queue), which matters with thousands queued under load or during an outage.
+  const items: Entry[] = [];
+  let head = 0;
+  let seq = 0;
+  const size = () => items.length - head;
+  const compact = () => {
+    if (head > 1024 && head * 2 > items.length) {
+      items.splice(0, head);
+      head = 0;
+    }
+  };
   const stats = { sent: 0, dropped: 0, refused: 0 };
   let timer: NodeJS.Timeout | undefined;
   let sending: Promise<void> | undefined;
@@ -56,6 +70,7 @@ export function createDelivery(settings: DeliverySettings) {
   let droppedInOutage = 0;
   let lastDelay = 0;
   let closing: Promise<void> | undefined;
+  let drainQueued = false;
 
   const clearTimer = () => {
     if (timer !== undefined) clearTimeout(timer);
@@ -64,7 +79,7 @@ export function createDelivery(settings: DeliverySettings) {
   const schedule = (delay: number) => {
     timer ??= unrefTimer(() => {
       timer = undefined;
-      void drain();
+      void drain(true);
     }, delay);
   };
 
@@ -75,26 +90,25 @@ export function createDelivery(settings: DeliverySettings) {
   };
 
   /** The head of the queue, as much as fits one batch (always at least one message). */
-  const nextBatch = (): QueuedMessage[] => {
+  const nextBatch = (): Entry[] => {
     let bytes = settings.envelopeBytes;
-    let count = 0;
-    for (const item of items) {
-      if (count === settings.batchSize || (count && bytes + item.bytes + 1 > settings.maxBatchBytes)) break;
-      bytes += item.bytes + 1;
-      count++;
+    let end = head;
+    for (; end < items.length; end++) {
+      const count = end - head;
+      if (count === settings.batchSize || (count && bytes + items[end]!.bytes + 1 > settings.maxBatchBytes)) break;
+      bytes += items[end]!.bytes + 1;
     }
-    return items.slice(0, count);
+    return items.slice(head, end);
   };
 
-  const remove = (batch: QueuedMessage[]) => {
-    // The oldest may have been dropped meanwhile (a full queue): remove by identity, not by position.
-    const sent = new Set(batch);
-    let kept = 0;
-    for (const item of items) if (!sent.has(item)) items[kept++] = item;
-    items.length = kept;
+  /** Removes a sent batch: everything up to its last message (the oldest may have been dropped meanwhile, a full queue). */
+  const remove = (batch: Entry[]) => {
+    const last = batch[batch.length - 1]!.seq;
+    while (head < items.length && items[head]!.seq <= last) head++;
+    compact();
   };
 
-  const accepted = (batch: QueuedMessage[], result: SendResult) => {
+  const accepted = (batch: Entry[], result: SendResult) => {
     failures = 0;
     remove(batch);
     const rejected = result.rejected ?? [];
@@ -110,11 +124,19 @@ export function createDelivery(settings: DeliverySettings) {
     }
   };
 
-  /** Sends batch after batch until the queue is empty or an attempt fails (then a retry is scheduled). */
-  const drain = (): Promise<void> => {
+  /**
+   * Sends full batches while there are any; with `all` (the timer, `flush()`,
+   * `close()`) also the partial batch of what was queued when it started.
+   * Under load this keeps batches full instead of sending the few messages
+   * that arrived during each round trip. Stops at a failed attempt (a retry
+   * is scheduled); what is left waits for the next full batch or the timer.
+   */
+  const drain = (all: boolean): Promise<void> => {
     clearTimer();
     sending ??= (async () => {
-      while (items.length) {
+      const until = seq - 1;
+      let failed = false;
+      while (size() && (size() >= settings.batchSize || (all && items[head]!.seq <= until))) {
         const batch = nextBatch();
         const result = await settings.send(settings.envelope(batch.map((item) => item.json)));
         if (is2xx(result.status)) {
@@ -123,6 +145,7 @@ export function createDelivery(settings: DeliverySettings) {
           failures++;
           lastDelay = retryDelay(result);
           if (!closing) schedule(lastDelay);
+          failed = true;
           break;
         } else {
           remove(batch);
@@ -130,6 +153,7 @@ export function createDelivery(settings: DeliverySettings) {
           settings.report(new ServerError('delivery', `the collector answered ${result.status}: a batch of ${batch.length} messages was dropped`));
         }
       }
+      if (!failed && size() && !closing) schedule(settings.flushInterval);
     })().finally(() => {
       sending = undefined;
     });
@@ -139,23 +163,33 @@ export function createDelivery(settings: DeliverySettings) {
   return {
     /** Queues a message; past `maxQueueSize` the oldest goes. */
     push(message: QueuedMessage): void {
-      items.push(message);
-      if (items.length > settings.maxQueueSize) {
-        items.shift();
+      items.push({ json: message.json, bytes: message.bytes, seq: seq++ });
+      if (size() > settings.maxQueueSize) {
+        head++;
+        compact();
         stats.dropped++;
         if (droppedInOutage++ === 0) {
           settings.report(new ServerError('queue-full', `queue full (${settings.maxQueueSize} messages): dropping the oldest until the collector answers`));
         }
       }
       // After a failure the retry timer decides when to try again, not the next call.
-      if (items.length >= settings.batchSize && !failures) queueMicrotask(() => void drain());
+      if (size() >= settings.batchSize && !failures) {
+        // One drain at a time: while a batch is in flight, the loop picks the next one up itself.
+        if (!sending && !drainQueued) {
+          drainQueued = true;
+          queueMicrotask(() => {
+            drainQueued = false;
+            void drain(false);
+          });
+        }
+      }
       else schedule(settings.flushInterval);
     },
 
     /** Sends everything queued now; resolves when each batch was answered or an attempt failed. Never rejects. */
     async flush(): Promise<void> {
       if (sending) await sending;
-      await drain();
+      await drain(true);
     },
 
     /**
@@ -168,22 +202,22 @@ export function createDelivery(settings: DeliverySettings) {
         if (sending) await sending;
         for (;;) {
           clearTimer();
-          await drain();
+          await drain(true);
           const left = deadline - Date.now();
-          if (!items.length || left <= 0) break;
+          if (!size() || left <= 0) break;
           // A plain (ref'd) timer: during shutdown the retry is what keeps the process alive.
           await new Promise((resolve) => setTimeout(resolve, Math.min(lastDelay, left)));
         }
         clearTimer();
-        if (items.length) {
-          stats.dropped += items.length;
-          settings.report(new ServerError('closed', `close(): ${items.length} messages could not be delivered within ${settings.closeTimeout} ms`));
-          items.length = 0;
+        if (size()) {
+          stats.dropped += size();
+          settings.report(new ServerError('closed', `close(): ${size()} messages could not be delivered within ${settings.closeTimeout} ms`));
+          items.length = head = 0;
         }
       })();
       return closing;
     },
 
-    stats: (): DeliveryStats => ({ queued: items.length, ...stats }),
+    stats: (): DeliveryStats => ({ queued: size(), ...stats }),
   };
 }

@@ -52,16 +52,12 @@ export function idstitchMiddleware<Req extends IncomingMessage = IncomingMessage
   return function idstitch(req, res, next) {
     const start = recorder.begin(req, res, (cookie) => res.appendHeader('set-cookie', cookie));
     if (start) {
-      let recorded = false;
-      const finished = () => {
-        if (recorded) return;
-        recorded = true;
+      // 'close' follows 'finish' on every response, and also comes alone when the client went away.
+      res.once('close', () => {
         const routed = req as RoutedRequest;
         const end = { method: req.method ?? 'GET', route: expressRoute(routed), path: pathOf(routed.originalUrl ?? req.url), status: res.statusCode, aborted: !res.writableFinished };
         recorder.end(req, res, start, end);
-      };
-      res.once('finish', finished);
-      res.once('close', finished);
+      });
     }
     next?.();
   };

@@ -55,27 +55,39 @@ export function createRecorder<Req, Res>(where: string, input: unknown) {
   const skip = compileSkip(o.skip);
   const reissue = { domain: o.cookieDomain, expiryDays: o.cookieExpiryDays };
 
+  // Hook ids repeat (one API key calls many times): remember recent verdicts instead of re-checking each call.
+  const verdicts = new Map<unknown, ReturnType<typeof checkId>>();
+  const verdictOf = (value: unknown) => {
+    let verdict = verdicts.get(value);
+    if (!verdict) {
+      if (verdicts.size >= 1024) verdicts.clear();
+      verdict = checkId(value);
+      if (typeof value === 'string' || typeof value === 'number') verdicts.set(value, verdict);
+    }
+    return verdict;
+  };
+  const hookFailed = (name: string, error: unknown): null => {
+    report(new ServerError('hook', `${name} threw: ${error instanceof Error ? error.message : String(error)}; the call counts as anonymous`, { cause: error }));
+    return null;
+  };
+  const hookId = (name: string, value: unknown): Id => {
+    if (value === undefined || value === null) return null;
+    const verdict = verdictOf(value);
+    if (verdict.ok) return verdict.id;
+    report(new ServerError('invalid-id', `${name} returned an id that ${verdict.reason}; the call counts as anonymous`));
+    return null;
+  };
+
   /** A hook's id: sync where the hook is, a promise only where it returned one. Never throws or rejects. */
   const runHook = (name: string, hook: ((req: Req, res: Res) => HookResult) | undefined, req: Req, res: Res): Id | Promise<Id> => {
     if (!hook) return null;
-    const failed = (error: unknown) => {
-      report(new ServerError('hook', `${name} threw: ${error instanceof Error ? error.message : String(error)}; the call counts as anonymous`, { cause: error }));
-      return null;
-    };
-    const checked = (value: unknown): Id => {
-      if (value === undefined || value === null) return null;
-      const check = checkId(value);
-      if (check.ok) return check.id;
-      report(new ServerError('invalid-id', `${name} returned an id that ${check.reason}; the call counts as anonymous`));
-      return null;
-    };
     try {
       const result = hook(req, res);
       return result instanceof Promise || typeof (result as PromiseLike<unknown> | null)?.then === 'function'
-        ? Promise.resolve(result).then(checked, failed)
-        : checked(result);
+        ? Promise.resolve(result).then((value) => hookId(name, value), (error: unknown) => hookFailed(name, error))
+        : hookId(name, result);
     } catch (error) {
-      return failed(error);
+      return hookFailed(name, error);
     }
   };
 
