@@ -6,10 +6,13 @@ import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { HttpError } from './errors.js';
 import { resolveOptions, type CollectorOptions, type OptionLabels, type ResolvedOptions } from './options.js';
 import { Queries } from './query.js';
+import { LiveFeed, publishingStore } from './dashboard/liveFeed.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { healthRoutes } from './routes/health.js';
 import { ingestRoutes } from './routes/ingest.js';
+import { liveRoutes } from './routes/live.js';
 import { queryRoutes } from './routes/query.js';
+import { timeSeriesRoutes } from './routes/timeseries.js';
 import { openStore } from './store/open.js';
 import type { Store } from './store/types.js';
 
@@ -19,6 +22,8 @@ export interface Collector {
   readonly store: Store;
   readonly queries: Queries;
   readonly options: ResolvedOptions;
+  /** The dashboard's live event log: what this instance stored, as it is stored. */
+  readonly live: LiveFeed;
   /** Starts listening; resolves with the base URL, e.g. `http://127.0.0.1:8787`. */
   listen(): Promise<string>;
   /** Stops taking requests, lets the ones in flight finish, writes what was accepted, closes the store. */
@@ -65,9 +70,14 @@ export async function createCollector(input: CollectorOptions = {}, labels?: Opt
     return payload;
   });
 
+  const live = new LiveFeed();
+  app.addHook('onClose', async () => live.stop());
+
   await app.register(healthRoutes, { store });
-  await app.register(ingestRoutes, { store, writeKeys: options.writeKeys });
+  await app.register(ingestRoutes, { store: publishingStore(store, live), writeKeys: options.writeKeys });
   await app.register(queryRoutes, { queries, dashboardToken: options.dashboardToken });
+  await app.register(timeSeriesRoutes, { reader: store.reader, dashboardToken: options.dashboardToken });
+  await app.register(liveRoutes, { feed: live, dashboardToken: options.dashboardToken });
   await app.register(dashboardRoutes, { dashboardToken: options.dashboardToken });
 
   let closing: Promise<void> | undefined;
@@ -76,6 +86,7 @@ export async function createCollector(input: CollectorOptions = {}, labels?: Opt
     store,
     queries,
     options,
+    live,
     listen: () => app.listen({ host: options.host, port: options.port }),
     close: () => {
       stopping = true;

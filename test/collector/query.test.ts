@@ -131,13 +131,13 @@ describe.each(STORE_KINDS)('query API on %s', (kind) => {
     }
   });
 
-  it('GET / is a small placeholder that says the dashboard arrives later and links the stats', async () => {
+  it('GET / is the dashboard page, which loads its script as a file (more in dashboard.test.ts)', async () => {
     const c = await harness.collector(kind);
     const response = await c.app.inject('/');
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toMatch(/text\/html/);
-    expect(response.body).toMatch(/dashboard arrives/i);
-    expect(response.body).toContain('href="/v1/stats"');
+    expect(response.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(response.body).toContain('<script type="module" src="dashboard/app.js"></script>');
   });
 });
 

@@ -1,20 +1,24 @@
 /**
- * `GET /`: the dashboard arrives in a later release; until then a page that
- * says so and points at the stats. Behind the dashboard token when one is set.
+ * `GET /`: the dashboard (CONTRACT section 8), behind the dashboard token
+ * when one is set (`/?token=<token>`; the page carries it into its API and
+ * stream calls). Its scripts and stylesheet under `/dashboard/` hold no data
+ * and are served without the token.
  */
 import type { FastifyInstance } from 'fastify';
+import { ASSETS } from '../dashboard/assets.js';
+import { DASHBOARD_HEADERS } from '../dashboard/headers.js';
+import { pageHtml } from '../dashboard/page.js';
 import { requireToken } from './query.js';
 
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
 export async function dashboardRoutes(app: FastifyInstance, options: { dashboardToken: string | null }): Promise<void> {
-  requireToken(app, options.dashboardToken);
-  app.get<{ Querystring: { token?: string } }>('/', async (request, reply) => {
-    const stats = `/v1/stats${request.query.token ? `?token=${encodeURIComponent(request.query.token)}` : ''}`;
-    reply.type('text/html; charset=utf-8');
-    return `<!doctype html><meta charset="utf-8"><title>idstitch collector</title>
-<h1>idstitch collector</h1>
-<p>The collector is running. The dashboard arrives in a later release; for now see <a href="${escapeHtml(stats)}">/v1/stats</a>.</p>
-`;
+  await app.register(async (page) => {
+    requireToken(page, options.dashboardToken);
+    page.get('/', async (_request, reply) => reply.headers(DASHBOARD_HEADERS).type('text/html; charset=utf-8').send(pageHtml));
+  });
+
+  app.get<{ Params: { file: string } }>('/dashboard/:file', async (request, reply) => {
+    const asset = ASSETS.get(request.params.file);
+    if (!asset) return reply.code(404).send({ ok: false, reason: `no dashboard file ${JSON.stringify(request.params.file)}` });
+    return reply.headers(DASHBOARD_HEADERS).type(asset.type).send(asset.body);
   });
 }
