@@ -24,12 +24,12 @@ function chunkBytes(chunk: unknown, encoding: unknown): number {
 export function countResponseBytes(res: ServerResponse): () => number {
   let bytes = 0;
   const { write, end } = res;
-  res.write = function countedWrite(this: ServerResponse, chunk: unknown, encoding?: unknown) {
+  res.write = function (this: ServerResponse, chunk: unknown, encoding?: unknown) {
     bytes += chunkBytes(chunk, encoding);
     // eslint-disable-next-line prefer-rest-params
     return write.apply(this, arguments as unknown as Parameters<typeof write>);
   } as typeof write;
-  res.end = function countedEnd(this: ServerResponse, chunk?: unknown, encoding?: unknown) {
+  res.end = function (this: ServerResponse, chunk?: unknown, encoding?: unknown) {
     if (typeof chunk !== 'function') bytes += chunkBytes(chunk, encoding);
     // eslint-disable-next-line prefer-rest-params
     return end.apply(this, arguments as unknown as Parameters<typeof end>);

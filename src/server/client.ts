@@ -4,10 +4,10 @@
  * loop. Never throws at run time: bad calls are reported through `onError`.
  */
 import { randomUUID } from 'node:crypto';
-import { checkId } from '../protocol/ids.js';
 import { LIMITS, SERVER_LIBRARY, type Message, type Properties } from '../protocol/messages.js';
 import { createDelivery, type DeliveryStats } from './delivery.js';
 import { reportTo, ServerError } from './errors.js';
+import { cachedCheckId } from './idCheck.js';
 import { resolveClientOptions, type ServerClientOptions } from './options.js';
 import { createTransport } from './transport.js';
 import { VERSION } from './version.js';
@@ -26,8 +26,8 @@ export interface TrackCall {
   properties?: Properties;
   /** The company the event belongs to: sent as `context.groupId`. */
   companyId?: Id | null;
-  /** When it happened. @default now */
-  timestamp?: Date | string;
+  /** When it happened: a Date, an ISO 8601 string or epoch milliseconds. @default now */
+  timestamp?: Date | string | number;
 }
 
 /** The server-side client. Every method is safe to call with anything: nothing is thrown, problems go to `onError`. */
@@ -58,8 +58,6 @@ export interface ServerClient {
 type Outgoing = (Message extends infer M ? (M extends Message ? Omit<M, 'messageId' | 'timestamp' | 'context' | 'anonymousId' | 'userId'> : never) : never) & {
   userId: string | null;
   anonymousId: string | null;
-  companyId?: string | null;
-  timestamp?: Date | string;
 };
 
 const isBag = (value: unknown): value is Properties => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -81,9 +79,8 @@ function serialize(message: object): string {
   }
 }
 
-function isoTimestamp(value: Date | string | undefined): string | null {
-  if (value === undefined) return new Date().toISOString();
-  const date = value instanceof Date ? value : new Date(value);
+function isoTimestamp(value: Date | string | number | undefined): string | null {
+  const date = value === undefined ? new Date() : new Date(value instanceof Date ? value.getTime() : value);
   return Number.isNaN(date.getTime()) ? null : date.toISOString();
 }
 
@@ -118,22 +115,24 @@ export function createServerClient(options: ServerClientOptions): ServerClient {
   };
 
   /** Checks an optional id; `undefined` when it is invalid (and reported). */
+  const checkIdCached = cachedCheckId();
   const optionalId = (value: unknown, what: string): string | null | undefined => {
     if (value === undefined || value === null) return null;
-    const check = checkId(value);
+    const check = checkIdCached(value);
     if (check.ok) return check.id;
     report(new ServerError('invalid-id', `${what} ${check.reason}`));
     return undefined;
   };
 
-  const enqueue = ({ companyId, timestamp, ...fields }: Outgoing): boolean => {
+  const plainContext = { library };
+  const enqueue = (fields: Outgoing, companyId?: string | null, timestamp?: Date | string | number): boolean => {
     if (closed) {
       report(new ServerError('closed', `${fields.type} after close() was dropped`));
       return false;
     }
     const iso = isoTimestamp(timestamp);
     if (iso === null) return refuse('invalid-argument', `timestamp ${String(timestamp)} is not a date`);
-    const context = companyId ? { library, groupId: companyId } : { library };
+    const context = companyId ? { library, groupId: companyId } : plainContext;
     let json: string;
     try {
       json = serialize({ ...fields, messageId: randomUUID(), timestamp: iso, context });
@@ -158,7 +157,7 @@ export function createServerClient(options: ServerClientOptions): ServerClient {
       const user = optionalId(userId, 'identifyCompany: userId');
       const company = optionalId(companyId, 'identifyCompany: companyId');
       if (!user || !company) return user === null || company === null ? refuse('invalid-id', 'identifyCompany: userId and companyId are required') : false;
-      return enqueue({ type: 'group', userId: user, anonymousId: null, groupId: company, companyId: company, traits: isBag(traits) ? traits : {} });
+      return enqueue({ type: 'group', userId: user, anonymousId: null, groupId: company, traits: isBag(traits) ? traits : {} }, company);
     },
     track(call) {
       if (!isBag(call)) return refuse('invalid-argument', 'track: expects { userId | anonymousId, event, properties? }');
@@ -172,7 +171,7 @@ export function createServerClient(options: ServerClientOptions): ServerClient {
       }
       if (!userId && !anonymousId) return refuse('invalid-argument', 'track: needs a userId or an anonymousId');
       const properties = isBag(call.properties) ? call.properties : {};
-      return enqueue({ type: 'track', userId, anonymousId: anonymousId ?? null, event: call.event, properties, companyId, timestamp: call.timestamp });
+      return enqueue({ type: 'track', userId, anonymousId: anonymousId ?? null, event: call.event, properties }, companyId, call.timestamp);
     },
     flush: () => delivery.flush(),
     close() {

@@ -6,13 +6,13 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { checkId } from '../protocol/ids.js';
 import { API_CALL_EVENT, type Properties } from '../protocol/messages.js';
 import { anonymousIdCookieName } from '../protocol/storageKeys.js';
 import { fieldFilter, type ApiCallProperties } from './apiCall.js';
 import { countResponseBytes, requestBytes } from './bytes.js';
 import { anonymousIdSetCookie, isHttps, readAnonymousId } from './cookies.js';
 import { reportTo, ServerError } from './errors.js';
+import { cachedCheckId } from './idCheck.js';
 import { resolveCallOptions, type HookResult, type SkipRule } from './options.js';
 
 /** What `begin` notes about a request. */
@@ -55,17 +55,7 @@ export function createRecorder<Req, Res>(where: string, input: unknown) {
   const skip = compileSkip(o.skip);
   const reissue = { domain: o.cookieDomain, expiryDays: o.cookieExpiryDays };
 
-  // Hook ids repeat (one API key calls many times): remember recent verdicts instead of re-checking each call.
-  const verdicts = new Map<unknown, ReturnType<typeof checkId>>();
-  const verdictOf = (value: unknown) => {
-    let verdict = verdicts.get(value);
-    if (!verdict) {
-      if (verdicts.size >= 1024) verdicts.clear();
-      verdict = checkId(value);
-      if (typeof value === 'string' || typeof value === 'number') verdicts.set(value, verdict);
-    }
-    return verdict;
-  };
+  const verdictOf = cachedCheckId();
   const hookFailed = (name: string, error: unknown): null => {
     report(new ServerError('hook', `${name} threw: ${error instanceof Error ? error.message : String(error)}; the call counts as anonymous`, { cause: error }));
     return null;
@@ -108,7 +98,7 @@ export function createRecorder<Req, Res>(where: string, input: unknown) {
       if (o.anonymousCalls === 'drop') return;
       anonymousId = `api:${randomUUID()}`;
     }
-    client.track({ userId, anonymousId, companyId, event: API_CALL_EVENT, properties, timestamp: new Date(start.at) });
+    client.track({ userId, anonymousId, companyId, event: API_CALL_EVENT, properties, timestamp: start.at });
   };
 
   return {
