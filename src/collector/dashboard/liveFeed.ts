@@ -42,6 +42,7 @@ function detailOf(body: string, kind: string): string {
     const message = JSON.parse(body) as Record<string, unknown>;
     const value = kind === 'identify' || kind === 'group' ? message.traits : message.properties;
     const text = value === undefined ? '' : JSON.stringify(value);
+    if (text === '{}') return '';
     return text.length > DETAIL_CHARS ? `${text.slice(0, DETAIL_CHARS)}…` : text;
   } catch {
     return '';

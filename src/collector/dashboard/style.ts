@@ -65,6 +65,7 @@ svg.chart, svg.funnel { width: 100%; height: auto; display: block; }
 .tick { font-size: 10px; fill: var(--muted); }
 .funnel .bar { fill: var(--web); }
 .funnel .label { font-size: 13px; fill: var(--ink); }
-.funnel .count { font-size: 12px; fill: var(--muted); }
+.funnel .count { font-size: 12px; fill: var(--ink); font-weight: 600; }
+.funnel .share { font-size: 11px; fill: var(--muted); }
 @media (max-width: 900px) { main { grid-template-columns: 1fr; } }
 `;

@@ -5,7 +5,7 @@
  * the live stream brings events (pushed, not polled).
  */
 export const appJs = String.raw`
-import { el, replace, debounce } from './dom.js';
+import { el, replace, throttle } from './dom.js';
 import { getJson } from './api.js';
 import { startLive } from './live.js';
 import { showUser, showCompany } from './profile.js';
@@ -50,13 +50,10 @@ function start() {
   const refreshChart = setupChart($('chart-range'), $('chart'));
   const refreshFunnel = setupFunnel($('funnel-form'), $('funnel'));
   const refreshConflicts = setupConflicts($('conflicts'));
-  const refreshAll = debounce(() => {
-    refreshStats();
-    refreshChart();
-    refreshFunnel();
-    refreshConflicts();
-  }, 1500);
-  startLive({ log: $('live-log'), form: $('live-filters'), note: $('live-note'), status: $('status'), onEvents: refreshAll });
+  // The funnel and the chart read many events: under steady traffic they refresh less often than the counts.
+  const refreshers = [throttle(refreshStats, 1000), throttle(refreshChart, 2000), throttle(refreshConflicts, 3000), throttle(refreshFunnel, 5000)];
+  const onEvents = () => refreshers.forEach((refresh) => refresh());
+  startLive({ log: $('live-log'), form: $('live-filters'), note: $('live-note'), status: $('status'), onEvents });
 
   $('lookup').addEventListener('submit', (event) => {
     event.preventDefault();

@@ -69,12 +69,20 @@ export function companyLink(companyId) {
   return el('a', { class: 'company', href: '#company=' + encodeURIComponent(companyId) }, companyId);
 }
 
-/** Calls fn at most once per wait ms, the last call winning. */
-export function debounce(fn, wait) {
-  let timer;
+/**
+ * Calls fn soon (after a short pause that gathers a burst), then at most once
+ * per wait ms however often it is asked: steady traffic still refreshes.
+ */
+export function throttle(fn, wait) {
+  let last = 0;
+  let timer = null;
   return () => {
-    clearTimeout(timer);
-    timer = setTimeout(fn, wait);
+    if (timer !== null) return;
+    timer = setTimeout(() => {
+      timer = null;
+      last = Date.now();
+      fn();
+    }, Math.max(300, last + wait - Date.now()));
   };
 }
 `;

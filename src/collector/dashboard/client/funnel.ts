@@ -8,7 +8,7 @@ import { svg, el, replace } from './dom.js';
 import { getJson } from './api.js';
 
 const WIDTH = 600;
-const ROW = 34;
+const ROW = 46;
 const LABEL = 150;
 
 const percent = (part, whole) => (whole ? Math.round((part / whole) * 1000) / 10 : 0) + '%';
@@ -17,16 +17,17 @@ export function drawFunnel(container, answer) {
   const steps = answer.steps;
   const first = steps.length ? steps[0].users : 0;
   const max = Math.max(1, first, ...steps.map((s) => s.users));
-  const barSpace = WIDTH - LABEL - 140;
+  const barSpace = WIDTH - LABEL - 90;
   const rows = steps.map((s, i) => {
     const y = i * ROW;
     const width = Math.max(s.users ? 2 : 0, (s.users / max) * barSpace);
-    const share = i === 0 ? '' : ' · ' + percent(s.users, first) + ' of first · ' + percent(s.users, steps[i - 1].users) + ' of previous';
+    const share = i === 0 ? 'first step' : percent(s.users, first) + ' of the first step · ' + percent(s.users, steps[i - 1].users) + ' of the one before';
     return svg('g', { class: 'step' },
       svg('title', null, s.step + ': ' + s.users + ' users'),
-      svg('text', { class: 'label', x: LABEL - 8, y: y + 21, 'text-anchor': 'end' }, s.step === 'page' ? 'page (visit)' : s.step),
-      svg('rect', { class: 'bar', x: LABEL, y: y + 6, width, height: ROW - 12, rx: 3 }),
-      svg('text', { class: 'count', x: LABEL + width + 6, y: y + 21 }, s.users + (s.users === 1 ? ' user' : ' users') + share));
+      svg('text', { class: 'label', x: LABEL - 8, y: y + 19, 'text-anchor': 'end' }, s.step === 'page' ? 'page (visit)' : s.step),
+      svg('rect', { class: 'bar', x: LABEL, y: y + 4, width, height: 20, rx: 3 }),
+      svg('text', { class: 'count', x: LABEL + width + 6, y: y + 19 }, s.users + (s.users === 1 ? ' user' : ' users')),
+      svg('text', { class: 'share', x: LABEL, y: y + 38 }, share));
   });
   replace(container,
     svg('svg', { class: 'funnel', viewBox: '0 0 ' + WIDTH + ' ' + Math.max(ROW, steps.length * ROW), role: 'img', 'aria-label': 'funnel' }, rows));
