@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { createServerClient, hmacUid, idstitchMiddleware, type ServerClient, type ServerError } from '../src/server/index.js';
 import { readDocsFile, readExampleFile, REPO, type PageOptions, type ServedFile } from './pages.js';
-import { clearedSessionCookie, readSession, sessionCookie, type SessionUser } from './session.js';
+import { clearedSessionCookie, readSession, sessionCookie, sessionDomain, type SessionUser } from './session.js';
 
 export interface ExampleServerOptions {
   /** The collector's batch endpoint, for the pages and the server client. */
@@ -78,11 +78,11 @@ export async function startExampleServer(options: ExampleServerOptions): Promise
     if (!domain) return void res.status(400).json({ error: 'an email address is required' });
     // The user id is an HMAC of the email: stable, opaque, not guessable from the browser.
     const user: SessionUser = { id: hmacUid(secret, email), companyId: domain, email };
-    res.setHeader('set-cookie', sessionCookie(secret, user));
+    res.setHeader('set-cookie', sessionCookie(secret, user, sessionDomain(req.hostname)));
     res.json({ userId: user.id, companyId: user.companyId, company: { name: domain } });
   });
-  app.post('/api/logout', (_req, res) => {
-    res.setHeader('set-cookie', clearedSessionCookie);
+  app.post('/api/logout', (req, res) => {
+    res.setHeader('set-cookie', clearedSessionCookie(sessionDomain(req.hostname)));
     res.status(204).end();
   });
   app.get('/api/me', (req: AuthedRequest, res) => void res.json({ user: req.user ? { id: req.user.id, email: req.user.email } : null }));

@@ -18,14 +18,27 @@ export const SESSION_COOKIE = 'example_session';
 
 const sign = (secret: string, payload: string) => createHmac('sha256', secret).update(payload).digest('base64url');
 
+/**
+ * The session's cookie domain for a request's host: the parent domain on a
+ * subdomain (`a.example.test` → `example.test`), host-only on localhost and
+ * IP addresses. The session must span the same hosts as the SDK's identity
+ * cookie: with a login kept per subdomain, a stale session on one subdomain
+ * would attribute the next user's API calls to the previous one.
+ */
+export function sessionDomain(hostname: string): string | undefined {
+  return /^[\d.]+$|^\[|^[^.]+$/.test(hostname) ? undefined : hostname.split('.').slice(-2).join('.');
+}
+
+const attributes = (domain: string | undefined) => `Path=/; HttpOnly; SameSite=Lax${domain ? `; Domain=${domain}` : ''}`;
+
 /** The `Set-Cookie` value that logs `user` in: `<payload>.<signature>`, HttpOnly so page scripts never see it. */
-export function sessionCookie(secret: string, user: SessionUser): string {
+export function sessionCookie(secret: string, user: SessionUser, domain: string | undefined): string {
   const payload = Buffer.from(JSON.stringify(user)).toString('base64url');
-  return `${SESSION_COOKIE}=${payload}.${sign(secret, payload)}; Path=/; HttpOnly; SameSite=Lax`;
+  return `${SESSION_COOKIE}=${payload}.${sign(secret, payload)}; ${attributes(domain)}`;
 }
 
 /** The `Set-Cookie` value that logs out. */
-export const clearedSessionCookie = `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0`;
+export const clearedSessionCookie = (domain: string | undefined) => `${SESSION_COOKIE}=; ${attributes(domain)}; Max-Age=0`;
 
 /** One cookie's raw value from a `Cookie` header. */
 function cookieValue(header: string | undefined, name: string): string | undefined {

@@ -19,9 +19,9 @@ async function api(path, init) {
   return fetch(path, init);
 }
 
-/** Shows the login form or who is logged in, from the app's own API. */
-async function showAccount() {
-  const { user } = await api('/api/me').then((r) => r.json());
+/** Shows the login form or who is logged in (by default: asks the app's own API). */
+async function showAccount(user) {
+  if (user === undefined) ({ user } = await api('/api/me').then((r) => r.json()));
   $('#login').hidden = Boolean(user);
   $('#account').hidden = !user;
   $('#who').textContent = user ? user.email : '';
@@ -43,15 +43,19 @@ async function login(email) {
   idstitch.identifyUser(userId, { plan: 'team' });
   idstitch.identifyCompany(companyId, company);
   idstitch.track('Logged In');
-  await showAccount();
+  await showAccount({ email });
   return { userId, companyId };
 }
 
-/** Logout: end the app's session first (that call is still the user's), then reset() to a new anonymous id. */
+/**
+ * Logout: end the app's session first (that call is still the user's), then
+ * reset() to a new anonymous id. No API call after it: whoever uses this
+ * browser next starts as a new visitor.
+ */
 async function logout() {
   await api('/api/logout', { method: 'POST' });
   idstitch.reset();
-  await showAccount();
+  await showAccount(null);
 }
 
 /** An API call: recorded by the server's idstitchMiddleware, stitched through the SDK's cookie. */
