@@ -166,7 +166,9 @@ export function createQueue(options: QueueOptions) {
      * messageId. At-least-once, never lost.
      */
     hide(final: boolean) {
-      released = final;
+      // Sticky until show(): at unload the page fires pagehide before visibilitychange (HTML
+      // "unload a document"), and that later hide(false) must not take the release back.
+      released = final || released;
       save();
       for (const batch of batches()) if (!options.beacon(batch)) break;
     },

@@ -7,6 +7,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /** Adds the CORS answer headers (reflecting the Origin, which credentialed requests need). */
 export function allowOrigin(request: FastifyRequest, reply: FastifyReply): void {
+  // Without it a page cannot read Retry-After on a 429/503 (not a CORS-safelisted header), and retries early.
+  reply.header('access-control-expose-headers', 'Retry-After');
   const origin = request.headers.origin;
   if (!origin) {
     reply.header('access-control-allow-origin', '*');
