@@ -14,8 +14,12 @@
  * answers 200 without parsing, to see the middleware's own cost apart from
  * the collector's ingest (on a small machine they share the CPU cores).
  *
+ * `--db-ms N` makes the route wait N ms before answering, as a route that
+ * queries a database does; 0 (the default) measures a no-op route, where
+ * any per-request work shows at its largest.
+ *
  * Flags: --duration S [5]  --connections N [10]  --rounds N [2: both orders once]
- *        --sink collector|null [collector]
+ *        --sink collector|null [collector]  --db-ms N [0]
  */
 import autocannon from 'autocannon';
 import { fork, type ChildProcess } from 'node:child_process';
@@ -40,13 +44,18 @@ const { values: flags } = parseArgs({
     'serve-apps': { type: 'string' },
     'serve-collector': { type: 'string' },
     sink: { type: 'string', default: 'collector' },
+    'db-ms': { type: 'string', default: '0' },
   },
 });
 
 type Target = 'express' | 'express+idstitch' | 'fastify' | 'fastify+idstitch';
 const PAIRS: [Target, Target][] = [['express', 'express+idstitch'], ['fastify', 'fastify+idstitch']];
 const HEADERS = { 'x-user': 'u_bench', cookie: `session=abc; ${anonymousIdCookieName(undefined)}=0b6f8c1e-3d2a-4f5b-9c7d-1e2f3a4b5c6d` };
-const body = (id: string) => ({ id, name: 'Ada', plan: 'team' });
+const DB_MS = Number(flags['db-ms']);
+const body = async (id: string) => {
+  if (DB_MS) await new Promise((resolve) => setTimeout(resolve, DB_MS));
+  return { id, name: 'Ada', plan: 'team' };
+};
 
 /** Child: a sink that answers every POST with 200 without reading what it got. */
 async function serveNullSink(): Promise<void> {
@@ -83,7 +92,7 @@ async function serveApps(endpoint: string): Promise<void> {
   for (const withIdstitch of [false, true]) {
     const app = express();
     if (withIdstitch) app.use(idstitchMiddleware<Request, Response>({ client, identifyUser }));
-    app.get('/users/:id', (req, res) => void res.json(body(req.params.id)));
+    app.get('/users/:id', async (req, res) => void res.json(await body(req.params.id)));
     const server = createServer(app);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     ports[withIdstitch ? 'express+idstitch' : 'express'] = (server.address() as AddressInfo).port;
@@ -130,10 +139,10 @@ async function main(): Promise<void> {
   const connections = Number(flags.connections);
   const rounds = Number(flags.rounds);
   const collector = await child<{ url: string }>(['--serve-collector', flags.sink === 'null' ? 'null' : 'collector']);
-  const apps = await child<{ ports: Record<Target, number> }>(['--serve-apps', `${collector.first.url}/v1/batch`]);
+  const apps = await child<{ ports: Record<Target, number> }>(['--serve-apps', `${collector.first.url}/v1/batch`, '--db-ms', String(DB_MS)]);
   const { ports } = apps.first;
 
-  console.log(`idstitch/server benchmark: ${connections} connections × ${duration} s per run, ${rounds} rounds (alternating order), sink: ${flags.sink}, Node ${process.version}`);
+  console.log(`idstitch/server benchmark: ${connections} connections × ${duration} s per run, ${rounds} rounds (alternating order), sink: ${flags.sink}, route: ${DB_MS ? `waits ${DB_MS} ms` : 'no-op'}, Node ${process.version}`);
   // Warm-up: JIT and connection pools, not measured.
   for (const target of Object.keys(ports) as Target[]) await load(ports[target], 1, connections);
 
