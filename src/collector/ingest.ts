@@ -99,7 +99,8 @@ export function readMessage(raw: unknown, arrival: Arrival, type?: string): Stor
   } catch {
     return refuse('message cannot be serialised');
   }
-  if (Buffer.byteLength(body) > LIMITS.messageBytes) return refuse(`message is larger than ${LIMITS.messageBytes / 1024} KB`, true);
+  // A UTF-16 unit is at most 3 UTF-8 bytes: only a long body needs counting.
+  if (body.length * 3 > LIMITS.messageBytes && Buffer.byteLength(body) > LIMITS.messageBytes) return refuse(`message is larger than ${LIMITS.messageBytes / 1024} KB`, true);
 
   const kind = KINDS.get(raw.type);
   if (raw.type === undefined) return refuse('type is missing');

@@ -66,31 +66,42 @@ export class SqliteStore implements Store {
   }
 
   private writeTx(): WriteTx {
-    const run = (sql: string, ...params: unknown[]) => this.prepare(sql).run(...params).changes;
+    // Each statement prepared once: the SQL is never rebuilt or looked up per row.
+    const insertEvent = this.db.prepare(INSERT_EVENT);
+    const register: Record<IdTable, Database.Statement<[string, number]>> = {
+      anonymous_ids: this.db.prepare('INSERT INTO anonymous_ids (anonymous_id, first_seen) VALUES (?, ?) ON CONFLICT DO NOTHING'),
+      users: this.db.prepare('INSERT INTO users (user_id, first_seen) VALUES (?, ?) ON CONFLICT DO NOTHING'),
+      companies: this.db.prepare('INSERT INTO companies (company_id, first_seen) VALUES (?, ?) ON CONFLICT DO NOTHING'),
+    };
+    const insertLink = this.db.prepare(SQL.insertLink);
+    const linkedUser = this.db.prepare(SQL.linkedUser);
+    const recordConflict = this.db.prepare(SQL.recordConflict);
+    const upsertTrait = this.db.prepare(`INSERT INTO traits (subject_kind, subject_id, key, value, ts) VALUES (?, ?, ?, ?, ?) ${UPSERT.traits}`);
+    const upsertMembership = this.db.prepare(`INSERT INTO memberships (subject_kind, subject_id, company_id, ts) VALUES (?, ?, ?, ?) ${UPSERT.memberships}`);
     return {
       insertEvents: async (events) => {
         const inserted = new Set<string>();
         for (const e of events) {
-          const changes = run(INSERT_EVENT, e.messageId, e.kind, e.event, e.anonymousId, e.userId, e.groupId, e.source,
+          const { changes } = insertEvent.run(e.messageId, e.kind, e.event, e.anonymousId, e.userId, e.groupId, e.source,
             e.timestamp, e.originalTimestamp, e.receivedAt, e.body);
           if (changes) inserted.add(e.messageId);
         }
         return inserted;
       },
       registerIds: async (table: IdTable, entries) => {
-        const column = table === 'anonymous_ids' ? 'anonymous_id' : table === 'users' ? 'user_id' : 'company_id';
-        for (const [id, at] of entries) run(`INSERT INTO ${table} (${column}, first_seen) VALUES (?, ?) ON CONFLICT DO NOTHING`, id, at);
+        const statement = register[table];
+        for (const [id, at] of entries) statement.run(id, at);
       },
-      insertLink: async (l: LinkAttempt) => run(SQL.insertLink, l.anonymousId, l.userId, l.at, l.messageId) > 0,
-      linkedUser: async (anonymousId) => (this.prepare(SQL.linkedUser).get(anonymousId) as { user_id: string } | undefined)?.user_id,
+      insertLink: async (l: LinkAttempt) => insertLink.run(l.anonymousId, l.userId, l.at, l.messageId).changes > 0,
+      linkedUser: async (anonymousId) => (linkedUser.get(anonymousId) as { user_id: string } | undefined)?.user_id,
       recordConflict: async (c: ConflictRecord) => {
-        run(SQL.recordConflict, c.anonymousId, c.userId, c.attemptedUserId, c.at, c.messageId);
+        recordConflict.run(c.anonymousId, c.userId, c.attemptedUserId, c.at, c.messageId);
       },
       upsertTraits: async (writes: readonly TraitWrite[]) => {
-        for (const t of writes) run(`INSERT INTO traits (subject_kind, subject_id, key, value, ts) VALUES (?, ?, ?, ?, ?) ${UPSERT.traits}`, t.kind, t.id, t.key, t.value, t.ts);
+        for (const t of writes) upsertTrait.run(t.kind, t.id, t.key, t.value, t.ts);
       },
       upsertMemberships: async (writes: readonly MembershipWrite[]) => {
-        for (const m of writes) run(`INSERT INTO memberships (subject_kind, subject_id, company_id, ts) VALUES (?, ?, ?, ?) ${UPSERT.memberships}`, m.kind, m.id, m.companyId, m.ts);
+        for (const m of writes) upsertMembership.run(m.kind, m.id, m.companyId, m.ts);
       },
     };
   }
