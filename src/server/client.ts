@@ -88,6 +88,10 @@ function isoTimestamp(value: Date | string | number | undefined): string | null 
  * Creates a client. Options are checked here: a bad one throws an
  * `IdstitchOptionError` naming it (a setup error, seen at startup).
  *
+ * Its timers and idle connections never keep the process alive, so a script
+ * or a serverless handler must `await client.close()` (or `flush()`) before
+ * it ends; a long-running server calls `close()` on shutdown.
+ *
  * @example
  * const client = createServerClient({ endpoint: 'https://collect.example.com/v1/batch', writeKey: 'wk_live' });
  * client.track({ userId: 'u_8f2k', event: 'Invoice Paid', properties: { amount: 42 } });
