@@ -1,15 +1,18 @@
 /**
- * `npm run simulate -- --journeys 1000 [--concurrency 4] [--seed 1]`: plays
+ * `npm run simulate -- --journeys 1000 [--concurrency 4] [--seed 1] [--max-minutes 10]`: plays
  * generated journeys with known truth through real Chromium, the example API
  * server and the collector, then prints how many users idstitch counted
- * against the truth and two naive trackers. Exits 1 when idstitch miscounts.
+ * against the truth and two naive trackers. With --max-minutes, no journey
+ * starts after that time and the ones played are measured. Exits 1 when
+ * idstitch miscounts.
  */
 import { parseArgs } from 'node:util';
 import { formatComparison } from '../test/e2e/simulation/table.js';
 import { runSimulation } from '../test/e2e/simulation/run.js';
 
 const { values } = parseArgs({
-  options: { journeys: { type: 'string', default: '100' }, concurrency: { type: 'string', default: '4' }, seed: { type: 'string', default: '1' } },
+  options: { journeys: { type: 'string', default: '100' }, concurrency: { type: 'string', default: '4' }, seed: { type: 'string', default: '1' },
+    'max-minutes': { type: 'string' } },
 });
 const number = (name: keyof typeof values) => {
   const value = Number(values[name]);
@@ -19,10 +22,11 @@ const number = (name: keyof typeof values) => {
 
 const result = await runSimulation({
   journeys: number('journeys'), concurrency: number('concurrency'), seed: number('seed'),
+  ...(values['max-minutes'] ? { maxMinutes: Number(values['max-minutes']) } : {}),
   log: (line) => console.log(line),
 });
 const { comparison: c } = result;
-console.log(`\n${formatComparison(c, `${result.journeys} journeys (seed ${values.seed}) in ${result.seconds} s; identifies delivered late: ${result.lateIdentifies}`)}`);
+console.log(`\n${formatComparison(c, `${result.journeys} journeys played (seed ${values.seed}) in ${result.seconds} s; identifies delivered late: ${result.lateIdentifies}`)}`);
 console.log(`journeys by kind: ${Object.entries(result.kinds).map(([kind, n]) => `${kind} ${n}`).join(', ')}`);
 for (const detail of c.details) console.log(detail);
 for (const failure of result.failures) console.log(`failure: ${failure}`);

@@ -29,4 +29,4 @@ it('unique users equal the true people, with no false merge and no split person'
   // The journeys are hard: without stitching and reset, the same events give a wrong count.
   expect(c.cookieOnly.falseMerges).toBeGreaterThan(0);
   expect(c.cookieOnly.splitPeople).toBeGreaterThan(0);
-}, 150_000);
+}, 240_000);

@@ -45,7 +45,8 @@ async function leave(device: Device): Promise<void> {
 
 async function openDocs(device: Device, url: string): Promise<void> {
   await leave(device);
-  await device.page.goto(url);
+  // 'commit': the readiness checks below wait for what matters, not for every image and style sheet.
+  await device.page.goto(url, { waitUntil: 'commit' });
   await device.page.waitForFunction('typeof window.example?.ready === "function"');
   await device.page.evaluate('window.example.ready()');
   device.on = 'docs';
@@ -53,7 +54,7 @@ async function openDocs(device: Device, url: string): Promise<void> {
 
 async function openApp(device: Device, url: string): Promise<void> {
   await leave(device);
-  await device.page.goto(url);
+  await device.page.goto(url, { waitUntil: 'commit' });
   await device.page.waitForFunction('window.app?.tracker');
   device.on = 'app';
 }

@@ -23,12 +23,15 @@ export interface SimulationOptions {
   seed?: number;
   /** Flush interval of the pages' trackers and the API's client, in ms. @default 100 */
   flushInterval?: number;
+  /** Stop starting journeys after this many minutes; those played are measured. @default no limit */
+  maxMinutes?: number;
   /** Progress lines. @default none */
   log?: (line: string) => void;
 }
 
 export interface SimulationResult {
   comparison: Comparison;
+  /** Journeys played (fewer than asked when `maxMinutes` ran out). */
   journeys: number;
   kinds: Record<string, number>;
   lateIdentifies: number;
@@ -67,8 +70,11 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     let lateIdentifies = 0;
     let done = 0;
     const queue = [...journeys];
+    const played: Journey[] = [];
+    const deadline = options.maxMinutes ? started + options.maxMinutes * 60_000 : Infinity;
     const worker = async () => {
-      for (let journey: Journey | undefined; (journey = queue.shift()); ) {
+      for (let journey: Journey | undefined; Date.now() < deadline && (journey = queue.shift()); ) {
+        played.push(journey);
         try {
           // Awaited first: `x += await ...` would read x before the wait and lose the other workers' counts.
           const outcome = await runJourney(journey, setup);
@@ -84,8 +90,8 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     await settle(collectorUrl);
     const comparison = await measure(truth, collectorUrl, stack.collector.store.reader);
     const kinds: Partial<Record<JourneyKind, number>> = {};
-    for (const j of journeys) kinds[j.kind] = (kinds[j.kind] ?? 0) + 1;
-    return { comparison, journeys: journeys.length, kinds, lateIdentifies, failures: [...failures, ...errors], seconds: Math.round((Date.now() - started) / 1000) };
+    for (const j of played) kinds[j.kind] = (kinds[j.kind] ?? 0) + 1;
+    return { comparison, journeys: played.length, kinds, lateIdentifies, failures: [...failures, ...errors], seconds: Math.round((Date.now() - started) / 1000) };
   } finally {
     await browser.close();
     await stack.close();
