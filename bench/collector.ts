@@ -3,22 +3,26 @@
  *
  * 1. Ingest: events/s with 20-message batches from concurrent loopback
  *    connections (autocannon), against a no-op fastify route, the collector
- *    on SQLite, and on PostgreSQL. Each server runs in its own process; every
- *    request carries fresh messageIds. Goals: SQLite ≥ 50 % of the no-op,
- *    PostgreSQL ≥ 30 %.
+ *    on SQLite, and on PostgreSQL. Each server runs in its own process, on a
+ *    fresh database, with the same autocannon settings and a warm-up; every
+ *    request carries fresh messageIds. The targets take turns for `--rounds`
+ *    rounds (so a busy moment of the machine hits all of them alike) and the
+ *    medians are compared. Besides events/s, the server's own CPU time per
+ *    event (from /proc) is shown: it varies far less with the machine's load.
+ *    Goals: SQLite ≥ 50 % of the no-op, PostgreSQL ≥ 30 %.
  * 2. Queries: profile and timeline latency (p50, p99) through the HTTP
  *    routes (fastify.inject) on a store seeded directly through the store API
  *    with `--events` events across `--events / 10` anonymous ids.
  *    Goal: p99 ≤ 10 ms on SQLite.
  *
- * Flags: --duration S [10]  --connections N [32]  --events N [1000000]
+ * Flags: --duration S [10]  --warmup S [3]  --rounds N [3]  --connections N [32]  --events N [1000000]
  *        --pg-events N [= --events]  --samples N [2000]  --skip-postgres
  *        --only ingest|queries
  */
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -29,6 +33,8 @@ import { startPostgres, type TestPostgres } from '../test/support/postgres.js';
 const { values: flags } = parseArgs({
   options: {
     duration: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '3' },
     connections: { type: 'string', default: '32' },
     events: { type: 'string', default: '1000000' },
     'pg-events': { type: 'string' },
@@ -71,34 +77,67 @@ async function stopServer(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-async function load(url: string): Promise<{ eventsPerSecond: number; non2xx: number; p99: number }> {
+async function load(url: string, duration: number): Promise<{ eventsPerSecond: number; non2xx: number; p99: number; requests: number }> {
   const result = await autocannon({
     url: `${url}/v1/batch`,
     connections: Number(flags.connections),
-    duration: Number(flags.duration),
+    duration,
     requests: [{ method: 'POST', headers: { 'content-type': 'text/plain' }, setupRequest: (request) => ({ ...request, body: batchBody() }) }],
   });
-  return { eventsPerSecond: (result['2xx'] / result.duration) * BATCH, non2xx: result.non2xx + result.errors, p99: result.latency.p99 };
+  return { eventsPerSecond: (result['2xx'] / result.duration) * BATCH, non2xx: result.non2xx + result.errors, p99: result.latency.p99, requests: result['2xx'] };
+}
+
+/** User + system CPU seconds a process has used so far (Linux /proc), or NaN elsewhere. */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return Number.NaN;
+  }
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+interface Run {
+  eventsPerSecond: number;
+  cpuMicrosPerEvent: number;
 }
 
 async function benchIngest(postgres: TestPostgres | undefined, dir: string): Promise<void> {
-  console.log(`\n== ingest: ${BATCH}-message batches, ${flags.connections} connections, ${flags.duration} s each ==`);
-  const targets: [string, string[]][] = [
-    ['no-op fastify', [new URL(import.meta.url).pathname, '--serve-noop']],
-    ['collector, SQLite', ['src/collector/cli.ts', '--port', '0', '--log-level', 'silent', '--database', join(dir, 'ingest.db')]],
+  const rounds = Number(flags.rounds);
+  console.log(`\n== ingest: ${BATCH}-message batches, ${flags.connections} connections, ${flags.warmup} s warm-up + ${flags.duration} s, ${rounds} round(s), targets in turn ==`);
+  const targets: [string, () => Promise<string[]>][] = [
+    ['no-op fastify', async () => [new URL(import.meta.url).pathname, '--serve-noop']],
+    ['collector, SQLite', async () => ['src/collector/cli.ts', '--port', '0', '--log-level', 'silent', '--database', join(dir, `ingest-${randomUUID()}.db`)]],
   ];
-  if (postgres) targets.push(['collector, PostgreSQL', ['src/collector/cli.ts', '--port', '0', '--log-level', 'silent', '--database', await postgres.createDatabase(), '--pool-size', '12']]);
-  const rates: number[] = [];
-  for (const [name, args] of targets) {
-    const { child, url } = await startServer(args);
-    await load(url).catch(() => undefined); // warm-up run would double the time; a short one:
-    const r = await load(url);
-    let stored = '';
-    if (name !== 'no-op fastify') stored = `, stored ${(await (await fetch(`${url}/v1/stats`)).json()).events.toLocaleString('en')}`;
-    await stopServer(child);
-    rates.push(r.eventsPerSecond);
-    const ratio = rates.length > 1 ? ` = ${((r.eventsPerSecond / rates[0]!) * 100).toFixed(0)} % of no-op` : '';
-    console.log(`${name.padEnd(22)} ${Math.round(r.eventsPerSecond).toLocaleString('en').padStart(9)} events/s${ratio} (request p99 ${r.p99} ms, non-2xx/errors ${r.non2xx}${stored})`);
+  if (postgres) targets.push(['collector, PostgreSQL', async () => ['src/collector/cli.ts', '--port', '0', '--log-level', 'silent', '--database', await postgres.createDatabase(), '--pool-size', '12']]);
+  const runs = new Map<string, Run[]>(targets.map(([name]) => [name, []]));
+  for (let round = 1; round <= rounds; round++) {
+    for (const [name, args] of targets) {
+      const { child, url } = await startServer(await args());
+      if (Number(flags.warmup) > 0) await load(url, Number(flags.warmup));
+      const cpuBefore = cpuSeconds(child.pid!);
+      const r = await load(url, Number(flags.duration));
+      const cpu = cpuSeconds(child.pid!) - cpuBefore;
+      let stored = '';
+      if (name !== 'no-op fastify') stored = `, stored ${(await (await fetch(`${url}/v1/stats`)).json()).events.toLocaleString('en')}`;
+      await stopServer(child);
+      const run = { eventsPerSecond: r.eventsPerSecond, cpuMicrosPerEvent: (cpu * 1e6) / (r.requests * BATCH) };
+      runs.get(name)!.push(run);
+      console.log(`  round ${round} ${name.padEnd(22)} ${Math.round(run.eventsPerSecond).toLocaleString('en').padStart(9)} events/s, server CPU ${run.cpuMicrosPerEvent.toFixed(1)} µs/event (request p99 ${r.p99} ms, non-2xx/errors ${r.non2xx}${stored})`);
+    }
+  }
+  console.log(`medians of ${rounds} round(s):`);
+  const noop = median(runs.get('no-op fastify')!.map((r) => r.eventsPerSecond));
+  for (const [name, list] of runs) {
+    const rate = median(list.map((r) => r.eventsPerSecond));
+    const ratio = name === 'no-op fastify' ? '' : ` = ${((rate / noop) * 100).toFixed(0)} % of no-op (rounds: ${list.map((r, i) => `${((r.eventsPerSecond / runs.get('no-op fastify')![i]!.eventsPerSecond) * 100).toFixed(0)} %`).join(', ')})`;
+    console.log(`${name.padEnd(22)} ${Math.round(rate).toLocaleString('en').padStart(9)} events/s${ratio}, server CPU ${median(list.map((r) => r.cpuMicrosPerEvent)).toFixed(1)} µs/event`);
   }
 }
 
