@@ -28,6 +28,7 @@ export interface QueueOptions {
 /** While the collector is unreachable the queue keeps this many messages; beyond it the oldest go. */
 export const MAX_QUEUED = 1000;
 const RETRY_BASE_MS = 1000;
+const SAVE_EVERY_MS = 1000;
 const RETRY_CAP_MS = 60_000;
 
 /** Exponential backoff with jitter, so a fleet of browsers does not retry in step. */
@@ -38,7 +39,7 @@ export const retryDelay = (failures: number): number =>
  * Holds messages until their batch is answered with a 2xx: a message leaves
  * the queue only then. One batch is in flight at a time, so order is kept
  * and no message is sent twice concurrently. `items` is the truth; the store
- * mirrors it once per task (coalesced), so `track()` stays cheap.
+ * mirrors it at most once a second (coalesced), so `track()` stays cheap.
  */
 export function createQueue(options: QueueOptions) {
   const { logger, store } = options;
@@ -58,10 +59,12 @@ export function createQueue(options: QueueOptions) {
       logger.debug('queue not stored: storage full?');
     }
   };
+  // At most one write a second: the stored copy is the whole queue, and a full offline queue is
+  // hundreds of KiB. Page hide, retries and clear() write at once; a crash loses at most the last second.
   const saveSoon = () => {
     if (store && !saveQueued) {
       saveQueued = true;
-      queueMicrotask(() => saveQueued && save());
+      setTimeout(() => saveQueued && save(), SAVE_EVERY_MS);
     }
   };
 
