@@ -1,21 +1,10 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { launchChromium, openPage } from '../support/chromium.js';
-import { startReceiver } from '../support/receiver.js';
-import type { Receiver } from '../support/receiver.js';
-import { IMPORT_MAP, startSite } from '../support/site.js';
-import type { Site } from '../support/site.js';
+import { expect, it } from 'vitest';
+import { openPage } from '../support/chromium.js';
+import { useBrowserRig } from '../support/rig.js';
+import { IMPORT_MAP } from '../support/site.js';
 
-let browser: Browser;
-let site: Site;
-let receiver: Receiver;
+const rig = useBrowserRig();
 
-beforeAll(async () => {
-  [browser, site, receiver] = await Promise.all([launchChromium(), startSite(), startReceiver()]);
-});
-afterAll(async () => {
-  await Promise.all([browser?.close(), site?.close(), receiver?.close()]);
-});
 
 /**
  * Runs in the page: calls every public method with every hostile value in
@@ -56,17 +45,17 @@ const HOSTILE_RUN = `
   }`;
 
 async function attackPage(path: string, html: string) {
-  site.setPage(path, html);
-  const context = await browser.newContext();
+  rig.site.setPage(path, html);
+  const context = await rig.browser.newContext();
   const { page, errors } = await openPage(context);
-  await page.goto(`${site.origin()}${path}`);
+  await page.goto(`${rig.site.origin()}${path}`);
   const result = await page.evaluate(() => (window as unknown as { attackResult: Promise<{ thrown: number; calls: number }> }).attackResult);
   await page.waitForTimeout(300);
   await context.close();
   return { ...result, errors };
 }
 
-const options = () => JSON.stringify({ endpoint: receiver.endpoint, flushInterval: 10 });
+const options = () => JSON.stringify({ endpoint: rig.receiver.endpoint, flushInterval: 10 });
 
 it('the script-tag global survives every hostile argument: no throw, no page error', async () => {
   const result = await attackPage('/hostile-global.html', `<!doctype html><script src="/dist/idstitch.min.js"></script>

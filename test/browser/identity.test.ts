@@ -1,33 +1,24 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Message } from '../../src/protocol/messages.js';
 import { anonymousIdCookieName } from '../../src/protocol/storageKeys.js';
-import { launchChromium, openPage } from '../support/chromium.js';
-import { startReceiver } from '../support/receiver.js';
-import type { Receiver } from '../support/receiver.js';
-import { startSite } from '../support/site.js';
-import type { Site } from '../support/site.js';
+import { openPage } from '../support/chromium.js';
+import { useBrowserRig } from '../support/rig.js';
 
-let browser: Browser;
-let site: Site;
-let receiver: Receiver;
+const rig = useBrowserRig();
 let context: BrowserContext;
 let errors: string[];
 
 const WRITE_KEY = 'wk_identity';
 const AID = anonymousIdCookieName(WRITE_KEY);
 
-beforeAll(async () => {
-  [browser, site, receiver] = await Promise.all([launchChromium(), startSite(), startReceiver()]);
-  site.setPage('/app.html', `<!doctype html><title>App</title><script src="/dist/idstitch.min.js"></script>
-    <script>idstitch.init(${JSON.stringify({ endpoint: receiver.endpoint, writeKey: WRITE_KEY, flushInterval: 20 })});</script>`);
-});
-afterAll(async () => {
-  await Promise.all([browser?.close(), site?.close(), receiver?.close()]);
+beforeAll(() => {
+  rig.site.setPage('/app.html', `<!doctype html><title>App</title><script src="/dist/idstitch.min.js"></script>
+    <script>idstitch.init(${JSON.stringify({ endpoint: rig.receiver.endpoint, writeKey: WRITE_KEY, flushInterval: 20 })});</script>`);
 });
 beforeEach(async () => {
-  receiver.clear();
-  context = await browser.newContext();
+  rig.receiver.clear();
+  context = await rig.browser.newContext();
   errors = [];
 });
 afterEach(async () => {
@@ -38,7 +29,7 @@ afterEach(async () => {
 async function visit(host = 'a.example.test'): Promise<Page> {
   const opened = await openPage(context);
   opened.page.on('pageerror', (error) => errors.push(error.message));
-  await opened.page.goto(`${site.origin(host)}/app.html`);
+  await opened.page.goto(`${rig.site.origin(host)}/app.html`);
   return opened.page;
 }
 
@@ -111,7 +102,7 @@ describe('identity persistence in a real Chromium', () => {
       window.idstitch.track('Bob did');
       return window.idstitch.flush();
     });
-    const messages = await receiver.waitFor(4);
+    const messages = await rig.receiver.waitFor(4);
     const byUser = (user: string) => messages.filter((m: Message) => m.userId === user);
     const [alice, bob] = [byUser('alice'), byUser('bob')];
     expect(alice).toHaveLength(2);
@@ -130,7 +121,7 @@ describe('identity persistence in a real Chromium', () => {
       window.idstitch.identifyUser('carol', { seats: 3 });
       return window.idstitch.flush();
     });
-    const messages = await receiver.waitFor(2);
+    const messages = await rig.receiver.waitFor(2);
     expect(messages.map((m) => m.anonymousId)).toEqual([id, id]);
     expect(messages[1]!.type === 'identify' && messages[1]!.traits).toEqual({ plan: 'free', seats: 3 });
   });

@@ -1,28 +1,17 @@
 import { readFileSync } from 'node:fs';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { Message, TrackMessage } from '../../src/protocol/messages.js';
-import { launchChromium, openPage } from '../support/chromium.js';
-import { startReceiver } from '../support/receiver.js';
-import type { Receiver } from '../support/receiver.js';
-import { IMPORT_MAP, startSite } from '../support/site.js';
-import type { Site } from '../support/site.js';
+import { openPage } from '../support/chromium.js';
+import { useBrowserRig } from '../support/rig.js';
+import { IMPORT_MAP } from '../support/site.js';
 import { expectBrowserMessage } from '../support/shapes.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 const SNIPPET = readFileSync(new URL('../../dist/snippet.min.js', import.meta.url), 'utf8');
 
-let browser: Browser;
-let site: Site;
-let receiver: Receiver;
+const rig = useBrowserRig();
 
-beforeAll(async () => {
-  [browser, site, receiver] = await Promise.all([launchChromium(), startSite(), startReceiver()]);
-});
-afterAll(async () => {
-  await Promise.all([browser?.close(), site?.close(), receiver?.close()]);
-});
-beforeEach(() => receiver.clear());
+beforeEach(() => rig.receiver.clear());
 
 /** The same journey in each integration style: anonymous page view, login, company, an event. */
 const journey = (api: string) => `
@@ -32,14 +21,14 @@ const journey = (api: string) => `
   ${api}.track('Signed Up', { via: 'docs' });
   ${api}.flush();`;
 
-const options = () => JSON.stringify({ endpoint: receiver.endpoint, writeKey: 'wk_test', flushInterval: 50 });
+const options = () => JSON.stringify({ endpoint: rig.receiver.endpoint, writeKey: 'wk_test', flushInterval: 50 });
 
 async function runPage(path: string, html: string): Promise<Message[]> {
-  site.setPage(path, html);
-  const context = await browser.newContext();
+  rig.site.setPage(path, html);
+  const context = await rig.browser.newContext();
   const { page, errors } = await openPage(context);
-  await page.goto(`${site.origin()}${path}?utm_source=newsletter&utm_campaign=launch`);
-  const messages = await receiver.waitFor(4);
+  await page.goto(`${rig.site.origin()}${path}?utm_source=newsletter&utm_campaign=launch`);
+  const messages = await rig.receiver.waitFor(4);
   await context.close();
   expect(errors).toEqual([]);
   return messages;
@@ -61,8 +50,8 @@ function expectJourney(messages: Message[]): void {
   expect(track.context.page?.path).toMatch(/\.html$/);
   expect(page.type === 'page' && page.name).toBe('Docs');
   // text/plain keeps the POST a CORS simple request: no preflight.
-  expect(receiver.contentTypes.every((type) => type.startsWith('text/plain'))).toBe(true);
-  expect(receiver.batches.every((batch) => batch.writeKey === 'wk_test' && !Number.isNaN(Date.parse(batch.sentAt)))).toBe(true);
+  expect(rig.receiver.contentTypes.every((type) => type.startsWith('text/plain'))).toBe(true);
+  expect(rig.receiver.batches.every((batch) => batch.writeKey === 'wk_test' && !Number.isNaN(Date.parse(batch.sentAt)))).toBe(true);
 }
 
 describe('the contract message shapes, from a real Chromium', () => {
@@ -83,7 +72,7 @@ describe('the contract message shapes, from a real Chromium', () => {
       </script>`);
     expectJourney(messages);
     // Made before the 300 ms delayed load, so stamped well before the batch was sent.
-    const sentAt = Date.parse(receiver.batches[0]!.sentAt);
+    const sentAt = Date.parse(rig.receiver.batches[0]!.sentAt);
     for (const message of messages) expect(sentAt - Date.parse(message.timestamp)).toBeGreaterThanOrEqual(250);
   });
 

@@ -11,6 +11,9 @@ import { join } from 'node:path';
 import { afterAll } from 'vitest';
 import { createCollector, type Collector } from '../../src/collector/index.js';
 import type { ServerError } from '../../src/server/index.js';
+import { eventually } from '../support/poll.js';
+
+export { eventually };
 
 const dir = mkdtempSync(join(tmpdir(), 'idstitch-server-test-'));
 let files = 0;
@@ -76,17 +79,6 @@ export const closeServer = (server: Server) => new Promise<void>((resolve) => {
   server.closeAllConnections();
   server.close(() => resolve());
 });
-
-/** Polls `probe` until it returns a value other than undefined (or throws after `timeoutMs` with the last value seen). */
-export async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 /** Every error handed to an `onError`. */
 export function errorLog(): { errors: ServerError[]; onError: (error: ServerError) => void; codes(): string[] } {
