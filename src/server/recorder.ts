@@ -123,7 +123,7 @@ export function createRecorder<Req, Res>(where: string, input: unknown) {
     end(req: Req, res: Res, start: CallStart, end: CallEnd): void {
       try {
         if (skip(end, req, res)) return;
-        const core: ApiCallProperties = {
+        const core: ApiCallProperties & Properties = {
           method: end.method,
           route: end.route,
           path: end.path,
@@ -134,7 +134,8 @@ export function createRecorder<Req, Res>(where: string, input: unknown) {
         };
         if (end.aborted) core.aborted = true;
         // Extra properties may override the core ones (e.g. a `route` where the framework knows none).
-        const properties = filter({ ...core, ...extraProperties(req, res) });
+        const extra = extraProperties(req, res);
+        const properties = filter(extra ? { ...core, ...extra } : core);
         const userId = runHook('identifyUser', o.identifyUser, req, res);
         const companyId = runHook('identifyCompany', o.identifyCompany, req, res);
         if (typeof userId === 'object' && userId !== null) {
