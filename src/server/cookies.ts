@@ -19,13 +19,33 @@ function decodeCookieValue(value: string): string {
   }
 }
 
-/** The value of cookie `name` in a `Cookie` header (the first, as browsers send the most specific first), or undefined. */
+/** True when `text` holds only whitespace (as `trim` sees it) from `from` to `to`. */
+const blank = (text: string, from: number, to: number): boolean => from === to || text.slice(from, to).trim() === '';
+
+/**
+ * The value of cookie `name` in a `Cookie` header (the first, as browsers
+ * send the most specific first), or undefined. Reads the pairs as
+ * `header.split(';')` would (the first `=` splits a pair, the name is
+ * trimmed), but only where `name` occurs, without splitting the header.
+ */
 export function readCookie(header: string | undefined, name: string): string | undefined {
-  // Most API calls carry no cookie of ours: skip the split.
-  if (!header || !header.includes(name)) return undefined;
-  for (const pair of header.split(';')) {
-    const eq = pair.indexOf('=');
-    if (eq !== -1 && pair.slice(0, eq).trim() === name) return decodeCookieValue(pair.slice(eq + 1).trim());
+  // A name with `;` or `=` can never be a pair's name.
+  if (!header || name.includes(';') || name.includes('=')) return undefined;
+  if (!name) {
+    for (const pair of header.split(';')) {
+      const eq = pair.indexOf('=');
+      if (eq !== -1 && !pair.slice(0, eq).trim()) return decodeCookieValue(pair.slice(eq + 1).trim());
+    }
+    return undefined;
+  }
+  for (let at = header.indexOf(name); at !== -1; at = header.indexOf(name, at + 1)) {
+    const after = at + name.length;
+    const end = header.indexOf(';', after);
+    const pairEnd = end === -1 ? header.length : end;
+    const eq = header.indexOf('=', after);
+    if (eq !== -1 && eq < pairEnd && blank(header, header.lastIndexOf(';', at - 1) + 1, at) && blank(header, after, eq)) {
+      return decodeCookieValue(header.slice(eq + 1, pairEnd).trim());
+    }
   }
   return undefined;
 }

@@ -53,7 +53,11 @@ export function idstitchMiddleware<Req extends IncomingMessage = IncomingMessage
     const start = recorder.begin(req, res, (cookie) => res.appendHeader('set-cookie', cookie));
     if (start) {
       // 'close' follows 'finish' on every response, and also comes alone when the client went away.
-      res.once('close', () => {
+      // `on` with a flag rather than `once`: no wrapper to bind and remove on every request.
+      let recorded = false;
+      res.on('close', () => {
+        if (recorded) return;
+        recorded = true;
         const routed = req as RoutedRequest;
         const end = { method: req.method ?? 'GET', route: expressRoute(routed), path: pathOf(routed.originalUrl ?? req.url), status: res.statusCode, aborted: !res.writableFinished };
         recorder.end(req, res, start, end);
