@@ -18,8 +18,12 @@
  * queries a database does; 0 (the default) measures a no-op route, where
  * any per-request work shows at its largest.
  *
+ * `--prof-apps DIR` writes a V8 CPU profile of the apps' process to DIR
+ * (open it in Chrome DevTools or read its self times) to see where the
+ * per-request µs go.
+ *
  * Flags: --duration S [5]  --connections N [10]  --rounds N [2: both orders once]
- *        --sink collector|null [collector]  --db-ms N [0]
+ *        --sink collector|null [collector]  --db-ms N [0]  --prof-apps DIR [none]
  */
 import autocannon from 'autocannon';
 import { fork, type ChildProcess } from 'node:child_process';
@@ -45,6 +49,7 @@ const { values: flags } = parseArgs({
     'serve-collector': { type: 'string' },
     sink: { type: 'string', default: 'collector' },
     'db-ms': { type: 'string', default: '0' },
+    'prof-apps': { type: 'string' },
   },
 });
 
@@ -112,8 +117,8 @@ async function serveApps(endpoint: string): Promise<void> {
 }
 
 /** Forks this script in a child mode; resolves with its first message. */
-function child<T>(args: string[]): Promise<{ process: ChildProcess; first: T }> {
-  const proc = fork(fileURLToPath(import.meta.url), args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+function child<T>(args: string[], execArgv: string[] = []): Promise<{ process: ChildProcess; first: T }> {
+  const proc = fork(fileURLToPath(import.meta.url), args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [...process.execArgv, ...execArgv] });
   return new Promise((resolve, reject) => {
     proc.once('message', (first) => resolve({ process: proc, first: first as T }));
     proc.once('exit', (code) => reject(new Error(`child ${args.join(' ')} exited with ${code}`)));
@@ -139,7 +144,8 @@ async function main(): Promise<void> {
   const connections = Number(flags.connections);
   const rounds = Number(flags.rounds);
   const collector = await child<{ url: string }>(['--serve-collector', flags.sink === 'null' ? 'null' : 'collector']);
-  const apps = await child<{ ports: Record<Target, number> }>(['--serve-apps', `${collector.first.url}/v1/batch`, '--db-ms', String(DB_MS)]);
+  const profile = flags['prof-apps'] ? ['--cpu-prof', `--cpu-prof-dir=${flags['prof-apps']}`] : [];
+  const apps = await child<{ ports: Record<Target, number> }>(['--serve-apps', `${collector.first.url}/v1/batch`, '--db-ms', String(DB_MS)], profile);
   const { ports } = apps.first;
 
   console.log(`idstitch/server benchmark: ${connections} connections × ${duration} s per run, ${rounds} rounds (alternating order), sink: ${flags.sink}, route: ${DB_MS ? `waits ${DB_MS} ms` : 'no-op'}, Node ${process.version}`);
