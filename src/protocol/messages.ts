@@ -81,13 +81,3 @@ export const LIMITS = {
   batchMessages: 2500,
   messageIdLength: 100,
 } as const;
-
-/** UTF-8 byte length of a string, without allocating: batch limits are in bytes, not characters. */
-export function utf8Length(text: string): number {
-  let bytes = text.length;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code > 0x7f) bytes += code > 0x7ff && (code < 0xd800 || code > 0xdfff) ? 2 : 1;
-  }
-  return bytes;
-}
