@@ -1,7 +1,7 @@
 /** An error the tracker absorbed instead of throwing into the page. */
 export class IdstitchError extends Error {
   override readonly name = 'IdstitchError';
-  /** What went wrong, stable for code: `invalid-option`, `invalid-argument`, `delivery`, `storage`, `callback`. */
+  /** What went wrong, stable for code: `invalid-option`, `invalid-argument`, `callback`, `delivery`, `queue-full`, `internal`. */
   readonly code: string;
   constructor(code: string, message: string) {
     super(message);
