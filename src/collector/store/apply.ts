@@ -19,7 +19,7 @@ export type IdTable = 'anonymous_ids' | 'users' | 'companies';
 
 /** The writes a store offers inside one open transaction. */
 export interface WriteTx {
-  /** Inserts, skipping any `message_id` already stored; returns the ids inserted now. */
+  /** Inserts, skipping any already stored; returns the {@link dedupeKey}s of those inserted now. */
   insertEvents(events: readonly StoredEvent[]): Promise<ReadonlySet<string>>;
   /** Registers ids not yet known; `entries` are sorted `[id, firstSeen]`. */
   registerIds(table: IdTable, entries: readonly [string, number][]): Promise<void>;
@@ -33,6 +33,9 @@ export interface WriteTx {
   /** Upserts each membership unless the stored one is newer. */
   upsertMemberships(writes: readonly MembershipWrite[]): Promise<void>;
 }
+
+/** What makes two messages one: the same `messageId` and client `timestamp` (see schema.ts). */
+export const dedupeKey = (messageId: string, originalTimestamp: number | null): string => `${originalTimestamp ?? 0} ${messageId}`;
 
 /** Per-row SQL both stores share (`?` placeholders). */
 export const SQL = {
@@ -62,8 +65,9 @@ export async function applyBatches(tx: WriteTx, batches: readonly (readonly Stor
   const results = batches.map((batch) => {
     let stored = 0;
     for (const event of batch) {
-      if (!inserted.has(event.messageId) || counted.has(event.messageId)) continue;
-      counted.add(event.messageId);
+      const key = dedupeKey(event.messageId, event.originalTimestamp);
+      if (!inserted.has(key) || counted.has(key)) continue;
+      counted.add(key);
       fresh.push(event);
       stored++;
     }

@@ -9,7 +9,7 @@
  * race is retried whole.
  */
 import pg from 'pg';
-import { applyBatches, SQL, UPSERT, type IdTable, type WriteTx } from './apply.js';
+import { applyBatches, dedupeKey, SQL, UPSERT, type IdTable, type WriteTx } from './apply.js';
 import { META_TABLE, migrationsFrom, READ_VERSION, SCHEMA_VERSION, WRITE_VERSION } from './schema.js';
 import type { IngestResult, SqlReader, Store, StoredEvent } from './types.js';
 import { WriteQueue } from '../writeQueue.js';
@@ -53,7 +53,7 @@ function writeTx(query: Query): WriteTx {
         `INSERT INTO events (message_id, type, event, anonymous_id, user_id, group_id, source, ts, original_ts, received_at, body)
          SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
                               $8::bigint[], $9::bigint[], $10::bigint[], $11::text[])
-         ON CONFLICT (message_id) DO NOTHING RETURNING message_id`,
+         ON CONFLICT DO NOTHING RETURNING message_id, original_ts`,
         [
           events.map((e) => e.messageId), events.map((e) => e.kind), events.map((e) => e.event),
           events.map((e) => e.anonymousId), events.map((e) => e.userId), events.map((e) => e.groupId),
@@ -61,7 +61,7 @@ function writeTx(query: Query): WriteTx {
           events.map((e) => e.receivedAt), events.map((e) => e.body),
         ],
       );
-      return new Set(result.rows.map((row: { message_id: string }) => row.message_id));
+      return new Set(result.rows.map((row: { message_id: string; original_ts: number | null }) => dedupeKey(row.message_id, row.original_ts)));
     },
     registerIds: async (table: IdTable, entries) => {
       if (!entries.length) return;

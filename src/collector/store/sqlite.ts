@@ -10,14 +10,14 @@
  * commit and cost most of the ingest rate for that one case.
  */
 import Database from 'better-sqlite3';
-import { applyBatches, SQL, UPSERT, type ConflictRecord, type IdTable, type WriteTx } from './apply.js';
+import { applyBatches, dedupeKey, SQL, UPSERT, type ConflictRecord, type IdTable, type WriteTx } from './apply.js';
 import { META_TABLE, migrationsFrom, READ_VERSION, SCHEMA_VERSION, WRITE_VERSION } from './schema.js';
 import type { IngestResult, SqlReader, Store, StoredEvent } from './types.js';
 import { WriteQueue } from '../writeQueue.js';
 import type { LinkAttempt, MembershipWrite, TraitWrite } from '../identity.js';
 
 const INSERT_EVENT = `INSERT INTO events (message_id, type, event, anonymous_id, user_id, group_id, source, ts, original_ts, received_at, body)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING`;
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`;
 
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
@@ -84,7 +84,7 @@ export class SqliteStore implements Store {
         for (const e of events) {
           const { changes } = insertEvent.run(e.messageId, e.kind, e.event, e.anonymousId, e.userId, e.groupId, e.source,
             e.timestamp, e.originalTimestamp, e.receivedAt, e.body);
-          if (changes) inserted.add(e.messageId);
+          if (changes) inserted.add(dedupeKey(e.messageId, e.originalTimestamp));
         }
         return inserted;
       },
