@@ -28,6 +28,9 @@ const compileNode = () => [
   }),
 ];
 const NODE_ENTRIES = { 'server/index': 'src/server/index.ts', 'collector/index': 'src/collector/index.ts', 'collector/cli': 'src/collector/cli.ts' };
+// The SQLite writer thread loads the chunk that holds sqliteWriter.ts (its own
+// import.meta.url): a chunk of its own keeps fastify and the rest out of the thread.
+const manualChunks = (id: string) => (id.endsWith('/src/collector/store/sqliteWriter.ts') ? 'sqliteWriter' : undefined);
 
 // Internal names that start with `_` are mangled away in the script-tag build (web-vitals does the same).
 const minify = () =>
@@ -65,8 +68,8 @@ const config: RollupOptions[] = [
     external: (id) => NODE_DEPENDENCIES.test(id),
     plugins: compileNode(),
     output: [
-      { dir: 'dist', format: 'es', entryFileNames: '[name].mjs', chunkFileNames: 'shared/[name]-[hash].mjs' },
-      { dir: 'dist', format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: 'shared/[name]-[hash].cjs' },
+      { dir: 'dist', format: 'es', entryFileNames: '[name].mjs', chunkFileNames: 'shared/[name]-[hash].mjs', manualChunks },
+      { dir: 'dist', format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: 'shared/[name]-[hash].cjs', manualChunks },
     ],
   },
   {

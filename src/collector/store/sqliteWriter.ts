@@ -1,0 +1,219 @@
+/**
+ * The SQLite write side: one connection that runs the ingest transactions.
+ *
+ * For a file it runs on its own thread (see sqlite.ts, {@link WriterThread}):
+ * better-sqlite3 is synchronous, so on the event loop every commit, index page
+ * write and WAL checkpoint would stall request parsing, the query API and the
+ * dashboard. On its own thread the writes use another core. An in-memory
+ * database cannot be shared between connections, so it is written in place.
+ */
+import Database from 'better-sqlite3';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { applyBatches, dedupeKey, SQL, UPSERT, type ConflictRecord, type IdTable, type WriteTx } from './apply.js';
+import type { IngestResult, StoredEvent } from './types.js';
+import type { LinkAttempt, MembershipWrite, TraitWrite } from '../identity.js';
+
+/** Settings for every connection to the file, reading or writing. */
+export function configure(db: Database.Database): void {
+  db.pragma('journal_mode = WAL');
+  // A commit is in the WAL (the OS has it) before the 200 goes out, so a
+  // crash of the collector loses nothing that was answered; only a power cut
+  // could lose the last commits. FULL would fsync every commit.
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 5000');
+  // Random keys (anonymous ids) touch pages all over their indexes: a bigger
+  // cache saves re-reading them, and rarer checkpoints keep commits short.
+  db.pragma('cache_size = -65536');
+  db.pragma('wal_autocheckpoint = 10000');
+}
+
+const INSERT_EVENT = `INSERT INTO events (message_id, type, event, anonymous_id, user_id, group_id, source, ts, original_ts, received_at, body)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`;
+
+/** The ingest transaction on one connection, every statement prepared once. */
+export class SqliteWrites {
+  private readonly tx: WriteTx;
+
+  constructor(private readonly db: Database.Database) {
+    const insertEvent = db.prepare(INSERT_EVENT);
+    const register: Record<IdTable, Database.Statement<[string, number]>> = {
+      anonymous_ids: db.prepare('INSERT INTO anonymous_ids (anonymous_id, first_seen) VALUES (?, ?) ON CONFLICT DO NOTHING'),
+      users: db.prepare('INSERT INTO users (user_id, first_seen) VALUES (?, ?) ON CONFLICT DO NOTHING'),
+      companies: db.prepare('INSERT INTO companies (company_id, first_seen) VALUES (?, ?) ON CONFLICT DO NOTHING'),
+    };
+    const insertLink = db.prepare(SQL.insertLink);
+    const linkedUser = db.prepare(SQL.linkedUser);
+    const recordConflict = db.prepare(SQL.recordConflict);
+    const upsertTrait = db.prepare(`INSERT INTO traits (subject_kind, subject_id, key, value, ts) VALUES (?, ?, ?, ?, ?) ${UPSERT.traits}`);
+    const upsertMembership = db.prepare(`INSERT INTO memberships (subject_kind, subject_id, company_id, ts) VALUES (?, ?, ?, ?) ${UPSERT.memberships}`);
+    this.tx = {
+      insertEvents: async (events) => {
+        const inserted = new Set<string>();
+        for (const e of events) {
+          const { changes } = insertEvent.run(e.messageId, e.kind, e.event, e.anonymousId, e.userId, e.groupId, e.source,
+            e.timestamp, e.originalTimestamp, e.receivedAt, e.body);
+          if (changes) inserted.add(dedupeKey(e.messageId, e.originalTimestamp));
+        }
+        return inserted;
+      },
+      registerIds: async (table: IdTable, entries) => {
+        const statement = register[table];
+        for (const [id, at] of entries) statement.run(id, at);
+      },
+      insertLink: async (l: LinkAttempt) => insertLink.run(l.anonymousId, l.userId, l.at, l.messageId).changes > 0,
+      linkedUser: async (anonymousId) => (linkedUser.get(anonymousId) as { user_id: string } | undefined)?.user_id,
+      recordConflict: async (c: ConflictRecord) => {
+        recordConflict.run(c.anonymousId, c.userId, c.attemptedUserId, c.at, c.messageId);
+      },
+      upsertTraits: async (writes: readonly TraitWrite[]) => {
+        for (const t of writes) upsertTrait.run(t.kind, t.id, t.key, t.value, t.ts);
+      },
+      upsertMemberships: async (writes: readonly MembershipWrite[]) => {
+        for (const m of writes) upsertMembership.run(m.kind, m.id, m.companyId, m.ts);
+      },
+    };
+  }
+
+  /**
+   * Writes the HTTP batches in one transaction. The awaits inside only wait
+   * on settled promises (better-sqlite3 is synchronous) and one write runs at
+   * a time, so nothing else writes in between.
+   */
+  async write(batches: readonly (readonly StoredEvent[])[]): Promise<IngestResult[]> {
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      const results = await applyBatches(this.tx, batches);
+      this.db.exec('COMMIT');
+      return results;
+    } catch (error) {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+}
+
+// Events cross to the thread as flat arrays of values: copying arrays of
+// strings costs a third of copying objects field by field.
+const FIELDS = ['messageId', 'kind', 'event', 'anonymousId', 'userId', 'previousId', 'groupId', 'traits', 'source',
+  'timestamp', 'originalTimestamp', 'receivedAt', 'body'] as const satisfies readonly (keyof StoredEvent)[];
+
+/** Batches of events as flat value arrays. */
+export function packBatches(batches: readonly (readonly StoredEvent[])[]): unknown[][] {
+  return batches.map((events) => {
+    const values: unknown[] = [];
+    for (const e of events) for (const field of FIELDS) values.push(e[field]);
+    return values;
+  });
+}
+
+/** The inverse of {@link packBatches}. */
+export function unpackBatches(packed: readonly (readonly unknown[])[]): StoredEvent[][] {
+  return packed.map((values) => {
+    const events: StoredEvent[] = [];
+    for (let i = 0; i < values.length; i += FIELDS.length) {
+      const event: Record<string, unknown> = {};
+      FIELDS.forEach((field, k) => (event[field] = values[i + k]));
+      events.push(event as unknown as StoredEvent);
+    }
+    return events;
+  });
+}
+
+interface WriteRequest {
+  id: number;
+  batches: unknown[][];
+}
+type WriteReply = { id: number; results: IngestResult[] } | { id: number; error: { message: string; code?: string } };
+
+/** The thread's own key in `workerData`, so no other worker of the host starts a writer. */
+const WORKER_KEY = 'idstitchSqliteWriter';
+
+/** The writer thread, seen from the event loop: one request per transaction. */
+export class WriterThread {
+  private worker: Worker | undefined;
+  private readonly pending = new Map<number, { resolve: (results: IngestResult[]) => void; reject: (error: Error) => void }>();
+  private nextId = 0;
+
+  constructor(private readonly location: string) {}
+
+  /** Writes the batches in one transaction on the thread; resolves once committed. */
+  write(batches: readonly (readonly StoredEvent[])[]): Promise<IngestResult[]> {
+    const worker = (this.worker ??= this.start());
+    // Referenced only while a write is out: an idle writer must not keep the process alive, a busy one must.
+    worker.ref();
+    const id = ++this.nextId;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      worker.postMessage({ id, batches: packBatches(batches) } satisfies WriteRequest);
+    });
+  }
+
+  /** Closes the thread's connection and waits for the thread to end. */
+  async close(): Promise<void> {
+    const worker = this.worker;
+    if (!worker) return;
+    const exited = new Promise((resolve) => worker.once('exit', resolve));
+    worker.ref();
+    worker.postMessage({ close: true });
+    await exited;
+  }
+
+  private start(): Worker {
+    const worker = spawnWriter(this.location);
+    worker.unref();
+    worker.on('message', (reply: WriteReply) => {
+      const request = this.pending.get(reply.id);
+      this.pending.delete(reply.id);
+      if (!this.pending.size) worker.unref();
+      if (!request) return;
+      if ('results' in reply) request.resolve(reply.results);
+      else request.reject(Object.assign(new Error(reply.error.message), { code: reply.error.code }));
+    });
+    const fail = (error: Error) => {
+      if (this.worker === worker) this.worker = undefined;
+      for (const request of this.pending.values()) request.reject(error);
+      this.pending.clear();
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`idstitch collector: the SQLite writer thread stopped (exit code ${code})`)));
+    return worker;
+  }
+}
+
+function spawnWriter(location: string): Worker {
+  const url = import.meta.url;
+  const data = { workerData: { [WORKER_KEY]: location } };
+  // Run from source (tests, `node --import tsx`): Node 20 workers do not
+  // inherit loader hooks, so the thread registers tsx before loading this file.
+  if (url.endsWith('.ts')) {
+    return new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(url)}); })`, { eval: true, ...data });
+  }
+  return new Worker(new URL(url), data);
+}
+
+/** The thread's side: opens its own connection and answers write requests in order. */
+function serveWrites(location: string): void {
+  const port = parentPort!;
+  const db = new Database(location);
+  configure(db);
+  const writes = new SqliteWrites(db);
+  port.on('message', async (message: WriteRequest | { close: true }) => {
+    if ('close' in message) {
+      db.close();
+      port.close();
+      return;
+    }
+    let reply: WriteReply;
+    try {
+      reply = { id: message.id, results: await writes.write(unpackBatches(message.batches)) };
+    } catch (error) {
+      const { message: text, code } = error as { message?: string; code?: string };
+      reply = { id: message.id, error: { message: String(text ?? error), code } };
+    }
+    port.postMessage(reply);
+  });
+}
+
+if (!isMainThread && typeof workerData === 'object' && workerData !== null && typeof workerData[WORKER_KEY] === 'string') {
+  serveWrites(workerData[WORKER_KEY]);
+}

@@ -1,0 +1,80 @@
+/**
+ * The SQLite writer thread: events cross to it intact, a thread that dies
+ * fails only the writes it held and the next write starts a new one, an
+ * in-memory store writes in place, and an idle store never holds the process.
+ */
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { Worker } from 'node:worker_threads';
+import { describe, expect, it } from 'vitest';
+import { createCollector, SqliteStore, type StoredEvent } from '../../src/collector/index.js';
+import { packBatches, unpackBatches, WriterThread } from '../../src/collector/store/sqliteWriter.js';
+import { get, identify, send, track, useHarness } from './helpers.js';
+
+const harness = useHarness();
+const run = promisify(execFile);
+
+function event(fields: Partial<StoredEvent> = {}): StoredEvent {
+  const messageId = randomUUID();
+  return {
+    messageId, kind: 'track', event: 'E', anonymousId: 'anon', userId: null, previousId: null, groupId: null, traits: null,
+    source: 'web', timestamp: 1_700_000_000_000, originalTimestamp: null, receivedAt: 1_700_000_000_500,
+    body: JSON.stringify({ type: 'track', messageId, anonymousId: 'anon', event: 'E' }), ...fields,
+  };
+}
+
+describe('SQLite writer thread', () => {
+  it('packs events into flat arrays and back without losing a field', () => {
+    const batches = [[event({ kind: 'identify', userId: 'u', traits: { plan: 'pro', nested: { n: 1 } }, event: null, originalTimestamp: 5 })], [], [event(), event({ source: 'api' })]];
+    expect(unpackBatches(structuredClone(packBatches(batches)))).toEqual(batches);
+  });
+
+  it('fails only the writes in flight when the thread dies, and the next write starts a new thread', async () => {
+    const location = await harness.database('sqlite');
+    const store = new SqliteStore(location); // migrates the file
+    const thread = new WriterThread(location);
+    try {
+      expect(await thread.write([[event()]])).toEqual([{ stored: 1, duplicates: 0 }]);
+      const worker = (thread as unknown as { worker: Worker }).worker;
+      const held = thread.write([[event()]]);
+      await worker.terminate();
+      await expect(held).rejects.toThrow(/writer thread stopped|terminated/);
+      expect(await thread.write([[event(), event()]])).toEqual([{ stored: 2, duplicates: 0 }]);
+      expect((await store.reader.get<{ n: number }>('SELECT count(*) AS n FROM events'))!.n).toBeGreaterThanOrEqual(3);
+    } finally {
+      await thread.close();
+      await store.close();
+    }
+  });
+
+  it('writes an in-memory store in place (a second connection would see another database)', async () => {
+    const c = await createCollector({ database: ':memory:', logLevel: 'silent' });
+    try {
+      await send(c, [track({ anonymousId: 'mem' }, 'A'), identify('mem', 'mem-user')]);
+      expect((await get(c, '/v1/users/mem-user')).body).toMatchObject({ eventCount: 2, anonymousIds: ['mem'] });
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('an open, idle store does not keep the process alive; a pending write does until it commits', async () => {
+    const location = join(harness.dir, 'exit.db');
+    const script = `
+      import { SqliteStore } from './src/collector/store/sqlite.ts';
+      const store = new SqliteStore(${JSON.stringify(location)});
+      const body = JSON.stringify({ type: 'track' });
+      store.ingest([{ messageId: 'm1', kind: 'track', event: 'E', anonymousId: 'a', userId: null, previousId: null, groupId: null,
+        traits: null, source: 'web', timestamp: 1, originalTimestamp: 1, receivedAt: 1, body }]).then((r) => console.log(JSON.stringify(r)));
+    `;
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: join(import.meta.dirname, '../..'), timeout: 20_000 });
+    expect(JSON.parse(stdout)).toEqual({ stored: 1, duplicates: 0 });
+    const store = new SqliteStore(location);
+    try {
+      expect((await store.reader.get<{ n: number }>('SELECT count(*) AS n FROM events'))!.n).toBe(1);
+    } finally {
+      await store.close();
+    }
+  });
+});
