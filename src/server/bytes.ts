@@ -1,5 +1,5 @@
 /** Body sizes of an API call, without touching the request stream (reading it would steal the body from the app). */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ServerResponse, type IncomingMessage } from 'node:http';
 
 /** The request body's size from `Content-Length`; null when it is streamed chunked (unknown without reading it), 0 when there is none. */
 export function requestBytes(req: IncomingMessage): number | null {
@@ -16,23 +16,67 @@ function chunkBytes(chunk: unknown, encoding: unknown): number {
   return chunk instanceof Uint8Array ? chunk.byteLength : 0;
 }
 
+/** Each observed response's running count of body bytes. */
+const counters = new WeakMap<object, { bytes: number }>();
+let patched = false;
+
 /**
- * Counts the body bytes the app writes to `res` (after any compression
- * middleware installed later), whatever way it writes them: `Content-Length`
- * is absent from streamed responses. Returns the running total.
+ * Counts in `ServerResponse.prototype.write` / `end`, patched once. Wrapping
+ * each response's own methods instead cost Express more than the rest of the
+ * recording: Express swaps the response's prototype, after which every
+ * property added to it is slow.
  */
-export function countResponseBytes(res: ServerResponse): () => number {
-  let bytes = 0;
+function patchServerResponse(): void {
+  if (patched) return;
+  patched = true;
+  const proto = ServerResponse.prototype;
+  const { write, end } = proto;
+  proto.write = function (this: ServerResponse, chunk: unknown, encoding?: unknown) {
+    const counter = counters.get(this);
+    if (counter) counter.bytes += chunkBytes(chunk, encoding);
+    // eslint-disable-next-line prefer-rest-params
+    return write.apply(this, arguments as unknown as Parameters<typeof write>);
+  } as typeof write;
+  proto.end = function (this: ServerResponse, chunk?: unknown, encoding?: unknown) {
+    const counter = counters.get(this);
+    if (counter && typeof chunk !== 'function') counter.bytes += chunkBytes(chunk, encoding);
+    // eslint-disable-next-line prefer-rest-params
+    return end.apply(this, arguments as unknown as Parameters<typeof end>);
+  } as typeof end;
+}
+
+/** Call when a middleware is created, before any request: a wrapper installed on a response later still reaches the patched methods. */
+export function prepareResponseCounting(): void {
+  patchServerResponse();
+}
+
+/** Wraps one response's own `write` / `end`: for responses that are not node:http's (HTTP/2 compatibility objects). */
+function wrapResponse(res: ServerResponse, counter: { bytes: number }): void {
   const { write, end } = res;
   res.write = function (this: ServerResponse, chunk: unknown, encoding?: unknown) {
-    bytes += chunkBytes(chunk, encoding);
+    counter.bytes += chunkBytes(chunk, encoding);
     // eslint-disable-next-line prefer-rest-params
     return write.apply(this, arguments as unknown as Parameters<typeof write>);
   } as typeof write;
   res.end = function (this: ServerResponse, chunk?: unknown, encoding?: unknown) {
-    if (typeof chunk !== 'function') bytes += chunkBytes(chunk, encoding);
+    if (typeof chunk !== 'function') counter.bytes += chunkBytes(chunk, encoding);
     // eslint-disable-next-line prefer-rest-params
     return end.apply(this, arguments as unknown as Parameters<typeof end>);
   } as typeof end;
-  return () => bytes;
+}
+
+/**
+ * Counts the body bytes the app writes to `res` (after any compression
+ * middleware, wherever it is installed), whatever way it writes them:
+ * `Content-Length` is absent from streamed responses. Returns the running total.
+ */
+export function countResponseBytes(res: ServerResponse): () => number {
+  const counter = { bytes: 0 };
+  if (res instanceof ServerResponse) {
+    patchServerResponse();
+    counters.set(res, counter);
+  } else {
+    wrapResponse(res, counter);
+  }
+  return () => counter.bytes;
 }

@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { API_CALL_EVENT, type Properties } from '../protocol/messages.js';
 import { anonymousIdCookieName } from '../protocol/storageKeys.js';
 import { fieldFilter, type ApiCallProperties } from './apiCall.js';
-import { countResponseBytes, requestBytes } from './bytes.js';
+import { countResponseBytes, prepareResponseCounting, requestBytes } from './bytes.js';
 import { anonymousIdSetCookie, isHttps, readAnonymousId } from './cookies.js';
 import { reportTo, ServerError } from './errors.js';
 import { cachedCheckId } from './idCheck.js';
@@ -54,6 +54,7 @@ export function createRecorder<Req, Res>(where: string, input: unknown) {
   const filter = fieldFilter(o.dropFields, o.maskFields);
   const skip = compileSkip(o.skip);
   const reissue = { domain: o.cookieDomain, expiryDays: o.cookieExpiryDays };
+  prepareResponseCounting();
 
   const verdictOf = cachedCheckId();
   const hookFailed = (name: string, error: unknown): null => {
