@@ -2,15 +2,18 @@
  * The SQLite writer thread: events cross to it intact, a thread that dies
  * fails only the writes it held and the next write starts a new one, an
  * in-memory store writes in place, and an idle store never holds the process.
+ * The checkpoint thread copies the WAL back while the store is open.
  */
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { createCollector, SqliteStore, type StoredEvent } from '../../src/collector/index.js';
 import { packBatches, unpackBatches, WriterThread } from '../../src/collector/store/sqliteWriter.js';
+import { eventually } from '../support/poll.js';
 import { get, identify, send, track, useHarness } from './helpers.js';
 
 const harness = useHarness();
@@ -45,6 +48,20 @@ describe('SQLite writer thread', () => {
       expect((await store.reader.get<{ n: number }>('SELECT count(*) AS n FROM events'))!.n).toBeGreaterThanOrEqual(3);
     } finally {
       await thread.close();
+      await store.close();
+    }
+  });
+
+  it('the checkpoint thread copies committed pages into the database file while the store stays open', async () => {
+    const location = await harness.database('sqlite');
+    const store = new SqliteStore(location);
+    try {
+      const before = statSync(location).size;
+      // About 6 MB of events: far below the writer's own checkpoint threshold (50,000 pages).
+      for (let i = 0; i < 10; i++) await store.ingest(Array.from({ length: 1000 }, () => event({ body: JSON.stringify({ pad: 'x'.repeat(500) }) })));
+      expect(statSync(`${location}-wal`).size).toBeGreaterThan(5_000_000);
+      await eventually(async () => (statSync(location).size - before > 5_000_000 ? true : undefined), 'the database file to take the checkpointed pages', 5_000);
+    } finally {
       await store.close();
     }
   });

@@ -1,12 +1,13 @@
 /**
  * The embedded store: one SQLite file (better-sqlite3) in WAL mode. Queries
  * read on the event loop's own connection; ingest transactions run on a
- * writer thread (see sqliteWriter.ts), every HTTP batch that arrives while
- * one commits joining the next.
+ * writer thread, every HTTP batch that arrives while one commits joining the
+ * next, and a third thread copies the WAL back into the database (see
+ * sqliteWriter.ts).
  */
 import Database from 'better-sqlite3';
 import { META_TABLE, migrationsFrom, READ_VERSION, SCHEMA_VERSION, WRITE_VERSION } from './schema.js';
-import { configure, SqliteWrites, WriterThread } from './sqliteWriter.js';
+import { CheckpointThread, configure, SqliteWrites, WriterThread } from './sqliteWriter.js';
 import type { IngestResult, SqlReader, Store, StoredEvent } from './types.js';
 import { WriteQueue } from '../writeQueue.js';
 
@@ -19,6 +20,7 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
   private readonly thread: WriterThread | undefined;
+  private readonly checkpoints: CheckpointThread | undefined;
   private readonly queue: WriteQueue<readonly StoredEvent[], IngestResult>;
   private closed = false;
 
@@ -37,6 +39,7 @@ export class SqliteStore implements Store {
       write = (batches) => writes.write(batches);
     } else {
       const thread = (this.thread = new WriterThread(location));
+      this.checkpoints = new CheckpointThread(location);
       write = (batches) => thread.write(batches);
     }
     this.queue = new WriteQueue(write, 1);
@@ -77,6 +80,7 @@ export class SqliteStore implements Store {
     this.closed = true;
     await this.queue.drain();
     await this.thread?.close();
+    await this.checkpoints?.close();
     this.db.close();
   }
 }

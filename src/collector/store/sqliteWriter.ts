@@ -13,6 +13,11 @@ import { applyBatches, dedupeKey, SQL, UPSERT, type ConflictRecord, type IdTable
 import type { IngestResult, StoredEvent } from './types.js';
 import type { LinkAttempt, MembershipWrite, TraitWrite } from '../identity.js';
 
+/** Pages the WAL may gather before the writer copies them back itself (the checkpoint thread normally has). */
+const WRITER_CHECKPOINT_PAGES = 50_000;
+/** How often the checkpoint thread copies the WAL back into the database. */
+const CHECKPOINT_EVERY_MS = 100;
+
 /** Settings for every connection to the file, reading or writing. */
 export function configure(db: Database.Database): void {
   db.pragma('journal_mode = WAL');
@@ -22,9 +27,10 @@ export function configure(db: Database.Database): void {
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
   // Random keys (anonymous ids) touch pages all over their indexes: a bigger
-  // cache saves re-reading them, and rarer checkpoints keep commits short.
+  // cache saves re-reading them.
   db.pragma('cache_size = -65536');
-  db.pragma('wal_autocheckpoint = 10000');
+  // A WAL that grew in a burst is cut back to this size once it starts over.
+  db.pragma('journal_size_limit = 67108864');
 }
 
 const INSERT_EVENT = `INSERT INTO events (message_id, type, event, anonymous_id, user_id, group_id, source, ts, original_ts, received_at, body)
@@ -125,8 +131,16 @@ interface WriteRequest {
 }
 type WriteReply = { id: number; results: IngestResult[] } | { id: number; error: { message: string; code?: string } };
 
-/** The thread's own key in `workerData`, so no other worker of the host starts a writer. */
-const WORKER_KEY = 'idstitchSqliteWriter';
+/** The threads' own key in `workerData`, so no other worker of the host starts one. */
+const WORKER_KEY = 'idstitchSqlite';
+
+/** What a thread does: run the ingest transactions, or copy the WAL back into the database. */
+type Role = 'write' | 'checkpoint';
+
+interface ThreadData {
+  location: string;
+  role: Role;
+}
 
 /** The writer thread, seen from the event loop: one request per transaction. */
 export class WriterThread {
@@ -159,7 +173,7 @@ export class WriterThread {
   }
 
   private start(): Worker {
-    const worker = spawnWriter(this.location);
+    const worker = spawnThread({ location: this.location, role: 'write' });
     worker.unref();
     worker.on('message', (reply: WriteReply) => {
       const request = this.pending.get(reply.id);
@@ -180,15 +194,42 @@ export class WriterThread {
   }
 }
 
-function spawnWriter(location: string): Worker {
+function spawnThread(data: ThreadData): Worker {
   const url = import.meta.url;
-  const data = { workerData: { [WORKER_KEY]: location } };
+  const options = { workerData: { [WORKER_KEY]: data } };
   // Run from source (tests, `node --import tsx`): Node 20 workers do not
   // inherit loader hooks, so the thread registers tsx before loading this file.
   if (url.endsWith('.ts')) {
-    return new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(url)}); })`, { eval: true, ...data });
+    return new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(url)}); })`, { eval: true, ...options });
   }
-  return new Worker(new URL(url), data);
+  return new Worker(new URL(url), options);
+}
+
+/**
+ * The checkpoint thread, seen from the event loop. Copying the WAL back into
+ * the database (random writes, then an fsync) stalled the commit that ran it
+ * for up to 100 ms; on a thread of its own it never holds up a write. It
+ * copies what it can without waiting for the writer; should it fall behind,
+ * the writer copies the rest itself past {@link WRITER_CHECKPOINT_PAGES}.
+ */
+export class CheckpointThread {
+  private readonly worker: Worker;
+
+  constructor(location: string) {
+    this.worker = spawnThread({ location, role: 'checkpoint' });
+    // A failed checkpoint only means the writer checkpoints itself.
+    this.worker.on('error', () => {});
+    this.worker.unref();
+  }
+
+  /** Closes the thread's connection and waits for the thread to end. */
+  async close(): Promise<void> {
+    const exited = new Promise((resolve) => this.worker.once('exit', resolve));
+    // Referenced while it closes: otherwise a process with nothing else to do exits before the database is closed.
+    this.worker.ref();
+    this.worker.postMessage({ close: true });
+    await exited;
+  }
 }
 
 /** The thread's side: opens its own connection and answers write requests in order. */
@@ -196,6 +237,7 @@ function serveWrites(location: string): void {
   const port = parentPort!;
   const db = new Database(location);
   configure(db);
+  db.pragma(`wal_autocheckpoint = ${WRITER_CHECKPOINT_PAGES}`);
   const writes = new SqliteWrites(db);
   port.on('message', async (message: WriteRequest | { close: true }) => {
     if ('close' in message) {
@@ -214,6 +256,31 @@ function serveWrites(location: string): void {
   });
 }
 
-if (!isMainThread && typeof workerData === 'object' && workerData !== null && typeof workerData[WORKER_KEY] === 'string') {
-  serveWrites(workerData[WORKER_KEY]);
+/** The checkpoint thread's side: a passive checkpoint every {@link CHECKPOINT_EVERY_MS}, until told to close. */
+function serveCheckpoints(location: string): void {
+  const port = parentPort!;
+  const db = new Database(location);
+  configure(db);
+  let timer: NodeJS.Timeout | undefined;
+  const tick = () => {
+    try {
+      db.pragma('wal_checkpoint(PASSIVE)');
+    } catch {
+      // Busy or failing: the next tick tries again, and the writer checkpoints itself meanwhile.
+    }
+    timer = setTimeout(tick, CHECKPOINT_EVERY_MS);
+  };
+  timer = setTimeout(tick, CHECKPOINT_EVERY_MS);
+  port.on('message', () => {
+    clearTimeout(timer);
+    db.close();
+    port.close();
+  });
+}
+
+const data: unknown = isMainThread ? undefined : (workerData as Record<string, unknown> | null)?.[WORKER_KEY];
+if (typeof data === 'object' && data !== null) {
+  const { location, role } = data as ThreadData;
+  if (role === 'write') serveWrites(location);
+  else if (role === 'checkpoint') serveCheckpoints(location);
 }
