@@ -30,7 +30,14 @@ export interface ServerClientOptions {
    * @default 10000
    */
   maxQueueSize?: number;
-  /** Batch bodies larger than this many bytes are sent gzip-compressed; `Infinity` never compresses. @default 1024 */
+  /**
+   * Batch bodies larger than this many bytes are sent gzip-compressed;
+   * `Infinity` never compresses. A collector on the same machine (an endpoint
+   * on `localhost`, `127.0.0.0/8` or `[::1]`) is sent plain by default:
+   * compressing saves it no bandwidth and costs the host about a fifth of the
+   * recording's CPU.
+   * @default 1024, or Infinity for an endpoint on this machine
+   */
   gzipAbove?: number;
   /** Time in ms one POST may take before it counts as a network error (and is retried). @default 10000 */
   timeout?: number;
@@ -190,9 +197,17 @@ function resolve<T extends object>(where: string, input: unknown, checks: Record
   return resolved as T;
 }
 
+/** True when the endpoint is on this machine: `localhost`, an address in 127.0.0.0/8, or `[::1]`. */
+export function isLoopbackEndpoint(endpoint: string): boolean {
+  const host = new URL(endpoint).hostname;
+  return host === 'localhost' || host.endsWith('.localhost') || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
 /** Fills in the client's defaults; throws {@link ServerOptionError} naming a bad option. */
 export function resolveClientOptions(input: unknown): ResolvedClientOptions {
-  return resolve('createServerClient', input, CLIENT_CHECKS, CLIENT_DEFAULTS, ['endpoint']);
+  const resolved = resolve<ResolvedClientOptions>('createServerClient', input, CLIENT_CHECKS, CLIENT_DEFAULTS, ['endpoint']);
+  if ((input as ServerClientOptions).gzipAbove === undefined && isLoopbackEndpoint(resolved.endpoint)) resolved.gzipAbove = Infinity;
+  return resolved;
 }
 
 /** Fills in the middleware's defaults; `where` names the caller (`idstitchMiddleware`, `idstitchFastify`) in errors. */

@@ -3,6 +3,7 @@ import { gunzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createServerClient, VERSION, type ServerClient, type ServerClientOptions } from '../../src/server/index.js';
 import { errorLog, eventually, freePort, scriptedEndpoint, startCollector, storedEventually, storedMessages, type RunningCollector, type ScriptedEndpoint } from './helpers.js';
+import { resolveClientOptions } from '../../src/server/options.js';
 
 const PACKAGE_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -224,6 +225,22 @@ describe('createServerClient: delivery', () => {
     expect(stored.map((m) => m.event)).toEqual(['Small', 'Large']);
     expect(stored[1]!.properties.text).toBe('lorem ipsum '.repeat(1000));
     expect(sdk.stats()).toMatchObject({ sent: 2, refused: 0 });
+  });
+
+  it('sends plain to a collector on this machine unless gzipAbove is set; compresses for any other host by default', async () => {
+    const endpoint = await scripted();
+    const sdk = client({ endpoint: endpoint.endpoint, batchSize: 1, flushInterval: 10 });
+    sdk.track({ userId: 'u_gz', event: 'Large', properties: { text: 'lorem ipsum '.repeat(1000) } });
+    await sdk.flush();
+    expect(endpoint.requests.map((r) => r.headers['content-encoding'])).toEqual([undefined]);
+    expect(JSON.parse(endpoint.requests[0]!.body.toString('utf8')).batch[0].event).toBe('Large');
+    for (const local of ['http://localhost:8787/v1/batch', 'http://127.0.0.2/v1/batch', 'http://[::1]:8787/v1/batch', 'http://api.localhost/v1/batch']) {
+      expect(resolveClientOptions({ endpoint: local }).gzipAbove, local).toBe(Infinity);
+    }
+    for (const remote of ['https://collect.example.com/v1/batch', 'http://10.0.0.5/v1/batch', 'http://127.example.com/v1/batch']) {
+      expect(resolveClientOptions({ endpoint: remote }).gzipAbove, remote).toBe(1024);
+    }
+    expect(resolveClientOptions({ endpoint: 'http://127.0.0.1/v1/batch', gzipAbove: 2000 }).gzipAbove).toBe(2000);
   });
 
   it('keeps at most maxQueueSize while the collector is down: the oldest go, counted and reported; the rest arrive once it is up', async () => {
