@@ -196,7 +196,8 @@ export class WriterThread {
 
 function spawnThread(data: ThreadData): Worker {
   const url = import.meta.url;
-  const options = { workerData: { [WORKER_KEY]: data } };
+  // A worker inherits the host's Node flags; `--input-type` (a host run with `node --input-type=module -e`) would make it refuse its file.
+  const options = { workerData: { [WORKER_KEY]: data }, execArgv: process.execArgv.filter((arg) => !arg.startsWith('--input-type')) };
   // Run from source (tests, `node --import tsx`): Node 20 workers do not
   // inherit loader hooks, so the thread registers tsx before loading this file.
   if (url.endsWith('.ts')) {
