@@ -71,12 +71,14 @@ function wrapResponse(res: ServerResponse, counter: { bytes: number }): void {
  * `Content-Length` is absent from streamed responses. Returns the running total.
  */
 export function countResponseBytes(res: ServerResponse): () => number {
-  const counter = { bytes: 0 };
-  if (res instanceof ServerResponse) {
-    patchServerResponse();
+  // A second middleware on the same response shares the first one's count.
+  let counter = counters.get(res);
+  if (!counter) {
+    counter = { bytes: 0 };
     counters.set(res, counter);
-  } else {
-    wrapResponse(res, counter);
+    if (res instanceof ServerResponse) patchServerResponse();
+    else wrapResponse(res, counter);
   }
-  return () => counter.bytes;
+  const total = counter;
+  return () => total.bytes;
 }

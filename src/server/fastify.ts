@@ -7,15 +7,10 @@
 import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
 import { pathOf } from './apiCall.js';
 import type { ApiCallOptions } from './options.js';
-import { createRecorder, type CallStart } from './recorder.js';
+import { createRecorder } from './recorder.js';
 
 /** Options of {@link idstitchFastify}; the hooks get Fastify's request and reply. */
 export type IdstitchFastifyOptions = ApiCallOptions<FastifyRequest, FastifyReply>;
-
-/** Where a request keeps what `onRequest` noted: a Symbol, so it never meets the app's own decorations. */
-const kCall = Symbol('idstitch.call');
-
-type Observed = FastifyRequest & { [kCall]: CallStart | null };
 
 const plugin: FastifyPluginCallback<IdstitchFastifyOptions> = (fastify, pluginOptions, done) => {
   // `register` hands its own options to the plugin too; they are not ours to check.

@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import type { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { createCollector, SqliteStore, type StoredEvent } from '../../src/collector/index.js';
-import { packBatches, unpackBatches, WriterThread } from '../../src/collector/store/sqliteWriter.js';
+import { CheckpointThread, packBatches, unpackBatches, WriterThread } from '../../src/collector/store/sqliteWriter.js';
 import { eventually } from '../support/poll.js';
 import { get, identify, send, track, useHarness } from './helpers.js';
 
@@ -64,6 +64,12 @@ describe('SQLite writer thread', () => {
     } finally {
       await store.close();
     }
+  });
+
+  it('closing a checkpoint thread that already died resolves at once', async () => {
+    const thread = new CheckpointThread(join(harness.dir, 'no-such-dir', 'x.db'));
+    await new Promise((resolve) => setTimeout(resolve, 1500)); // the thread cannot open the file and ends
+    await expect(Promise.race([thread.close().then(() => 'closed'), new Promise((resolve) => setTimeout(() => resolve('hung'), 3000))])).resolves.toBe('closed');
   });
 
   it('writes an in-memory store in place (a second connection would see another database)', async () => {

@@ -34,8 +34,10 @@ const steps = (load: string, database: string) => `
 it.each([
   ['ESM import', ['--input-type=module', '-e'], "await import('idstitch/collector')"],
   ['CommonJS require', ['-e'], "require('idstitch/collector')"],
+  // Flags the threads inherit; passed to a Worker explicitly, the first would be refused.
+  ['ESM import under --max-old-space-size and --input-type module', ['--max-old-space-size=256', '--input-type', 'module', '-e'], "await import('idstitch/collector')"],
 ])('%s: stores through the writer thread and stops', (name, flags, load) => {
-  const database = join(dir, `${name.split(' ')[0]}.db`);
+  const database = join(dir, `${name.replace(/\W+/g, '-')}.db`);
   const out = execFileSync(process.execPath, [...flags, steps(load, database)], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 });
   expect(JSON.parse(out)).toEqual({ status: 200, eventCount: 2, anonymousIds: ['a1'] });
 });

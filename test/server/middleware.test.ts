@@ -311,15 +311,21 @@ const bytesByPath = async (count: number) =>
 describe('responseBytes (node:http and Express)', () => {
   it('node:http: counts the compressed body whether compression sits before or after idstitch', async () => {
     const track = idstitchMiddleware({ client, identifyUser: () => 'u_bytes' });
+    const trackAgain = idstitchMiddleware({ client, identifyUser: () => 'u_bytes' });
     const url = await serve((req, res) => {
       if (req.url === '/before') gzipBody(req, res);
       track(req, res);
+      if (req.url === '/twice') trackAgain(req, res);
       if (req.url === '/after') gzipBody(req, res);
       res.write(BODY.slice(0, 100));
       res.end(BODY.slice(100));
     });
-    for (const path of ['/before', '/after', '/plain']) expect((await fetch(`${url}${path}`)).status).toBe(200);
-    expect(await bytesByPath(3)).toEqual({ '/before': GZIPPED, '/after': GZIPPED, '/plain': Buffer.byteLength(BODY) });
+    for (const path of ['/before', '/after', '/plain', '/twice']) expect((await fetch(`${url}${path}`)).status).toBe(200);
+    const calls = await apiCalls(5);
+    const bytes = (path: string) => calls.filter((m) => m.properties.path === path).map((m) => m.properties.responseBytes);
+    expect({ before: bytes('/before'), after: bytes('/after'), plain: bytes('/plain') }).toEqual({ before: [GZIPPED], after: [GZIPPED], plain: [Buffer.byteLength(BODY)] });
+    // Two middlewares on one response each report the whole body.
+    expect(bytes('/twice')).toEqual([Buffer.byteLength(BODY), Buffer.byteLength(BODY)]);
     expect(log.errors).toEqual([]);
   });
 

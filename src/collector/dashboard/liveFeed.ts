@@ -11,6 +11,7 @@
  * here; events are formatted only when a stream wants them, at most
  * {@link MAX_PER_FLUSH} per flush, coalesced every {@link FLUSH_MS}.
  */
+import { dedupeKey } from '../store/apply.js';
 import type { IngestResult, Store, StoredEvent } from '../store/types.js';
 
 /** What the dashboard gets of each event: ids, names and a short text of its properties or traits. */
@@ -77,8 +78,8 @@ export class LiveFeed {
     let fresh = events;
     if (result.duplicates > 0) {
       // The store does not say which ones were repeats; skip the ones this instance published lately.
-      const seen = new Set([...this.recent, ...this.pending].map((e) => e.messageId));
-      fresh = events.filter((e) => !seen.has(e.messageId));
+      const seen = new Set([...this.recent, ...this.pending].map((e) => dedupeKey(e.messageId, e.originalTimestamp)));
+      fresh = events.filter((e) => !seen.has(dedupeKey(e.messageId, e.originalTimestamp)));
     }
     this.recent = [...this.recent, ...fresh.slice(-RECENT)].slice(-RECENT);
     if (!this.listeners.size) return;

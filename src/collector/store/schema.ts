@@ -96,7 +96,9 @@ const MIGRATIONS: ReadonlyArray<(d: Dialect) => string[]> = [
     ];
   },
   // Version 2: dedupe on (timestamp, messageId), see the top of this file.
-  // SQLite cannot drop a column's UNIQUE, so the table is rebuilt.
+  // SQLite cannot drop a column's UNIQUE, so the table is rebuilt. Stop every
+  // collector before upgrading: an older one's inserts name the old key and fail.
+  // On PostgreSQL, building the index holds writes for as long as it takes.
   (d) => d === 'sqlite'
     ? [
       eventsTable(d, 'events_v2', ''),
@@ -106,7 +108,7 @@ const MIGRATIONS: ReadonlyArray<(d: Dialect) => string[]> = [
       ...EVENT_INDEXES,
       DEDUPE_INDEX,
     ]
-    : ['ALTER TABLE events DROP CONSTRAINT events_message_id_key', DEDUPE_INDEX],
+    : ['ALTER TABLE events DROP CONSTRAINT IF EXISTS events_message_id_key', DEDUPE_INDEX],
 ];
 
 /** The statements to run on a database at `version` (0 = empty) to reach `target`. */

@@ -5,6 +5,7 @@
  * next, and a third thread copies the WAL back into the database (see
  * sqliteWriter.ts).
  */
+import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { META_TABLE, migrationsFrom, READ_VERSION, SCHEMA_VERSION, WRITE_VERSION } from './schema.js';
 import { CheckpointThread, configure, SqliteWrites, WriterThread } from './sqliteWriter.js';
@@ -26,23 +27,28 @@ export class SqliteStore implements Store {
 
   constructor(readonly location: string) {
     this.db = new Database(location);
-    configure(this.db);
-    this.migrate();
+    try {
+      configure(this.db);
+      this.migrate();
+      if (inMemory(location)) {
+        // Another connection would open another, empty database.
+        const writes = new SqliteWrites(this.db);
+        this.queue = new WriteQueue((batches) => writes.write(batches), 1);
+      } else {
+        // The threads open the file later: a relative path must not follow a chdir in between.
+        const file = resolve(location);
+        const thread = (this.thread = new WriterThread(file));
+        this.checkpoints = new CheckpointThread(file);
+        this.queue = new WriteQueue((batches) => thread.write(batches), 1);
+      }
+    } catch (error) {
+      this.db.close();
+      throw error;
+    }
     this.reader = {
       all: async <T>(sql: string, params: readonly unknown[] = []) => this.prepare(sql).all(...params) as T[],
       get: async <T>(sql: string, params: readonly unknown[] = []) => this.prepare(sql).get(...params) as T | undefined,
     };
-    let write: (batches: (readonly StoredEvent[])[]) => Promise<IngestResult[]>;
-    if (inMemory(location)) {
-      // Another connection would open another, empty database.
-      const writes = new SqliteWrites(this.db);
-      write = (batches) => writes.write(batches);
-    } else {
-      const thread = (this.thread = new WriterThread(location));
-      this.checkpoints = new CheckpointThread(location);
-      write = (batches) => thread.write(batches);
-    }
-    this.queue = new WriteQueue(write, 1);
   }
 
   private prepare(sql: string): Database.Statement {

@@ -8,7 +8,7 @@
  * database cannot be shared between connections, so it is written in place.
  */
 import Database from 'better-sqlite3';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { isMainThread, parentPort, Worker, workerData, type WorkerOptions } from 'node:worker_threads';
 import { applyBatches, dedupeKey, SQL, UPSERT, type ConflictRecord, type IdTable, type WriteTx } from './apply.js';
 import type { IngestResult, StoredEvent } from './types.js';
 import type { LinkAttempt, MembershipWrite, TraitWrite } from '../identity.js';
@@ -20,12 +20,13 @@ const CHECKPOINT_EVERY_MS = 100;
 
 /** Settings for every connection to the file, reading or writing. */
 export function configure(db: Database.Database): void {
+  // First, so that every pragma below (journal_mode takes a lock) waits for a busy database rather than failing.
+  db.pragma('busy_timeout = 5000');
   db.pragma('journal_mode = WAL');
   // A commit is in the WAL (the OS has it) before the 200 goes out, so a
   // crash of the collector loses nothing that was answered; only a power cut
   // could lose the last commits. FULL would fsync every commit.
   db.pragma('synchronous = NORMAL');
-  db.pragma('busy_timeout = 5000');
   // Random keys (anonymous ids) touch pages all over their indexes: a bigger
   // cache saves re-reading them.
   db.pragma('cache_size = -65536');
@@ -102,6 +103,9 @@ export class SqliteWrites {
 // strings costs a third of copying objects field by field.
 const FIELDS = ['messageId', 'kind', 'event', 'anonymousId', 'userId', 'previousId', 'groupId', 'traits', 'source',
   'timestamp', 'originalTimestamp', 'receivedAt', 'body'] as const satisfies readonly (keyof StoredEvent)[];
+// A field added to StoredEvent but not to FIELDS would be lost on the way: this fails to compile instead.
+const everyField: Exclude<keyof StoredEvent, (typeof FIELDS)[number]> extends never ? true : never = true;
+void everyField;
 
 /** Batches of events as flat value arrays. */
 export function packBatches(batches: readonly (readonly StoredEvent[])[]): unknown[][] {
@@ -196,14 +200,30 @@ export class WriterThread {
 
 function spawnThread(data: ThreadData): Worker {
   const url = import.meta.url;
-  // A worker inherits the host's Node flags; `--input-type` (a host run with `node --input-type=module -e`) would make it refuse its file.
-  const options = { workerData: { [WORKER_KEY]: data }, execArgv: process.execArgv.filter((arg) => !arg.startsWith('--input-type')) };
+  const options: WorkerOptions = { workerData: { [WORKER_KEY]: data } };
+  // A worker inherits the host's Node flags, which is what we want, except
+  // `--input-type`: from a host run as `node --input-type=module -e` it makes
+  // the worker refuse its file. Without it the flags must be passed
+  // explicitly, and Node refuses some there (--max-old-space-size, --stack-size,
+  // ...): then the worker gets none.
+  const inputType = process.execArgv.findIndex((arg) => arg === '--input-type' || arg.startsWith('--input-type='));
+  if (inputType >= 0) {
+    const execArgv = [...process.execArgv];
+    execArgv.splice(inputType, execArgv[inputType] === '--input-type' ? 2 : 1);
+    options.execArgv = execArgv;
+  }
   // Run from source (tests, `node --import tsx`): Node 20 workers do not
   // inherit loader hooks, so the thread registers tsx before loading this file.
-  if (url.endsWith('.ts')) {
-    return new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(url)}); })`, { eval: true, ...options });
+  const start = () => url.endsWith('.ts')
+    ? new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(url)}); })`, { eval: true, ...options })
+    : new Worker(new URL(url), options);
+  try {
+    return start();
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw error;
+    options.execArgv = [];
+    return start();
   }
-  return new Worker(new URL(url), options);
 }
 
 /**
@@ -215,21 +235,28 @@ function spawnThread(data: ThreadData): Worker {
  */
 export class CheckpointThread {
   private readonly worker: Worker;
+  private readonly exited: Promise<void>;
+  private running = true;
 
   constructor(location: string) {
     this.worker = spawnThread({ location, role: 'checkpoint' });
     // A failed checkpoint only means the writer checkpoints itself.
     this.worker.on('error', () => {});
+    this.exited = new Promise((resolve) => this.worker.once('exit', () => {
+      this.running = false;
+      resolve();
+    }));
     this.worker.unref();
   }
 
-  /** Closes the thread's connection and waits for the thread to end. */
+  /** Closes the thread's connection and waits for the thread to end (at once if it already has). */
   async close(): Promise<void> {
-    const exited = new Promise((resolve) => this.worker.once('exit', resolve));
-    // Referenced while it closes: otherwise a process with nothing else to do exits before the database is closed.
-    this.worker.ref();
-    this.worker.postMessage({ close: true });
-    await exited;
+    if (this.running) {
+      // Referenced while it closes: otherwise a process with nothing else to do exits before the database is closed.
+      this.worker.ref();
+      this.worker.postMessage({ close: true });
+    }
+    await this.exited;
   }
 }
 

@@ -35,7 +35,7 @@ export interface StoredEvent {
 export interface IngestResult {
   /** Messages stored now. */
   stored: number;
-  /** Messages whose `messageId` was already stored (or repeated in the same call). */
+  /** Messages already stored (the same `messageId` and `timestamp`), or repeated in the same call. */
   duplicates: number;
 }
 
