@@ -229,9 +229,13 @@ function spawnThread(data: ThreadData): Worker {
 /**
  * The checkpoint thread, seen from the event loop. Copying the WAL back into
  * the database (random writes, then an fsync) stalled the commit that ran it
- * for up to 100 ms; on a thread of its own it never holds up a write. It
- * copies what it can without waiting for the writer; should it fall behind,
- * the writer copies the rest itself past {@link WRITER_CHECKPOINT_PAGES}.
+ * for up to 100 ms; on a thread of its own it copies without waiting for the
+ * writer. Under steady writes a passive copy never finds the whole WAL copied,
+ * so the WAL starts over only when the writer reaches its own threshold
+ * ({@link WRITER_CHECKPOINT_PAGES}); by then the thread has copied nearly all
+ * of it, and the writer's share is small. (Making the WAL start over from this
+ * thread, with a RESTART checkpoint, kept it at 64 MB but held the writer in
+ * SQLite's busy waits: request p99 92 ms against 27 ms, 30 s runs.)
  */
 export class CheckpointThread {
   private readonly worker: Worker;
