@@ -184,6 +184,23 @@ describe.each(STORE_KINDS)('ingest on %s', (kind) => {
     expect((await get(c, '/v1/users/good-user')).body.eventCount).toBe(2);
   });
 
+  it('a batch with no identity effects (pages, tracks, API calls) registers its ids once, first seen when they first arrived', async () => {
+    const c = await harness.collector(kind);
+    const before = Date.now();
+    await send(c, [page('reg-a'), track({ anonymousId: 'reg-a' }, 'E'), track({ userId: 'reg-u' }, 'API Call'), page('reg-b')]);
+    const after = Date.now();
+    await send(c, [page('reg-a'), track({ userId: 'reg-u' }, 'Again')]);
+    const anonymous = await c.store.reader.all<{ anonymous_id: string; first_seen: number }>('SELECT anonymous_id, first_seen FROM anonymous_ids ORDER BY anonymous_id');
+    const users = await c.store.reader.all<{ user_id: string; first_seen: number }>('SELECT user_id, first_seen FROM users');
+    expect(anonymous.map((r) => r.anonymous_id)).toEqual(['reg-a', 'reg-b']);
+    expect(users.map((r) => r.user_id)).toEqual(['reg-u']);
+    for (const row of [...anonymous, ...users]) {
+      expect(row.first_seen).toBeGreaterThanOrEqual(before);
+      expect(row.first_seen).toBeLessThanOrEqual(after);
+    }
+    expect(await eventCount(c)).toBe(6);
+  });
+
   it('dedupes on messageId: a repeat answers 200 and stores nothing new, also within one batch', async () => {
     const c = await harness.collector(kind);
     const messages = [page('a'), track({ anonymousId: 'a' }, 'E')];

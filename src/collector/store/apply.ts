@@ -55,11 +55,10 @@ const sortedEntries = (ids: Map<string, number>): [string, number][] =>
   [...ids.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 
 /**
- * Writes several HTTP batches in one open transaction; returns one result
- * per batch. The caller commits.
+ * One result per batch, given the dedupe keys the insert stored, and the
+ * events stored now (a repeat within the call counts once).
  */
-export async function applyBatches(tx: WriteTx, batches: readonly (readonly StoredEvent[])[]): Promise<IngestResult[]> {
-  const inserted = await tx.insertEvents(batches.flat());
+export function countStored(batches: readonly (readonly StoredEvent[])[], inserted: ReadonlySet<string>): { results: IngestResult[]; fresh: StoredEvent[] } {
   const fresh: StoredEvent[] = [];
   const counted = new Set<string>();
   const results = batches.map((batch) => {
@@ -73,6 +72,22 @@ export async function applyBatches(tx: WriteTx, batches: readonly (readonly Stor
     }
     return { stored, duplicates: batch.length - stored };
   });
+  return { results, fresh };
+}
+
+/**
+ * True when an event's only graph effect is registering its ids: no link (it
+ * does not carry both ids), no alias, no traits, no company.
+ */
+export const onlyRegistersIds = (e: StoredEvent): boolean =>
+  e.previousId === null && e.groupId === null && e.traits === null && (e.anonymousId === null || e.userId === null);
+
+/**
+ * Writes several HTTP batches in one open transaction; returns one result
+ * per batch. The caller commits.
+ */
+export async function applyBatches(tx: WriteTx, batches: readonly (readonly StoredEvent[])[]): Promise<IngestResult[]> {
+  const { results, fresh } = countStored(batches, await tx.insertEvents(batches.flat()));
   if (!fresh.length) return results;
 
   const effects = planEffects(fresh);
