@@ -201,6 +201,15 @@ describe.each(STORE_KINDS)('ingest on %s', (kind) => {
     expect(await eventCount(c)).toBe(6);
   });
 
+  it('keeps control characters, quotes and backslashes in property values intact', async () => {
+    const c = await harness.collector(kind);
+    const tricky = 'unit\u001fseparator \u0001 "quoted" back\\slash \n new line \u2028 é 😀';
+    await send(c, [track({ userId: 'ctl-u' }, 'E', { properties: { tricky, [tricky]: 1 } }), track({ userId: 'ctl-u' }, 'F')]);
+    const events = (await get(c, '/v1/users/ctl-u/events')).body.events as Msg[];
+    expect(events.map((e) => e.event)).toEqual(['E', 'F']);
+    expect(events[0]!.properties).toEqual({ tricky, [tricky]: 1 });
+  });
+
   it('dedupes on messageId: a repeat answers 200 and stores nothing new, also within one batch', async () => {
     const c = await harness.collector(kind);
     const messages = [page('a'), track({ anonymousId: 'a' }, 'E')];

@@ -49,7 +49,7 @@ type Query = (sql: string, params?: readonly unknown[]) => Promise<pg.QueryResul
 /** Inserts the events given as {@link eventColumns}, skipping those already stored. */
 const INSERT_EVENTS = `INSERT INTO events (message_id, type, event, anonymous_id, user_id, group_id, source, ts, original_ts, received_at, body)
   SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-                       $8::bigint[], $9::bigint[], $10::bigint[], $11::text[])
+                       $8::bigint[], $9::bigint[], $10::bigint[], string_to_array($11::text, chr(31)))
   ON CONFLICT DO NOTHING`;
 
 /** The events as one array per column, the parameters of {@link INSERT_EVENTS}. */
@@ -57,8 +57,17 @@ const eventColumns = (events: readonly StoredEvent[]) => [
   events.map((e) => e.messageId), events.map((e) => e.kind), events.map((e) => e.event),
   events.map((e) => e.anonymousId), events.map((e) => e.userId), events.map((e) => e.groupId),
   events.map((e) => e.source), events.map((e) => e.timestamp), events.map((e) => e.originalTimestamp),
-  events.map((e) => e.receivedAt), events.map((e) => e.body),
+  events.map((e) => e.receivedAt),
+  // The bodies joined by U+001F, which JSON text never holds raw (JSON.stringify escapes every control
+  // character): as a text[] parameter, escaping the quotes of every body cost more than the rest of the insert.
+  joinBodies(events),
 ];
+
+function joinBodies(events: readonly StoredEvent[]): string {
+  const joined = events.map((e) => e.body).join('\u001f');
+  if (joined.split('\u001f').length !== events.length) throw new Error('idstitch collector: an event body is not JSON text (it holds a raw U+001F)');
+  return joined;
+}
 
 const insertedKeys = (result: pg.QueryResult) =>
   new Set(result.rows.map((row: { message_id: string; original_ts: number | null }) => dedupeKey(row.message_id, row.original_ts)));
