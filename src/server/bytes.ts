@@ -20,49 +20,37 @@ function chunkBytes(chunk: unknown, encoding: unknown): number {
 const counters = new WeakMap<object, { bytes: number }>();
 let patched = false;
 
-/**
- * Counts in `ServerResponse.prototype.write` / `end`, patched once. Wrapping
- * each response's own methods instead cost Express more than the rest of the
- * recording: Express swaps the response's prototype, after which every
- * property added to it is slow.
- */
-function patchServerResponse(): void {
-  if (patched) return;
-  patched = true;
-  const proto = ServerResponse.prototype;
-  const { write, end } = proto;
-  proto.write = function (this: ServerResponse, chunk: unknown, encoding?: unknown) {
-    const counter = counters.get(this);
+type Counting = Pick<ServerResponse, 'write' | 'end'>;
+
+/** Replaces `target`'s `write` / `end` with ones that add what passes through to `counterOf(response)`. */
+function countThrough(target: Counting, counterOf: (res: ServerResponse) => { bytes: number } | undefined): void {
+  const { write, end } = target;
+  target.write = function (this: ServerResponse, chunk: unknown, encoding?: unknown) {
+    const counter = counterOf(this);
     if (counter) counter.bytes += chunkBytes(chunk, encoding);
     // eslint-disable-next-line prefer-rest-params
     return write.apply(this, arguments as unknown as Parameters<typeof write>);
   } as typeof write;
-  proto.end = function (this: ServerResponse, chunk?: unknown, encoding?: unknown) {
-    const counter = counters.get(this);
+  target.end = function (this: ServerResponse, chunk?: unknown, encoding?: unknown) {
+    const counter = counterOf(this);
     if (counter && typeof chunk !== 'function') counter.bytes += chunkBytes(chunk, encoding);
     // eslint-disable-next-line prefer-rest-params
     return end.apply(this, arguments as unknown as Parameters<typeof end>);
   } as typeof end;
 }
 
-/** Call when a middleware is created, before any request: a wrapper installed on a response later still reaches the patched methods. */
+/**
+ * Counts in `ServerResponse.prototype.write` / `end`, patched once. Wrapping
+ * each response's own methods instead cost Express more than the rest of the
+ * recording: Express swaps the response's prototype, after which every
+ * property added to it is slow. Call when a middleware is created, before any
+ * request: a wrapper installed on a response later still reaches the patched
+ * methods.
+ */
 export function prepareResponseCounting(): void {
-  patchServerResponse();
-}
-
-/** Wraps one response's own `write` / `end`: for responses that are not node:http's (HTTP/2 compatibility objects). */
-function wrapResponse(res: ServerResponse, counter: { bytes: number }): void {
-  const { write, end } = res;
-  res.write = function (this: ServerResponse, chunk: unknown, encoding?: unknown) {
-    counter.bytes += chunkBytes(chunk, encoding);
-    // eslint-disable-next-line prefer-rest-params
-    return write.apply(this, arguments as unknown as Parameters<typeof write>);
-  } as typeof write;
-  res.end = function (this: ServerResponse, chunk?: unknown, encoding?: unknown) {
-    if (typeof chunk !== 'function') counter.bytes += chunkBytes(chunk, encoding);
-    // eslint-disable-next-line prefer-rest-params
-    return end.apply(this, arguments as unknown as Parameters<typeof end>);
-  } as typeof end;
+  if (patched) return;
+  patched = true;
+  countThrough(ServerResponse.prototype, (res) => counters.get(res));
 }
 
 /**
@@ -72,13 +60,12 @@ function wrapResponse(res: ServerResponse, counter: { bytes: number }): void {
  */
 export function countResponseBytes(res: ServerResponse): () => number {
   // A second middleware on the same response shares the first one's count.
-  let counter = counters.get(res);
-  if (!counter) {
-    counter = { bytes: 0 };
-    counters.set(res, counter);
-    if (res instanceof ServerResponse) patchServerResponse();
-    else wrapResponse(res, counter);
-  }
-  const total = counter;
-  return () => total.bytes;
+  const existing = counters.get(res);
+  if (existing) return () => existing.bytes;
+  const counter = { bytes: 0 };
+  counters.set(res, counter);
+  // Responses that are not node:http's (HTTP/2 compatibility objects) get their own methods wrapped.
+  if (res instanceof ServerResponse) prepareResponseCounting();
+  else countThrough(res, () => counter);
+  return () => counter.bytes;
 }
