@@ -4,6 +4,7 @@
  * in-memory store writes in place, and an idle store never holds the process.
  * The checkpoint thread copies the WAL back while the store is open.
  */
+import Database from 'better-sqlite3';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { statSync } from 'node:fs';
@@ -41,8 +42,16 @@ describe('SQLite writer thread', () => {
     try {
       expect(await thread.write([[event()]])).toEqual([{ stored: 1, duplicates: 0 }]);
       const worker = (thread as unknown as { worker: Worker }).worker;
+      // Another connection holds the write lock, so the held write cannot
+      // commit before the thread is stopped, however slow the machine is.
+      const lock = new Database(location);
+      lock.exec('BEGIN IMMEDIATE');
       const held = thread.write([[event()]]);
-      await worker.terminate();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const stopped = worker.terminate();
+      lock.exec('ROLLBACK');
+      lock.close();
+      await stopped;
       await expect(held).rejects.toThrow(/writer thread stopped|terminated/);
       expect(await thread.write([[event(), event()]])).toEqual([{ stored: 2, duplicates: 0 }]);
       expect((await store.reader.get<{ n: number }>('SELECT count(*) AS n FROM events'))!.n).toBeGreaterThanOrEqual(3);
