@@ -3,7 +3,7 @@ import nodeResolve from '@rollup/plugin-node-resolve';
 import replace from '@rollup/plugin-replace';
 import terser from '@rollup/plugin-terser';
 import typescript from '@rollup/plugin-typescript';
-import type { RollupOptions } from 'rollup';
+import { rollup, type Plugin, type RollupOptions } from 'rollup';
 import { dts } from 'rollup-plugin-dts';
 
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string };
@@ -27,6 +27,33 @@ const compileNode = () => [
     compilerOptions: { strict: true, removeComments: true, module: 'ESNext', moduleResolution: 'Bundler', target: 'ES2022', lib: ['ES2022'], types: ['node'] },
   }),
 ];
+/**
+ * The server's delivery thread, built as one CommonJS script and put into
+ * workerSource.ts as text: the thread starts from that text, so an app's
+ * bundler cannot lose a worker file. The thread cannot read its version from
+ * package.json (it has no file of its own), so the build writes it in.
+ */
+function embedDeliveryWorker(): Plugin {
+  const isFile = (id: string, file: string) => id.replaceAll('\\', '/').endsWith(file);
+  return {
+    name: 'embed-delivery-worker',
+    async load(id) {
+      if (!isFile(id, '/src/server/workerSource.ts')) return null;
+      const bundle = await rollup({
+        input: 'src/server/deliveryWorker.ts',
+        external: (dep) => dep.startsWith('node:'),
+        plugins: [
+          { name: 'version', load: (dep) => (isFile(dep, '/src/server/version.ts') ? `export const VERSION = ${JSON.stringify(pkg.version)};` : null) },
+          ...compileNode(),
+          terser({ ecma: 2020, format: { comments: false } }),
+        ],
+      });
+      const { output } = await bundle.generate({ format: 'cjs' });
+      await bundle.close();
+      return `export const DELIVERY_WORKER_SCRIPT = ${JSON.stringify(output[0].code)};`;
+    },
+  };
+}
 const NODE_ENTRIES = { 'server/index': 'src/server/index.ts', 'collector/index': 'src/collector/index.ts', 'collector/cli': 'src/collector/cli.ts' };
 // The SQLite writer thread loads the chunk that holds sqliteWriter.ts (its own
 // import.meta.url): a chunk of its own keeps fastify and the rest out of the thread.
@@ -66,7 +93,7 @@ const config: RollupOptions[] = [
   {
     input: NODE_ENTRIES,
     external: (id) => NODE_DEPENDENCIES.test(id),
-    plugins: compileNode(),
+    plugins: [embedDeliveryWorker(), ...compileNode()],
     output: [
       { dir: 'dist', format: 'es', entryFileNames: '[name].mjs', chunkFileNames: 'shared/[name]-[hash].mjs', manualChunks },
       { dir: 'dist', format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: 'shared/[name]-[hash].cjs', manualChunks },

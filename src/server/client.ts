@@ -3,14 +3,14 @@
  * (`context.library.name = "idstitch-node"`) and hands them to the delivery
  * loop. Never throws at run time: bad calls are reported through `onError`.
  */
-import { randomUUID } from 'node:crypto';
-import { LIMITS, SERVER_LIBRARY, type Message, type Properties } from '../protocol/messages.js';
-import { createDelivery, type DeliveryStats } from './delivery.js';
+import type { Message, Properties } from '../protocol/messages.js';
+import type { DeliveryStats } from './delivery.js';
+import { createThreadDeliverer } from './deliveryThread.js';
 import { reportTo, ServerError } from './errors.js';
 import { cachedCheckId } from './idCheck.js';
+import { createLocalDeliverer, messageBytes } from './localDelivery.js';
+import { isoTimestamp, stampedJson, type ApiCallRecord } from './messageJson.js';
 import { resolveClientOptions, type ServerClientOptions } from './options.js';
-import { createTransport } from './transport.js';
-import { VERSION } from './version.js';
 
 /** A user or company id: strings are kept as given (case-sensitive), finite numbers become strings. */
 export type Id = string | number;
@@ -62,49 +62,11 @@ type Outgoing = (Message extends infer M ? (M extends Message ? Omit<M, 'message
 
 const isBag = (value: unknown): value is Properties => typeof value === 'object' && value !== null && !Array.isArray(value);
 
-/** JSON.stringify that survives what callers pass in: cycles and BigInt become strings. */
-function serialize(message: object): string {
-  try {
-    return JSON.stringify(message);
-  } catch {
-    const seen = new WeakSet<object>();
-    return JSON.stringify(message, (_key, value: unknown) => {
-      if (typeof value === 'bigint') return value.toString();
-      if (value && typeof value === 'object') {
-        if (seen.has(value)) return '[Circular]';
-        seen.add(value);
-      }
-      return value;
-    });
-  }
-}
+/** The middleware's way in: each client's intake of API calls, for clients made by {@link createServerClient}. */
+const apiCallIntakes = new WeakMap<object, (call: ApiCallRecord) => void>();
 
-/** The second `isoMs` last formatted (epoch ms, a multiple of 1000) and its ISO text up to the dot. */
-let isoSecond = Number.NaN;
-let isoPrefix = '';
-
-/**
- * `new Date(ms).toISOString()`, formatting the date and time once a second:
- * API calls arrive thousands a second with timestamps a few ms apart.
- */
-function isoMs(ms: number): string {
-  const second = ms - (ms % 1000);
-  // Years 0000 to 9999 only (ISO text of a fixed shape); others take the general path.
-  if (ms < 0 || ms >= 253_402_300_800_000 || !Number.isInteger(ms)) return new Date(ms).toISOString();
-  if (second !== isoSecond) {
-    isoPrefix = new Date(second).toISOString().slice(0, 20);
-    isoSecond = second;
-  }
-  const milli = ms - second;
-  return `${isoPrefix}${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
-}
-
-function isoTimestamp(value: Date | string | number | undefined): string | null {
-  if (value === undefined) return isoMs(Date.now());
-  if (typeof value === 'number') return Number.isFinite(value) && Math.abs(value) <= 8.64e15 ? isoMs(Math.trunc(value)) : null;
-  const date = new Date(value instanceof Date ? value.getTime() : value);
-  return Number.isNaN(date.getTime()) ? null : date.toISOString();
-}
+/** A client's intake of API calls (built into messages where delivery runs), or undefined for any other object. */
+export const apiCallIntakeOf = (client: object): ((call: ApiCallRecord) => void) | undefined => apiCallIntakes.get(client);
 
 /**
  * Creates a client. Options are checked here: a bad one throws an
@@ -120,19 +82,9 @@ function isoTimestamp(value: Date | string | number | undefined): string | null 
  * process.once('SIGTERM', () => void client.close());
  */
 export function createServerClient(options: ServerClientOptions): ServerClient {
-  const o = resolveClientOptions(options);
-  const report = (error: ServerError) => reportTo(o.onError, error);
-  const writeKeyField = o.writeKey ? `,"writeKey":${JSON.stringify(o.writeKey)}` : '';
-  const envelope = (messages: string[]) => `{"batch":[${messages.join(',')}],"sentAt":"${new Date().toISOString()}"${writeKeyField}}`;
-  const transport = createTransport(o);
-  const delivery = createDelivery({
-    ...o,
-    envelope,
-    envelopeBytes: Buffer.byteLength(envelope([])),
-    send: (body) => transport.post(body),
-    report,
-  });
-  const library = { name: SERVER_LIBRARY, version: VERSION };
+  const { onError, thread, ...deliveryOptions } = resolveClientOptions(options);
+  const report = (error: ServerError) => reportTo(onError, error);
+  const delivery = thread ? createThreadDeliverer(deliveryOptions, report) : createLocalDeliverer(deliveryOptions, report);
   let closed = false;
 
   const refuse = (code: 'invalid-id' | 'invalid-argument', what: string) => {
@@ -150,9 +102,6 @@ export function createServerClient(options: ServerClientOptions): ServerClient {
     return undefined;
   };
 
-  // The stamped fields, serialised here and appended to the caller's (same keys, same order as one object).
-  const libraryJson = JSON.stringify(library);
-  const plainContextJson = `{"library":${libraryJson}}`;
   const enqueue = (fields: Outgoing, companyId?: string | null, timestamp?: Date | string | number): boolean => {
     if (closed) {
       report(new ServerError('closed', `${fields.type} after close() was dropped`));
@@ -160,22 +109,20 @@ export function createServerClient(options: ServerClientOptions): ServerClient {
     }
     const iso = isoTimestamp(timestamp);
     if (iso === null) return refuse('invalid-argument', `timestamp ${String(timestamp)} is not a date`);
-    const context = companyId ? `{"library":${libraryJson},"groupId":${JSON.stringify(companyId)}}` : plainContextJson;
     let json: string;
     try {
-      // `fields` always has `type`, so its JSON is a non-empty object: drop its `}` and go on.
-      json = `${serialize(fields).slice(0, -1)},"messageId":"${randomUUID()}","timestamp":"${iso}","context":${context}}`;
+      json = stampedJson(fields, companyId, iso);
     } catch (error) {
       return refuse('invalid-argument', `${fields.type} cannot be serialised: ${String(error)}`);
     }
-    const bytes = Buffer.byteLength(json);
-    if (bytes > LIMITS.messageBytes) return refuse('invalid-argument', `${fields.type} is ${bytes} bytes, over the collector's ${LIMITS.messageBytes}`);
+    const bytes = messageBytes(json, fields.type, report);
+    if (bytes === undefined) return false;
     delivery.push({ json, bytes });
     return true;
   };
 
-  return {
-    writeKey: o.writeKey,
+  const client: ServerClient = {
+    writeKey: deliveryOptions.writeKey,
     report,
     identifyUser(userId, traits) {
       const id = optionalId(userId, 'identifyUser: userId');
@@ -205,8 +152,13 @@ export function createServerClient(options: ServerClientOptions): ServerClient {
     flush: () => delivery.flush(),
     close() {
       closed = true;
-      return delivery.close().finally(transport.close);
+      return delivery.close();
     },
     stats: () => delivery.stats(),
   };
+  apiCallIntakes.set(client, (call) => {
+    if (closed) report(new ServerError('closed', 'an API call after close() was dropped'));
+    else delivery.pushApiCall(call);
+  });
+  return client;
 }

@@ -17,7 +17,9 @@ export type ServerErrorCode =
   /** The queue was full while the collector could not be reached: the oldest messages were dropped. */
   | 'queue-full'
   /** A call after `close()`, or messages still unsent when `close()` gave up. */
-  | 'closed';
+  | 'closed'
+  /** The delivery thread could not start or died; delivery goes on in the event loop (the message counts what was lost). */
+  | 'thread';
 
 /** An error `idstitch/server` absorbed and reported through `onError`. */
 export class ServerError extends Error {

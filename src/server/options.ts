@@ -45,6 +45,17 @@ export interface ServerClientOptions {
   maxRetryDelay?: number;
   /** How long in ms `close()` keeps retrying before it gives up on what is still queued (and reports it). @default 10000 */
   closeTimeout?: number;
+  /**
+   * Builds the `API Call` messages and runs delivery (batches, POSTs,
+   * retries) on a worker thread, so the host's event loop keeps only the
+   * hooks and a few clock reads per request. `false` runs everything on the
+   * event loop: for a short-lived process (a serverless function, a script)
+   * where starting a thread costs more than it saves. A thread that cannot
+   * start or dies hands delivery back to the event loop (reported as a
+   * `thread` error).
+   * @default true
+   */
+  thread?: boolean;
   /** Called with every error the client absorbs; nothing is ever thrown into your code at run time. @default none */
   onError?: (error: ServerError) => void;
 }
@@ -63,6 +74,7 @@ export const CLIENT_DEFAULTS = {
   timeout: 10_000,
   maxRetryDelay: 30_000,
   closeTimeout: 10_000,
+  thread: true,
 } as const satisfies Partial<ServerClientOptions>;
 
 /** A hook's answer: an id, nothing (anonymous), or a promise of either. */
@@ -157,6 +169,7 @@ const CLIENT_CHECKS: Record<keyof ServerClientOptions, Check> = {
   timeout: number(1, 600_000),
   maxRetryDelay: number(1, 3_600_000),
   closeTimeout: number(0, 3_600_000),
+  thread: bool,
   onError: fn,
 };
 

@@ -8,11 +8,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { API_CALL_EVENT, type Properties } from '../protocol/messages.js';
 import { anonymousIdCookieName } from '../protocol/storageKeys.js';
+import { apiCallIntakeOf } from './client.js';
 import { fieldFilter, type ApiCallProperties } from './apiCall.js';
 import { countResponseBytes, prepareResponseCounting, requestBytes } from './bytes.js';
 import { anonymousIdSetCookie, isHttps, readAnonymousId } from './cookies.js';
 import { reportTo, ServerError } from './errors.js';
 import { cachedCheckId } from './idCheck.js';
+import type { ApiCallRecord } from './messageJson.js';
 import { resolveCallOptions, type HookResult, type SkipRule } from './options.js';
 
 /** What `begin` notes about a request. */
@@ -93,13 +95,25 @@ export function createRecorder<Req, Res>(where: string, input: unknown) {
     }
   };
 
+  /** The id of a call that has neither a user nor the SDK's cookie, or null when such calls are dropped. */
+  const anonymousIdOf = (start: CallStart, userId: Id): string | null | false => {
+    if (start.anonymousId || userId) return start.anonymousId;
+    return o.anonymousCalls === 'drop' ? false : `api:${randomUUID()}`;
+  };
   const send = (start: CallStart, properties: Properties, userId: Id, companyId: Id) => {
-    let anonymousId = start.anonymousId;
-    if (!anonymousId && !userId) {
-      if (o.anonymousCalls === 'drop') return;
-      anonymousId = `api:${randomUUID()}`;
-    }
-    client.track({ userId, anonymousId, companyId, event: API_CALL_EVENT, properties, timestamp: start.at });
+    const anonymousId = anonymousIdOf(start, userId);
+    if (anonymousId !== false) client.track({ userId, anonymousId, companyId, event: API_CALL_EVENT, properties, timestamp: start.at });
+  };
+  // A client from createServerClient takes the call as plain values and builds its message where delivery runs
+  // (on its thread, by default); extra properties and field edits take the general path of `client.track`.
+  const intake = !o.properties && !o.dropFields.length && !o.maskFields.length ? apiCallIntakeOf(client) : undefined;
+  const hand = (call: ApiCallRecord, start: CallStart, userId: Id, companyId: Id) => {
+    const anonymousId = anonymousIdOf(start, userId);
+    if (anonymousId === false) return;
+    call.anonymousId = anonymousId;
+    call.userId = userId;
+    call.companyId = companyId;
+    intake!(call);
   };
 
   return {
@@ -124,27 +138,33 @@ export function createRecorder<Req, Res>(where: string, input: unknown) {
     end(req: Req, res: Res, start: CallStart, end: CallEnd): void {
       try {
         if (skip(end, req, res)) return;
-        const core: ApiCallProperties & Properties = {
-          method: end.method,
-          route: end.route,
-          path: end.path,
-          status: end.status,
-          durationMs: Math.round((performance.now() - start.t0) * 100) / 100,
-          requestBytes: start.requestBytes,
-          responseBytes: start.responseBytes(),
-        };
-        if (end.aborted) core.aborted = true;
-        // Extra properties may override the core ones (e.g. a `route` where the framework knows none).
-        const extra = extraProperties(req, res);
-        const properties = filter(extra ? { ...core, ...extra } : core);
+        const durationMs = Math.round((performance.now() - start.t0) * 100) / 100;
+        const responseBytes = start.responseBytes();
+        let deliver: (userId: Id, companyId: Id) => void;
+        if (intake) {
+          const call: ApiCallRecord = {
+            at: start.at, anonymousId: null, userId: null, companyId: null, method: end.method, route: end.route, path: end.path,
+            status: end.status, durationMs, requestBytes: start.requestBytes, responseBytes, aborted: end.aborted,
+          };
+          deliver = (userId, companyId) => hand(call, start, userId, companyId);
+        } else {
+          const core: ApiCallProperties & Properties = {
+            method: end.method, route: end.route, path: end.path, status: end.status, durationMs, requestBytes: start.requestBytes, responseBytes,
+          };
+          if (end.aborted) core.aborted = true;
+          // Extra properties may override the core ones (e.g. a `route` where the framework knows none).
+          const extra = extraProperties(req, res);
+          const properties = filter(extra ? { ...core, ...extra } : core);
+          deliver = (userId, companyId) => send(start, properties, userId, companyId);
+        }
         const userId = runHook('identifyUser', o.identifyUser, req, res);
         const companyId = runHook('identifyCompany', o.identifyCompany, req, res);
         if (typeof userId === 'object' && userId !== null) {
-          void Promise.all([userId, companyId]).then(([u, c]) => send(start, properties, u, c));
+          void Promise.all([userId, companyId]).then(([u, c]) => deliver(u, c));
         } else if (typeof companyId === 'object' && companyId !== null) {
-          void companyId.then((c) => send(start, properties, userId, c));
+          void companyId.then((c) => deliver(userId, c));
         } else {
-          send(start, properties, userId, companyId);
+          deliver(userId, companyId);
         }
       } catch (error) {
         report(new ServerError('hook', `idstitch could not record an API call: ${String(error)}`, { cause: error }));

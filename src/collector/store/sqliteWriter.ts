@@ -8,7 +8,8 @@
  * database cannot be shared between connections, so it is written in place.
  */
 import Database from 'better-sqlite3';
-import { isMainThread, parentPort, Worker, workerData, type WorkerOptions } from 'node:worker_threads';
+import { isMainThread, parentPort, workerData, type Worker } from 'node:worker_threads';
+import { startThread } from '../../server/threads.js';
 import { applyBatches, dedupeKey, SQL, UPSERT, type ConflictRecord, type IdTable, type WriteTx } from './apply.js';
 import type { IngestResult, StoredEvent } from './types.js';
 import type { LinkAttempt, MembershipWrite, TraitWrite } from '../identity.js';
@@ -199,31 +200,7 @@ export class WriterThread {
 }
 
 function spawnThread(data: ThreadData): Worker {
-  const url = import.meta.url;
-  const options: WorkerOptions = { workerData: { [WORKER_KEY]: data } };
-  // A worker inherits the host's Node flags, which is what we want, except
-  // `--input-type`: from a host run as `node --input-type=module -e` it makes
-  // the worker refuse its file. Without it the flags must be passed
-  // explicitly, and Node refuses some there (--max-old-space-size, --stack-size,
-  // ...): then the worker gets none.
-  const inputType = process.execArgv.findIndex((arg) => arg === '--input-type' || arg.startsWith('--input-type='));
-  if (inputType >= 0) {
-    const execArgv = [...process.execArgv];
-    execArgv.splice(inputType, execArgv[inputType] === '--input-type' ? 2 : 1);
-    options.execArgv = execArgv;
-  }
-  // Run from source (tests, `node --import tsx`): Node 20 workers do not
-  // inherit loader hooks, so the thread registers tsx before loading this file.
-  const start = () => url.endsWith('.ts')
-    ? new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(url)}); })`, { eval: true, ...options })
-    : new Worker(new URL(url), options);
-  try {
-    return start();
-  } catch (error) {
-    if ((error as { code?: string }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw error;
-    options.execArgv = [];
-    return start();
-  }
+  return startThread({ module: import.meta.url }, { [WORKER_KEY]: data });
 }
 
 /**
