@@ -22,8 +22,11 @@
  * (open it in Chrome DevTools or read its self times) to see where the
  * per-request µs go.
  *
+ * `--thread off` runs the client's delivery on the apps' event loop (the
+ * client option `thread: false`) instead of on its worker thread.
+ *
  * Flags: --duration S [5]  --connections N [10]  --rounds N [2: both orders once]
- *        --sink collector|null [collector]  --db-ms N [0]  --prof-apps DIR [none]
+ *        --sink collector|null [collector]  --db-ms N [0]  --thread on|off [on]  --prof-apps DIR [none]
  */
 import autocannon from 'autocannon';
 import { fork, type ChildProcess } from 'node:child_process';
@@ -49,6 +52,7 @@ const { values: flags } = parseArgs({
     'serve-collector': { type: 'string' },
     sink: { type: 'string', default: 'collector' },
     'db-ms': { type: 'string', default: '0' },
+    thread: { type: 'string', default: 'on' },
     'prof-apps': { type: 'string' },
   },
 });
@@ -90,7 +94,7 @@ async function serveCollector(): Promise<void> {
 /** Child: the four apps, one client. */
 async function serveApps(endpoint: string): Promise<void> {
   let errors = 0;
-  const client = createServerClient({ endpoint, onError: () => void errors++ });
+  const client = createServerClient({ endpoint, thread: flags.thread !== 'off', onError: () => void errors++ });
   const identifyUser = (req: { headers: Record<string, unknown> }) => req.headers['x-user'] as string | undefined;
   const ports: Partial<Record<Target, number>> = {};
 
@@ -145,10 +149,10 @@ async function main(): Promise<void> {
   const rounds = Number(flags.rounds);
   const collector = await child<{ url: string }>(['--serve-collector', flags.sink === 'null' ? 'null' : 'collector']);
   const profile = flags['prof-apps'] ? ['--cpu-prof', `--cpu-prof-dir=${flags['prof-apps']}`] : [];
-  const apps = await child<{ ports: Record<Target, number> }>(['--serve-apps', `${collector.first.url}/v1/batch`, '--db-ms', String(DB_MS)], profile);
+  const apps = await child<{ ports: Record<Target, number> }>(['--serve-apps', `${collector.first.url}/v1/batch`, '--db-ms', String(DB_MS), '--thread', flags.thread], profile);
   const { ports } = apps.first;
 
-  console.log(`idstitch/server benchmark: ${connections} connections × ${duration} s per run, ${rounds} rounds (alternating order), sink: ${flags.sink}, route: ${DB_MS ? `waits ${DB_MS} ms` : 'no-op'}, Node ${process.version}`);
+  console.log(`idstitch/server benchmark: ${connections} connections × ${duration} s per run, ${rounds} rounds (alternating order), sink: ${flags.sink}, route: ${DB_MS ? `waits ${DB_MS} ms` : 'no-op'}, delivery thread: ${flags.thread}, Node ${process.version}`);
   // Warm-up: JIT and connection pools, not measured.
   for (const target of Object.keys(ports) as Target[]) await load(ports[target], 1, connections);
 
