@@ -10,6 +10,11 @@
  *    medians are compared. Besides events/s, the server's own CPU time per
  *    event (from /proc) is shown: it varies far less with the machine's load.
  *    Goals: SQLite ≥ 50 % of the no-op, PostgreSQL ≥ 30 %.
+ *    Then the ceiling: the same batches, already parsed and validated, go
+ *    straight into each store (`store.ingest`, 256 at a time, no HTTP, no
+ *    load generator) in this process, and that rate is set against the
+ *    no-op HTTP rate. The HTTP ingest cannot beat its store's ceiling, so a
+ *    ceiling below a goal means no work on the HTTP path can meet it.
  * 2. Queries: profile and timeline latency (p50, p99) through the HTTP
  *    routes (fastify.inject) on a store seeded directly through the store API
  *    with `--events` events across `--events / 10` anonymous ids.
@@ -28,6 +33,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Fastify from 'fastify';
 import { createCollector, type Collector, type StoredEvent } from '../src/collector/index.js';
+import { readBatch } from '../src/collector/ingest.js';
+import { openStore } from '../src/collector/store/open.js';
 import { startPostgres, type TestPostgres } from '../test/support/postgres.js';
 
 const { values: flags } = parseArgs({
@@ -108,6 +115,54 @@ interface Run {
   cpuMicrosPerEvent: number;
 }
 
+/**
+ * Batches as the ingest route hands them to the store: one batch body parsed
+ * and validated once, then copied with fresh ids for each batch (a new
+ * visitor, new messageIds), which costs well under a µs an event.
+ */
+function storedBatches(): () => StoredEvent[] {
+  const template = readBatch(JSON.parse(batchBody()), Date.now()).events;
+  const anonymousId = template[0]!.anonymousId!;
+  const parts = template.map((e) => e.body.split(anonymousId).map((part) => part.split(e.messageId)));
+  return () => {
+    const anonymous = randomUUID();
+    return template.map((e, i) => {
+      const messageId = randomUUID();
+      return { ...e, messageId, anonymousId: anonymous, body: parts[i]!.map((part) => part.join(messageId)).join(anonymous) };
+    });
+  };
+}
+
+/** Batches in flight for the ceiling: deeper than the HTTP runs' connections, so the store, not the loop, sets the pace. */
+const CEILING_IN_FLIGHT = 256;
+
+/**
+ * Events/s and CPU µs/event (every thread of this process) of `store.ingest`
+ * alone, {@link CEILING_IN_FLIGHT} batches in flight.
+ */
+async function storeCeiling(database: string, seconds: number): Promise<Run> {
+  const store = await openStore(database, 12);
+  try {
+    const nextBatch = storedBatches();
+    for (let i = 0; i < 200; i++) await store.ingest(nextBatch()); // warm-up
+    let events = 0;
+    const deadline = performance.now() + seconds * 1000;
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    await Promise.all(Array.from({ length: CEILING_IN_FLIGHT }, async () => {
+      while (performance.now() < deadline) {
+        const { stored } = await store.ingest(nextBatch());
+        events += stored;
+      }
+    }));
+    const elapsed = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    return { eventsPerSecond: events / elapsed, cpuMicrosPerEvent: (cpu.user + cpu.system) / events };
+  } finally {
+    await store.close();
+  }
+}
+
 async function benchIngest(postgres: TestPostgres | undefined, dir: string): Promise<void> {
   const rounds = Number(flags.rounds);
   console.log(`\n== ingest: ${BATCH}-message batches, ${flags.connections} connections, ${flags.warmup} s warm-up + ${flags.duration} s, ${rounds} round(s), targets in turn ==`);
@@ -138,6 +193,16 @@ async function benchIngest(postgres: TestPostgres | undefined, dir: string): Pro
     const rate = median(list.map((r) => r.eventsPerSecond));
     const ratio = name === 'no-op fastify' ? '' : ` = ${((rate / noop) * 100).toFixed(0)} % of no-op (rounds: ${list.map((r, i) => `${((r.eventsPerSecond / runs.get('no-op fastify')![i]!.eventsPerSecond) * 100).toFixed(0)} %`).join(', ')})`;
     console.log(`${name.padEnd(22)} ${Math.round(rate).toLocaleString('en').padStart(9)} events/s${ratio}, server CPU ${median(list.map((r) => r.cpuMicrosPerEvent)).toFixed(1)} µs/event`);
+  }
+
+  console.log(`\n== ceiling: the stores alone (store.ingest, ${CEILING_IN_FLIGHT} batches in flight, no HTTP), ${flags.duration} s, medians of ${rounds} ==`);
+  const stores: [string, () => Promise<string>][] = [['SQLite', async () => join(dir, `ceiling-${randomUUID()}.db`)]];
+  if (postgres) stores.push(['PostgreSQL', () => postgres.createDatabase()]);
+  for (const [name, database] of stores) {
+    const list: Run[] = [];
+    for (let round = 0; round < rounds; round++) list.push(await storeCeiling(await database(), Number(flags.duration)));
+    const rate = median(list.map((r) => r.eventsPerSecond));
+    console.log(`${`${name} store alone`.padEnd(22)} ${Math.round(rate).toLocaleString('en').padStart(9)} events/s = ${((rate / noop) * 100).toFixed(0)} % of the no-op HTTP route, CPU ${median(list.map((r) => r.cpuMicrosPerEvent)).toFixed(1)} µs/event (this process, all threads)`);
   }
 }
 
