@@ -68,24 +68,17 @@ export function stampedJson(fields: { type: string }, companyId: string | null |
 }
 
 /** One API call as the middleware hands it over: everything its `API Call` message needs, in plain values. */
-export interface ApiCallRecord {
+export interface ApiCallRecord extends Omit<ApiCallProperties, 'aborted'> {
   /** Epoch ms of the request's arrival: the message's `timestamp`. */
   at: number;
   anonymousId: string | null;
   userId: string | null;
   companyId: string | null;
-  method: string;
-  route: string | null;
-  path: string;
-  status: number;
-  durationMs: number;
-  requestBytes: number | null;
-  responseBytes: number;
   aborted: boolean;
 }
 
-/** The `API Call` track message of a record, as `client.track` would build it. */
-export function apiCallJson(call: ApiCallRecord): string {
+/** The `API Call` properties of a record (contract section 5), `aborted` only when true. */
+export function apiCallProperties(call: ApiCallRecord): ApiCallProperties & Properties {
   const properties: ApiCallProperties & Properties = {
     method: call.method,
     route: call.route,
@@ -96,5 +89,11 @@ export function apiCallJson(call: ApiCallRecord): string {
     responseBytes: call.responseBytes,
   };
   if (call.aborted) properties.aborted = true;
-  return stampedJson({ type: 'track', userId: call.userId, anonymousId: call.anonymousId, event: API_CALL_EVENT, properties } as { type: string }, call.companyId, isoMs(call.at));
+  return properties;
+}
+
+/** The `API Call` track message of a record, as `client.track` would build it. */
+export function apiCallJson(call: ApiCallRecord): string {
+  const fields = { type: 'track', userId: call.userId, anonymousId: call.anonymousId, event: API_CALL_EVENT, properties: apiCallProperties(call) };
+  return stampedJson(fields, call.companyId, isoMs(call.at));
 }

@@ -9,12 +9,12 @@ import { performance } from 'node:perf_hooks';
 import { API_CALL_EVENT, type Properties } from '../protocol/messages.js';
 import { anonymousIdCookieName } from '../protocol/storageKeys.js';
 import { apiCallIntakeOf } from './client.js';
-import { fieldFilter, type ApiCallProperties } from './apiCall.js';
+import { fieldFilter } from './apiCall.js';
 import { countResponseBytes, prepareResponseCounting, requestBytes } from './bytes.js';
 import { anonymousIdSetCookie, isHttps, readAnonymousId } from './cookies.js';
 import { reportTo, ServerError } from './errors.js';
 import { cachedCheckId } from './idCheck.js';
-import type { ApiCallRecord } from './messageJson.js';
+import { apiCallProperties, type ApiCallRecord } from './messageJson.js';
 import { resolveCallOptions, type HookResult, type SkipRule } from './options.js';
 
 /** What `begin` notes about a request. */
@@ -140,19 +140,16 @@ export function createRecorder<Req, Res>(where: string, input: unknown) {
         if (skip(end, req, res)) return;
         const durationMs = Math.round((performance.now() - start.t0) * 100) / 100;
         const responseBytes = start.responseBytes();
+        const call: ApiCallRecord = {
+          at: start.at, anonymousId: null, userId: null, companyId: null, method: end.method, route: end.route, path: end.path,
+          status: end.status, durationMs, requestBytes: start.requestBytes, responseBytes, aborted: end.aborted,
+        };
         let deliver: (userId: Id, companyId: Id) => void;
         if (intake) {
-          const call: ApiCallRecord = {
-            at: start.at, anonymousId: null, userId: null, companyId: null, method: end.method, route: end.route, path: end.path,
-            status: end.status, durationMs, requestBytes: start.requestBytes, responseBytes, aborted: end.aborted,
-          };
           deliver = (userId, companyId) => hand(call, start, userId, companyId);
         } else {
-          const core: ApiCallProperties & Properties = {
-            method: end.method, route: end.route, path: end.path, status: end.status, durationMs, requestBytes: start.requestBytes, responseBytes,
-          };
-          if (end.aborted) core.aborted = true;
           // Extra properties may override the core ones (e.g. a `route` where the framework knows none).
+          const core = apiCallProperties(call);
           const extra = extraProperties(req, res);
           const properties = filter(extra ? { ...core, ...extra } : core);
           deliver = (userId, companyId) => send(start, properties, userId, companyId);

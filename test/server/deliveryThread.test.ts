@@ -26,7 +26,7 @@ async function setUp(script: string): Promise<{ collector: RunningCollector; del
   const deliverer = createThreadDeliverer(options, log.onError, () => ({ script }));
   open.push(deliverer);
   const push = (event: string) => {
-    const fields: { type: string } = { type: 'track', userId: 'u_thread', event } as { type: string };
+    const fields = { type: 'track', userId: 'u_thread', event };
     const json = stampedJson(fields, null, new Date().toISOString());
     deliverer.push({ json, bytes: messageBytes(json, 'track', log.onError)! });
   };
