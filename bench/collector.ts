@@ -234,8 +234,7 @@ function* seedEvents(total: number): Generator<StoredEvent[]> {
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
 
-async function measure(c: Collector, url: (i: number) => string): Promise<string> {
-  const samples = Number(flags.samples);
+async function measure(c: Collector, url: (i: number) => string, samples = Number(flags.samples)): Promise<string> {
   const times: number[] = [];
   for (let i = 0; i < samples; i++) {
     const started = process.hrtime.bigint();
@@ -260,6 +259,13 @@ async function benchQueries(name: string, database: string, events: number): Pro
     console.log(`  profile   GET /v1/users/:id          ${await measure(c, (i) => `/v1/users/${pickUser(i)}`)}`);
     console.log(`  timeline  GET /v1/users/:id/events   ${await measure(c, (i) => `/v1/users/${pickUser(i)}/events?limit=100`)}`);
     console.log(`  anonymous GET /v1/anonymous/:id      ${await measure(c, (i) => `/v1/anonymous/anon-${(i * 104_729) % (events / 10)}`)}`);
+    // The dashboard's chart: the last hour by minute (what it asks first), and one day by hour, within the seeded span.
+    const lastTs = Date.UTC(2024, 0, 1) + (events - 1) * 1000;
+    const hourBack = new Date(lastTs - 3_600_000).toISOString();
+    const dayBack = (i: number) => new Date(lastTs - 86_400_000 * (1 + (i % 5))).toISOString();
+    const timeseriesSamples = Math.min(200, Number(flags.samples));
+    console.log(`  chart     GET /v1/timeseries (1 h)   ${await measure(c, () => `/v1/timeseries?bucket=minute&from=${hourBack}&to=${new Date(lastTs).toISOString()}`, timeseriesSamples)}`);
+    console.log(`  chart     GET /v1/timeseries (1 day) ${await measure(c, (i) => `/v1/timeseries?bucket=hour&from=${dayBack(i)}&to=${new Date(Date.parse(dayBack(i)) + 86_400_000).toISOString()}`, timeseriesSamples)}`);
   } finally {
     await c.close();
   }

@@ -29,16 +29,20 @@ export function bucketRange(bucket: BucketName, fromMs: number, toMs: number): {
   return { from, to, count: (to - from) / size };
 }
 
+/**
+ * Counts per slot and source; parameters: first bucket start, bucket size,
+ * range start, range end. better-sqlite3 binds numbers as REAL, so the
+ * division is made whole by a cast on both databases. Read from the
+ * `events_time` index (schema.ts).
+ */
+export const EVENTS_OVER_TIME_SQL = `SELECT CAST((ts - ?) / ? AS INTEGER) AS slot, source, COUNT(*) AS n FROM events
+     WHERE ts >= ? AND ts < ? GROUP BY slot, source`;
+
 /** Counts per bucket and source of the events in the buckets from `fromMs` to `toMs` (see {@link bucketRange}). */
 export async function eventsOverTime(db: SqlReader, bucket: BucketName, fromMs: number, toMs: number): Promise<TimeSeries> {
   const size = BUCKETS[bucket];
   const range = bucketRange(bucket, fromMs, toMs);
-  // better-sqlite3 binds numbers as REAL, so the division is made whole by a cast on both databases.
-  const rows = await db.all<{ slot: number; source: string; n: number }>(
-    `SELECT CAST((ts - ?) / ? AS INTEGER) AS slot, source, COUNT(*) AS n FROM events
-     WHERE ts >= ? AND ts < ? GROUP BY slot, source`,
-    [range.from, size, range.from, range.to],
-  );
+  const rows = await db.all<{ slot: number; source: string; n: number }>(EVENTS_OVER_TIME_SQL, [range.from, size, range.from, range.to]);
   const buckets = Array.from({ length: range.count }, (_, i) => ({ at: new Date(range.from + i * size).toISOString(), web: 0, api: 0 }));
   for (const row of rows) {
     const slot = buckets[Number(row.slot)];
