@@ -56,8 +56,12 @@ function embedDeliveryWorker(): Plugin {
 }
 const NODE_ENTRIES = { 'server/index': 'src/server/index.ts', 'collector/index': 'src/collector/index.ts', 'collector/cli': 'src/collector/cli.ts' };
 // The SQLite writer thread loads the chunk that holds sqliteWriter.ts (its own
-// import.meta.url): a chunk of its own keeps fastify and the rest out of the thread.
-const manualChunks = (id: string) => (id.endsWith('/src/collector/store/sqliteWriter.ts') ? 'sqliteWriter' : undefined);
+// import.meta.url): a chunk of its own keeps fastify and the rest out of the
+// thread. threads.ts, which both it and the server use, gets a chunk of its
+// own too: inside the writer's chunk it would make idstitch/server load
+// better-sqlite3.
+const manualChunks = (id: string) =>
+  id.endsWith('/src/collector/store/sqliteWriter.ts') ? 'sqliteWriter' : id.endsWith('/src/server/threads.ts') ? 'threads' : undefined;
 
 // Internal names that start with `_` are mangled away in the script-tag build (web-vitals does the same).
 const minify = () =>

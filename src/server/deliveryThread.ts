@@ -53,6 +53,8 @@ export function createThreadDeliverer(options: DeliveryOptions, report: (error: 
   const answers = new Map<number, () => void>();
   let nextAnswer = 0;
   let closing: Promise<void> | undefined;
+  /** The id of the close question: once answered, the thread's end is no failure. */
+  let closeId = 0;
 
   const handOver = () => {
     if (timer) clearTimeout(timer);
@@ -96,6 +98,8 @@ export function createThreadDeliverer(options: DeliveryOptions, report: (error: 
     worker = thread;
     thread.unref();
     thread.on('message', (message: FromThread) => {
+      // A thread that failed over or closed may still have messages in the port: its counters are settled already.
+      if (worker !== thread) return;
       if ('ready' in message) {
         isReady = true;
         becameReady();
@@ -105,16 +109,19 @@ export function createThreadDeliverer(options: DeliveryOptions, report: (error: 
       remote = message.stats;
       received = message.received;
       if ('done' in message) {
+        if (message.done === closeId) worker = undefined;
         answers.get(message.done)?.();
         answers.delete(message.done);
         if (!answers.size) thread.unref();
       }
     });
+    // Dying while a flush or close waits is a failure like any other: what the thread held is
+    // counted and reported, and the question goes on in the event loop (see `ask`).
     thread.on('error', (error) => {
-      if (worker === thread && !closing) failOver(`${isReady ? 'failed' : 'could not start'} (${error.message})`);
+      if (worker === thread) failOver(`${isReady ? 'failed' : 'could not start'} (${error.message})`);
     });
     thread.on('exit', (code) => {
-      if (worker === thread && !closing) return failOver(`stopped (exit code ${code})`);
+      if (worker === thread) return failOver(`stopped (exit code ${code})`);
       // Whatever was asked of it, it will not answer now.
       for (const answer of answers.values()) answer();
       answers.clear();
@@ -131,8 +138,12 @@ export function createThreadDeliverer(options: DeliveryOptions, report: (error: 
     }
   };
 
-  /** Hands over what waits, then sends `question`; resolves at the thread's answer (or its end). */
-  const ask = async (question: (id: number) => ToThread, inEventLoop: (d: Deliverer) => Promise<void>): Promise<void> => {
+  /**
+   * Hands over what waits, then sends `question`; resolves at the thread's
+   * answer, or, if the thread fails meanwhile, once the event loop has done
+   * the same with what it took over.
+   */
+  const ask = async (question: (id: number) => ToThread, inEventLoop: (d: Deliverer) => Promise<void>, isClose = false): Promise<void> => {
     if (ready) {
       worker?.ref(); // a starting thread must not let a process with nothing else to do exit
       await ready;
@@ -142,11 +153,13 @@ export function createThreadDeliverer(options: DeliveryOptions, report: (error: 
     const thread = worker;
     if (!thread) return; // nothing was ever queued
     const id = ++nextAnswer;
+    if (isClose) closeId = id;
     thread.ref(); // the answer must arrive before a process with nothing else to do exits
     await new Promise<void>((resolve) => {
       answers.set(id, resolve);
       thread.postMessage(question(id) satisfies ToThread);
     });
+    if (local) return inEventLoop(local);
   };
 
   return {
@@ -161,8 +174,8 @@ export function createThreadDeliverer(options: DeliveryOptions, report: (error: 
     flush: () => ask((id) => ({ flush: id }), (d) => d.flush()),
     close() {
       closing ??= (async () => {
-        await ask((id) => ({ close: id }), (d) => d.close());
         const thread = worker;
+        await ask((id) => ({ close: id }), (d) => d.close(), true);
         worker = undefined;
         await thread?.terminate();
       })();

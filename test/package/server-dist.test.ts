@@ -7,6 +7,7 @@
  */
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -60,4 +61,27 @@ it.each([
     properties: { method: 'GET', route: null, path: `/${run}`, status: 200, responseBytes: 5 },
     context: { library: { name: 'idstitch-node', version } },
   });
+});
+
+/** The bare imports of a built ES module and of every chunk it imports, transitively. */
+function bareImports(file: string, seen = new Set<string>()): Set<string> {
+  const found = new Set<string>();
+  if (seen.has(file)) return found;
+  seen.add(file);
+  for (const [, specifier] of readFileSync(file, 'utf8').matchAll(/(?:^|\n)\s*(?:import|export)\b[^'"]*?['"]([^'"]+)['"]/g)) {
+    if (specifier!.startsWith('.')) for (const bare of bareImports(join(dirname(file), specifier!), seen)) found.add(bare);
+    else found.add(specifier!);
+  }
+  return found;
+}
+
+it('idstitch/server loads none of the collector\'s dependencies (better-sqlite3, fastify, pg)', async () => {
+  const esm = [...bareImports(join(ROOT, 'dist/server/index.mjs'))];
+  expect(esm.length).toBeGreaterThan(0);
+  expect(esm.filter((specifier) => !specifier.startsWith('node:'))).toEqual([]);
+  const { stdout } = await promisify(execFile)(process.execPath, ['-e', `
+    require('idstitch/server');
+    console.log(JSON.stringify(Object.keys(require.cache).filter((file) => /node_modules[\\\\/](better-sqlite3|fastify|pg)[\\\\/]/.test(file))));
+  `], { cwd: ROOT });
+  expect(JSON.parse(stdout)).toEqual([]);
 });

@@ -61,3 +61,30 @@ it('a thread that dies holding messages: those are counted as dropped and report
   expect(stored.map((m) => m.event)).toEqual(['after 1', 'after 2']);
   expect(deliverer.stats()).toEqual({ queued: 0, sent: 2, dropped: 2, refused: 0 });
 });
+
+it('close() right after the first messages, with a thread that fails to start: they are delivered from the event loop and close() resolves', async () => {
+  const { collector, deliverer, log, push } = await setUp('throw new Error("no thread today")');
+  push('A');
+  push('B');
+  await deliverer.close();
+  expect((await storedEventually(collector, 2)).map((m) => m.event)).toEqual(['A', 'B']);
+  expect(log.codes()).toEqual(['thread']);
+  expect(deliverer.stats()).toEqual({ queued: 0, sent: 2, dropped: 0, refused: 0 });
+});
+
+it('a thread that dies while a flush waits: what it held is counted and reported, the flush resolves, delivery goes on', async () => {
+  // Takes messages and never sends them; dies when asked to flush.
+  const script = `const { parentPort } = require('node:worker_threads');
+    parentPort.on('message', (message) => { if ('flush' in message) process.exit(5); });
+    parentPort.postMessage({ ready: true });`;
+  const { collector, deliverer, log, push } = await setUp(script);
+  push('held 1');
+  push('held 2');
+  await deliverer.flush();
+  expect(log.codes()).toEqual(['thread']);
+  expect(log.errors[0]!.message).toMatch(/stopped \(exit code 5\); 2 messages it held are lost/);
+  push('after');
+  await deliverer.close();
+  expect((await storedEventually(collector, 1)).map((m) => m.event)).toEqual(['after']);
+  expect(deliverer.stats()).toEqual({ queued: 0, sent: 1, dropped: 2, refused: 0 });
+});
