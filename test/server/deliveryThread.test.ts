@@ -88,3 +88,17 @@ it('a thread that dies while a flush waits: what it held is counted and reported
   expect((await storedEventually(collector, 1)).map((m) => m.event)).toEqual(['after']);
   expect(deliverer.stats()).toEqual({ queued: 0, sent: 1, dropped: 2, refused: 0 });
 });
+
+it('a thread that dies while close() waits: what it held is counted and reported, and close() resolves', async () => {
+  // Takes messages and never sends them; dies when asked to close.
+  const script = `const { parentPort } = require('node:worker_threads');
+    parentPort.on('message', (message) => { if ('close' in message) process.exit(6); });
+    parentPort.postMessage({ ready: true });`;
+  const { deliverer, log, push } = await setUp(script);
+  push('held 1');
+  push('held 2');
+  await deliverer.close();
+  expect(log.codes()).toEqual(['thread']);
+  expect(log.errors[0]!.message).toMatch(/stopped \(exit code 6\); 2 messages it held are lost/);
+  expect(deliverer.stats()).toEqual({ queued: 0, sent: 0, dropped: 2, refused: 0 });
+});
