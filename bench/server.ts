@@ -14,9 +14,10 @@
  * answers 200 without parsing, to see the middleware's own cost apart from
  * the collector's ingest (on a small machine they share the CPU cores).
  *
- * `--db-ms N` makes the route wait N ms before answering, as a route that
- * queries a database does; 0 (the default) measures a no-op route, where
- * any per-request work shows at its largest.
+ * `--db-ms N[,N…]` makes the routes wait N ms before answering, as a route
+ * that queries a database does, one measurement per value. The default,
+ * `2,0`, measures such a route and then a no-op one, where any per-request
+ * work shows at its largest.
  *
  * `--prof-apps DIR` writes a V8 CPU profile of the apps' process to DIR
  * (open it in Chrome DevTools or read its self times) to see where the
@@ -25,8 +26,8 @@
  * `--thread off` runs the client's delivery on the apps' event loop (the
  * client option `thread: false`) instead of on its worker thread.
  *
- * Flags: --duration S [5]  --connections N [10]  --rounds N [2: both orders once]
- *        --sink collector|null [collector]  --db-ms N [0]  --thread on|off [on]  --prof-apps DIR [none]
+ * Flags: --duration S [5]  --connections N [10]  --rounds N [4: both orders twice]
+ *        --sink collector|null [collector]  --db-ms N[,N…] [2,0]  --thread on|off [on]  --prof-apps DIR [none]
  */
 import autocannon from 'autocannon';
 import { fork, type ChildProcess } from 'node:child_process';
@@ -47,11 +48,11 @@ const { values: flags } = parseArgs({
   options: {
     duration: { type: 'string', default: '5' },
     connections: { type: 'string', default: '10' },
-    rounds: { type: 'string', default: '2' },
+    rounds: { type: 'string', default: '4' },
     'serve-apps': { type: 'string' },
     'serve-collector': { type: 'string' },
     sink: { type: 'string', default: 'collector' },
-    'db-ms': { type: 'string', default: '0' },
+    'db-ms': { type: 'string', default: '2,0' },
     thread: { type: 'string', default: 'on' },
     'prof-apps': { type: 'string' },
   },
@@ -60,6 +61,7 @@ const { values: flags } = parseArgs({
 type Target = 'express' | 'express+idstitch' | 'fastify' | 'fastify+idstitch';
 const PAIRS: [Target, Target][] = [['express', 'express+idstitch'], ['fastify', 'fastify+idstitch']];
 const HEADERS = { 'x-user': 'u_bench', cookie: `session=abc; ${anonymousIdCookieName(undefined)}=0b6f8c1e-3d2a-4f5b-9c7d-1e2f3a4b5c6d` };
+/** In an apps child: how long its routes wait. */
 const DB_MS = Number(flags['db-ms']);
 const body = async (id: string) => {
   if (DB_MS) await new Promise((resolve) => setTimeout(resolve, DB_MS));
@@ -143,16 +145,16 @@ async function load(port: number, duration: number, connections: number): Promis
   return { rps: result.requests.average, non2xx: result.non2xx, errors: result.errors + result.timeouts, requests: result.requests.total };
 }
 
-async function main(): Promise<void> {
+/** Runs the four apps with routes that wait `dbMs` through `rounds` rounds; returns the idstitch requests measured and the apps' delivery counters. */
+async function measureRoute(dbMs: number, collectorUrl: string): Promise<{ served: number; failures: number; delivery: { stats: DeliveryStats; errors: number } }> {
   const duration = Number(flags.duration);
   const connections = Number(flags.connections);
   const rounds = Number(flags.rounds);
-  const collector = await child<{ url: string }>(['--serve-collector', flags.sink === 'null' ? 'null' : 'collector']);
   const profile = flags['prof-apps'] ? ['--cpu-prof', `--cpu-prof-dir=${flags['prof-apps']}`] : [];
-  const apps = await child<{ ports: Record<Target, number> }>(['--serve-apps', `${collector.first.url}/v1/batch`, '--db-ms', String(DB_MS), '--thread', flags.thread], profile);
+  const apps = await child<{ ports: Record<Target, number> }>(['--serve-apps', `${collectorUrl}/v1/batch`, '--db-ms', String(dbMs), '--thread', flags.thread], profile);
   const { ports } = apps.first;
 
-  console.log(`idstitch/server benchmark: ${connections} connections × ${duration} s per run, ${rounds} rounds (alternating order), sink: ${flags.sink}, route: ${DB_MS ? `waits ${DB_MS} ms` : 'no-op'}, delivery thread: ${flags.thread}, Node ${process.version}`);
+  console.log(`\n== route: ${dbMs ? `waits ${dbMs} ms, as one that queries a database` : 'no-op (the worst case)'} ==`);
   // Warm-up: JIT and connection pools, not measured.
   for (const target of Object.keys(ports) as Target[]) await load(ports[target], 1, connections);
 
@@ -184,11 +186,29 @@ async function main(): Promise<void> {
     const [ca, cb] = [mean(cpuPerRequest[plain]), mean(cpuPerRequest[withIt])];
     console.log(`| ${plain} | ${a.toFixed(0)} | ${b.toFixed(0)} | ${(((a - b) / a) * 100).toFixed(1)} % | ${ca.toFixed(1)} | ${cb.toFixed(1)} | ${(cb - ca).toFixed(1)} |`);
   }
-
   const delivery = await ask<{ stats: DeliveryStats; errors: number }>(apps.process);
+  return { served, failures, delivery };
+}
+
+async function main(): Promise<void> {
+  const routes = flags['db-ms'].split(',').map(Number);
+  const collector = await child<{ url: string }>(['--serve-collector', flags.sink === 'null' ? 'null' : 'collector']);
+  console.log(`idstitch/server benchmark: ${flags.connections} connections × ${flags.duration} s per run, ${flags.rounds} rounds (alternating order), sink: ${flags.sink}, delivery thread: ${flags.thread}, Node ${process.version}. Goal: ≤ 5 % loss.`);
+  let failures = 0;
+  let served = 0;
+  const sent = { sent: 0, dropped: 0, refused: 0, errors: 0 };
+  for (const dbMs of routes) {
+    const route = await measureRoute(dbMs, collector.first.url);
+    failures += route.failures;
+    served += route.served;
+    sent.sent += route.delivery.stats.sent;
+    sent.dropped += route.delivery.stats.dropped;
+    sent.refused += route.delivery.stats.refused;
+    sent.errors += route.delivery.errors;
+  }
   const stored = await ask<{ stats: { events: number } }>(collector.process);
   console.log(`\nnon-2xx or errors under load: ${failures}`);
-  console.log(`API calls recorded by idstitch (incl. warm-up): sent ${delivery.stats.sent}, dropped ${delivery.stats.dropped}, refused ${delivery.stats.refused}, onError ${delivery.errors}; the collector stored ${stored.stats.events} events; measured idstitch requests ${served}`);
+  console.log(`API calls recorded by idstitch (incl. warm-up): sent ${sent.sent}, dropped ${sent.dropped}, refused ${sent.refused}, onError ${sent.errors}; the collector stored ${stored.stats.events} events; measured idstitch requests ${served}`);
 }
 
 if (flags['serve-collector'] === 'null') await serveNullSink();
