@@ -1,4 +1,4 @@
-import { v4 as uuid } from 'uuid';
+import { uuid } from './uuid.js';
 import { checkId } from '../protocol/ids.js';
 import type { Properties } from '../protocol/messages.js';
 import type { Stores } from './storage.js';

@@ -1,4 +1,4 @@
-import { v4 as uuid } from 'uuid';
+import { uuid } from './uuid.js';
 import type { KeyValueStore } from './store/types.js';
 
 /** Activity is written back at most this often: a busy page must not write storage on every call. */

@@ -1,4 +1,4 @@
-import { v4 as uuid } from 'uuid';
+import { uuid } from './uuid.js';
 import { checkId } from '../protocol/ids.js';
 import { BROWSER_LIBRARY, LIMITS } from '../protocol/messages.js';
 import type { Message, MessageContext, MessageType, Properties } from '../protocol/messages.js';
