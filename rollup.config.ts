@@ -68,11 +68,11 @@ const minify = () =>
   terser({ ecma: 2020, compress: { passes: 3, pure_getters: true }, mangle: { properties: { regex: /^_/ } }, format: { comments: false } });
 
 const config: RollupOptions[] = [
-  // npm: ESM and CJS, dependencies left to the app's bundler.
+  // npm: ESM and CJS, minified like the script-tag build: an app's bundler
+  // re-minifies, but it never renames properties, so the `_` names are mangled here.
   {
     input: 'src/browser/index.ts',
-    external: ['uuid'],
-    plugins: compile(),
+    plugins: [...compile(), minify()],
     output: [
       { file: 'dist/index.mjs', format: 'es' },
       { file: 'dist/index.cjs', format: 'cjs' },
