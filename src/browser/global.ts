@@ -1,5 +1,5 @@
 import { runAt } from './clock.js';
-import { createTracker, TRACKER_METHODS } from './tracker.js';
+import { createTracker, inertResult, TRACKER_METHODS } from './tracker.js';
 import type { Tracker } from './tracker.js';
 import type { TrackerOptions } from './options.js';
 
@@ -21,17 +21,15 @@ function install(): void {
   // Calls made before init() wait here, in order, with their times.
   const pending: StubCall[] = [];
   const call = ([method, args, time = Date.now()]: StubCall): unknown => {
-    // A recorded call this version does not know (a newer snippet, a Segment-style push) is skipped, not fatal.
-    if (!(TRACKER_METHODS as readonly string[]).includes(method) && method !== 'init') return undefined;
     if (method === 'init') {
       tracker ??= createTracker(args[0] as TrackerOptions);
       pending.splice(0).forEach(call);
-    } else if (tracker) {
-      return runAt(time, () => (tracker as unknown as Record<string, (...a: unknown[]) => unknown>)[method]!(...args));
-    } else if (pending.length < MAX_PENDING) {
-      pending.push([method, args, time]);
+    } else if ((TRACKER_METHODS as readonly string[]).includes(method)) {
+      if (tracker) return runAt(time, () => (tracker as unknown as Record<string, (...a: unknown[]) => unknown>)[method]!(...args));
+      if (pending.length < MAX_PENDING) pending.push([method, args, time]);
     }
-    return method === 'flush' ? Promise.resolve() : method.startsWith('get') ? null : undefined;
+    // A recorded call this version does not know (a newer snippet, a Segment-style push) is skipped, not fatal.
+    return inertResult(method);
   };
 
   const api: Record<string, unknown> = { createTracker };

@@ -1,23 +1,24 @@
-/** The event fired on `window` after `history.pushState` / `replaceState` change the URL. */
-export const LOCATION_CHANGE = 'idstitch:locationchange';
-
-let patched = false;
+/** What runs after a history change: the page views of every tracker with `autoPage`. */
+const listeners: (() => void)[] = [];
 
 /**
- * SPA routers change the URL through the History API, which fires no event;
- * wrap its two methods once per page and announce a changed URL.
+ * Calls `listener` after every SPA navigation: `popstate`, and the History
+ * API's `pushState` / `replaceState` when they change the URL. Those fire no
+ * event, so they are wrapped, once per page. Listeners are trackers' public
+ * methods, which never throw back into the router.
  */
-export function watchHistory(): void {
-  if (patched) return;
-  patched = true;
-  for (const method of ['pushState', 'replaceState'] as const) {
-    const original = history[method];
-    history[method] = function (this: History, ...args: Parameters<History['pushState']>) {
-      const before = location.href;
-      const result = original.apply(this, args);
-      // Listeners' errors are reported by the browser, never thrown back into the router.
-      if (location.href !== before) dispatchEvent(new Event(LOCATION_CHANGE));
-      return result;
-    };
+export function onNavigation(listener: () => void): void {
+  if (!listeners.length) {
+    for (const method of ['pushState', 'replaceState'] as const) {
+      const original = history[method];
+      history[method] = function (this: History, ...args: Parameters<History['pushState']>) {
+        const before = location.href;
+        const result = original.apply(this, args);
+        if (location.href !== before) listeners.forEach((run) => run());
+        return result;
+      };
+    }
   }
+  listeners.push(listener);
+  addEventListener('popstate', listener);
 }

@@ -1,30 +1,23 @@
-import { uuid } from './uuid.js';
 import { checkId } from '../protocol/ids.js';
 import type { Properties } from '../protocol/messages.js';
+import { attempt } from './attempt.js';
 import type { Stores } from './storage.js';
+import type { KeyValueStore } from './store/types.js';
+import { uuid } from './uuid.js';
 
 /** Who the visitor is right now. */
 export interface IdentityState {
-  anonymousId: string;
-  userId: string | null;
-  companyId: string | null;
-  traits: Properties;
+  _anonymousId: string;
+  _userId: string | null;
+  _companyId: string | null;
+  _traits: Properties;
 }
 
 /** The keys under the tracker's storage prefix. */
 export const KEY = { anonymousId: 'aid', userId: 'uid', companyId: 'cid', traits: 'traits', session: 'sid', optOut: 'opt' } as const;
 
-const validOrNull = (value: string | null) => (value !== null && checkId(value).ok ? value : null);
-
-/** Traits as stored by this tracker; anything unreadable counts as none. */
-function parseTraits(json: string | null): Properties {
-  try {
-    const traits: unknown = JSON.parse(json!);
-    return traits?.constructor === Object ? (traits as Properties) : {};
-  } catch {
-    return {};
-  }
-}
+/** A new visitor: a new anonymous id, nobody identified. */
+export const anonymousIdentity = (): IdentityState => ({ _anonymousId: uuid(), _userId: null, _companyId: null, _traits: {} });
 
 /**
  * Reads the identity. The first id store holding an anonymous id wins (the
@@ -34,19 +27,20 @@ function parseTraits(json: string | null): Properties {
  * differs from the winner is rewritten (self-repair).
  */
 export function loadIdentity(stores: Stores, prefix: string): IdentityState {
-  const key = (name: string) => prefix + name;
-  const winner = stores.ids.find((store) => store.get(key(KEY.anonymousId)));
-  const traitsOwner = stores.traits.get(key(KEY.anonymousId));
-  const identity: IdentityState = {
-    anonymousId: winner?.get(key(KEY.anonymousId)) ?? uuid(),
-    userId: winner ? validOrNull(winner.get(key(KEY.userId))) : null,
-    companyId: winner ? validOrNull(winner.get(key(KEY.companyId))) : null,
-    traits: {},
-  };
+  const read = (store: KeyValueStore | undefined, name: string) => store?._get(prefix + name) ?? null;
+  const validOrNull = (value: string | null) => (value !== null && checkId(value).ok ? value : null);
+  const winner = stores._ids.find((store) => read(store, KEY.anonymousId));
+  const identity = anonymousIdentity();
+  if (winner) {
+    identity._anonymousId = read(winner, KEY.anonymousId)!;
+    identity._userId = validOrNull(read(winner, KEY.userId));
+    identity._companyId = validOrNull(read(winner, KEY.companyId));
+  }
   // Traits belong to the anonymous id they were stored with (a new one after any reset or split):
-  // a different winner means they are someone else's.
-  if (!winner || stores.traits === winner || traitsOwner === identity.anonymousId) {
-    identity.traits = parseTraits(stores.traits.get(key(KEY.traits)));
+  // a different winner means they are someone else's. Anything unreadable counts as none.
+  if (!winner || stores._traits === winner || read(stores._traits, KEY.anonymousId) === identity._anonymousId) {
+    const traits: unknown = attempt(() => JSON.parse(read(stores._traits, KEY.traits)!));
+    if (traits?.constructor === Object) identity._traits = traits as Properties;
   }
   saveIdentity(stores, prefix, identity);
   return identity;
@@ -57,12 +51,11 @@ export function loadIdentity(stores: Stores, prefix: string): IdentityState {
  * deliberate: it rolls their expiry forward for active visitors.
  */
 export function saveIdentity(stores: Stores, prefix: string, identity: IdentityState): void {
-  const ids = { [KEY.anonymousId]: identity.anonymousId, [KEY.userId]: identity.userId, [KEY.companyId]: identity.companyId };
-  for (const store of stores.ids) {
-    for (const [name, value] of Object.entries(ids)) {
-      if (value === null) store.remove(prefix + name);
-      else store.set(prefix + name, value);
+  for (const store of stores._ids) {
+    for (const [name, value] of [[KEY.anonymousId, identity._anonymousId], [KEY.userId, identity._userId], [KEY.companyId, identity._companyId]] as const) {
+      if (value === null) store._remove(prefix + name);
+      else store._set(prefix + name, value);
     }
   }
-  stores.traits.set(prefix + KEY.traits, JSON.stringify(identity.traits));
+  stores._traits._set(prefix + KEY.traits, JSON.stringify(identity._traits));
 }

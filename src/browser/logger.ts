@@ -1,3 +1,5 @@
+import { attempt } from './attempt.js';
+
 /** An error the tracker absorbed instead of throwing into the page. */
 export class IdstitchError extends Error {
   override readonly name = 'IdstitchError';
@@ -9,56 +11,41 @@ export class IdstitchError extends Error {
   }
 }
 
-const PREFIX = '[idstitch]';
-
-/** `String(value)` that cannot throw: pages throw null-prototype objects and Proxies too. */
-export function describe(value: unknown): string {
-  try {
-    return String(value);
-  } catch {
-    return 'unprintable value';
-  }
-}
-
 /**
  * The tracker's only way to speak: debug lines when asked for, warnings for
  * bad input, and every absorbed error handed to `onError`. Never throws.
  */
 export interface Logger {
-  debug(...args: unknown[]): void;
+  _debug(...args: unknown[]): void;
   /** Logs once per distinct message: a loop of bad calls must not flood the console. */
-  warn(message: string): void;
+  _warn(message: string): void;
   /**
    * Logged like a warning (once per message), and handed to `onError` every
    * time as an {@link IdstitchError}; `cause`, when given, is appended to the message.
    */
-  error(code: string, message: string, cause?: unknown): void;
+  _error(code: string, message: string, cause?: unknown): void;
 }
 
-export function createLogger(debug: boolean, onError?: (error: Error) => void): Logger {
+export function createLogger(debug?: boolean, onError?: (error: Error) => void): Logger {
   const warned = new Set<string>();
-  const log = (method: 'log' | 'warn' | 'error', args: unknown[]) => {
-    try {
-      console[method](PREFIX, ...args);
-    } catch {
-      // A broken console must not break the page.
-    }
-  };
+  // A broken console must not break the page.
+  const log = (method: 'log' | 'warn' | 'error', ...args: unknown[]) => attempt(() => console[method]('[idstitch]', ...args));
   const once = (method: 'warn' | 'error', message: string) => {
-    if (!warned.has(message)) log(method, [message]);
+    if (!warned.has(message)) log(method, message);
     // Bounded: a page that feeds endless distinct bad values must not grow this forever.
     if (warned.size < 100) warned.add(message);
   };
   return {
-    debug: (...args) => debug && log('log', args),
-    warn: (message) => once('warn', message),
-    error(code, message, cause) {
-      const error = new IdstitchError(code, cause === undefined ? message : `${message}: ${describe(cause)}`);
+    _debug: (...args) => debug && log('log', ...args),
+    _warn: (message) => once('warn', message),
+    _error(code, message, cause) {
+      // String() of what pages throw can throw too (null-prototype objects, Proxies).
+      const error = new IdstitchError(code, cause === undefined ? message : `${message}: ${attempt(() => String(cause), 'unprintable value')}`);
       once('error', error.message);
       try {
         onError?.(error);
       } catch (thrown) {
-        log('error', ['onError threw', thrown]);
+        log('error', 'onError threw', thrown);
       }
     },
   };

@@ -40,35 +40,26 @@ export type ResolvedOptions = Required<Omit<TrackerOptions, 'writeKey' | 'cookie
 /** The beacon API refuses bodies of 64 KiB and more. */
 const BEACON_LIMIT = 64 * 1024;
 
-const PERSISTENCE: Persistence[] = ['localStorage+cookie', 'localStorage', 'cookie', 'memory'];
-
 /**
- * Every option in one place: its `typeof` and its default, and for numbers
- * the range that keeps the tracker sane.
+ * Every option in one place: its `typeof` and its default, then what else a
+ * value must be: a number within `[min, max]`, or a string matching a
+ * pattern (described for the message).
  */
-const SPEC: Record<keyof TrackerOptions, [type: string, fallback?: unknown, min?: number, max?: number]> = {
-  endpoint: ['string'],
-  writeKey: ['string'],
+const SPEC: Record<keyof TrackerOptions, [type: string, fallback?: unknown, check?: number | RegExp, expected?: number | string]> = {
+  endpoint: ['string', undefined, /^https?:\/\/[^/]/i, 'an http(s) URL'],
+  writeKey: ['string', undefined, /./, 'a non-empty string'],
   batchSize: ['number', 20, 1, 2500],
   flushInterval: ['number', 1000, 0, 3_600_000],
   maxBatchBytes: ['number', 32 * 1024, 1024, BEACON_LIMIT - 1],
-  persistence: ['string', PERSISTENCE[0]],
-  cookieDomain: ['string'],
+  persistence: ['string', 'localStorage+cookie', /^(localStorage(\+cookie)?|cookie|memory)$/, 'localStorage+cookie | localStorage | cookie | memory'],
+  // The browser drops a cookie with an invalid domain without a word: refuse it here, where it can be said.
+  cookieDomain: ['string', undefined, /^\.?[a-z0-9-]+(\.[a-z0-9-]+)*$/i, 'a domain name'],
   cookieExpiryDays: ['number', 365, 0.001, 3650],
   sessionTimeout: ['number', 30 * 60 * 1000, 1000, 604_800_000],
   autoPage: ['boolean', false],
   beforeSend: ['function'],
   debug: ['boolean', false],
   onError: ['function'],
-};
-
-/** Values a type check lets through but the tracker cannot use. */
-const PATTERN: Partial<Record<keyof TrackerOptions, [RegExp, string]>> = {
-  endpoint: [/^https?:\/\/[^/]/i, 'an http(s) URL'],
-  persistence: [/^(localStorage\+cookie|localStorage|cookie|memory)$/, PERSISTENCE.join(' | ')],
-  // The browser drops a cookie with an invalid domain without a word: refuse it here, where it can be said.
-  cookieDomain: [/^\.?[a-z0-9-]+(\.[a-z0-9-]+)*$/i, 'a domain name'],
-  writeKey: [/./, 'a non-empty string'],
 };
 
 /**
@@ -80,17 +71,16 @@ export function resolveOptions(input: unknown): ResolvedOptions | string {
   const given = input as Record<string, unknown>;
   if (given.endpoint === undefined) return 'option `endpoint` is required';
   const resolved: Record<string, unknown> = {};
-  for (const [name, [type, fallback, min, max]] of Object.entries(SPEC)) {
-    const value = given[name];
-    const pattern = PATTERN[name as keyof TrackerOptions];
+  for (const [name, [type, fallback, check, expected]] of Object.entries(SPEC)) {
+    const value = given[name] as number & string;
+    const range = typeof check === 'number';
     resolved[name] = value ?? fallback;
-    if (value === undefined) continue;
     if (
-      typeof value !== type ||
-      (pattern && !pattern[0].test(value as string)) ||
-      (min !== undefined && !((value as number) >= min && (value as number) <= max! && (name !== 'batchSize' || Number.isInteger(value))))
+      value !== undefined &&
+      (typeof value !== type ||
+        (range ? !(value >= check && value <= (expected as number) && (name !== 'batchSize' || Number.isInteger(value))) : check && !check.test(value)))
     ) {
-      return `option \`${name}\` must be ${pattern ? pattern[1] : `a ${type}`}${min === undefined ? '' : ` from ${min} to ${max}`}`;
+      return `option \`${name}\` must be ${range ? `a ${type} from ${check} to ${expected}` : (expected ?? `a ${type}`)}`;
     }
   }
   return resolved as ResolvedOptions;

@@ -1,5 +1,6 @@
-import { uuid } from './uuid.js';
+import { attempt } from './attempt.js';
 import type { QueuedMessage } from './queue.js';
+import { uuid } from './uuid.js';
 
 /**
  * A tab's heartbeat older than this means the tab is gone (crashed, or
@@ -7,12 +8,6 @@ import type { QueuedMessage } from './queue.js';
  * deduplicates on messageId, so the worst case is a duplicate, never a loss).
  */
 const LEASE_MS = 60_000;
-
-/** Messages restored from storage: serialised again so byte counts stay exact. */
-export function toQueued(message: { messageId: string }, encode: (text: string) => number): QueuedMessage {
-  const json = JSON.stringify(message);
-  return { messageId: message.messageId, json, bytes: encode(json) };
-}
 
 /**
  * The queue's mirror in localStorage. Each tab writes only its own key,
@@ -22,30 +17,33 @@ export function toQueued(message: { messageId: string }, encode: (text: string) 
  * next tracker that starts, under a Web Lock where the browser has one, so
  * two tabs never adopt, and send, the same messages.
  */
-export function openQueueStore(storage: Storage, prefix: string) {
+export function openQueueStore(storage: Storage, prefix: string, utf8Length: (text: string) => number) {
   const keyPrefix = `${prefix}q_`;
   const key = keyPrefix + uuid();
   return {
     /** Mirrors this tab's queue (`released`: free for the next page to take); false when storage refused it (quota). */
-    save(items: QueuedMessage[], released: boolean): boolean {
-      try {
-        if (items.length) storage.setItem(key, `{"t":${released ? 0 : Date.now()},"q":[${items.map((m) => m.json).join(',')}]}`);
+    _save: (items: QueuedMessage[], released: boolean): boolean =>
+      attempt(() => {
+        if (items.length) storage.setItem(key, `{"t":${released ? 0 : Date.now()},"q":[${items.map((m) => m._json)}]}`);
         else storage.removeItem(key);
         return true;
-      } catch {
-        return false;
-      }
-    },
+      }, false),
     /** Hands the messages of tabs that have gone to `take`, and removes them from storage. */
-    adopt(take: (messages: { messageId: string }[]) => void): void {
+    _adopt(take: (messages: QueuedMessage[]) => void): void {
       const run = () => {
         for (let i = storage.length - 1; i >= 0; i--) {
           const name = storage.key(i);
           if (!name?.startsWith(keyPrefix) || name === key) continue;
           try {
-            const { t, q } = JSON.parse(storage.getItem(name)!) as { t: number; q: { messageId: string }[] };
+            const { t, q } = JSON.parse(storage.getItem(name)!) as { t: number; q: unknown };
             if (Date.now() - t < LEASE_MS) continue;
-            take(q);
+            // Serialised again, so byte counts stay exact.
+            if (Array.isArray(q)) {
+              take(q.filter((m) => typeof m?.messageId === 'string').map((m) => {
+                const json = JSON.stringify(m);
+                return { _json: json, _bytes: utf8Length(json) };
+              }));
+            }
           } catch {
             // Unreadable: not ours to keep.
           }
@@ -53,7 +51,7 @@ export function openQueueStore(storage: Storage, prefix: string) {
         }
       };
       try {
-        if (navigator.locks) void navigator.locks.request(keyPrefix, run).catch(() => {});
+        if (navigator.locks) navigator.locks.request(keyPrefix, run).catch(() => {});
         else run();
       } catch {
         // Storage went away between calls: nothing to adopt.

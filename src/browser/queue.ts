@@ -5,9 +5,9 @@ import { isRetryable } from './transport.js';
 
 /** A message as queued: serialised once at call time, so later changes by the page cannot alter it. */
 export interface QueuedMessage {
-  messageId: string;
-  json: string;
-  bytes: number;
+  _json: string;
+  /** UTF-8 bytes of `_json`. */
+  _bytes: number;
 }
 
 export interface QueueOptions {
@@ -16,13 +16,13 @@ export interface QueueOptions {
   /** Largest batch body, envelope included. */
   maxBatchBytes: number;
   /** Bytes of the envelope around the messages (`{"batch":[...],"sentAt":...}`). */
-  envelopeBytes: number;
-  send(batch: QueuedMessage[]): Promise<SendResult>;
+  _envelopeBytes: number;
+  _send(batch: QueuedMessage[]): Promise<SendResult>;
   /** Hands a batch to the browser for delivery after the page is gone; false when refused. */
-  beacon(batch: QueuedMessage[]): boolean;
-  /** The localStorage mirror; null where storage is unusable (the queue then lives in memory). */
-  store: QueueStore | null;
-  logger: Logger;
+  _beacon(batch: QueuedMessage[]): boolean;
+  /** The localStorage mirror; absent where storage is unusable (the queue then lives in memory). */
+  _store: QueueStore | undefined;
+  _logger: Logger;
 }
 
 /** While the collector is unreachable the queue keeps this many messages; beyond it the oldest go. */
@@ -42,22 +42,18 @@ export const retryDelay = (failures: number): number =>
  * mirrors it at most once a second (coalesced), so `track()` stays cheap.
  */
 export function createQueue(options: QueueOptions) {
-  const { logger, store } = options;
-  const items: QueuedMessage[] = [];
+  const { _logger: logger, _store: store } = options;
+  let items: QueuedMessage[] = [];
   let timer: ReturnType<typeof setTimeout> | undefined;
   let sending: Promise<void> | undefined;
   let failures = 0;
   let saveQueued = false;
-  let warnedStorage = false;
   // Set at page hide: the stored copy is marked as free for the next page until the page is shown again.
   let released = false;
 
   const save = () => {
     saveQueued = false;
-    if (store && !store.save(items, released) && !warnedStorage) {
-      warnedStorage = true;
-      logger.debug('queue not stored: storage full?');
-    }
+    if (store && !store._save(items, released)) logger._debug('queue not stored: storage full?');
   };
   // At most one write a second: the stored copy is the whole queue, and a full offline queue is
   // hundreds of KiB. Page hide, retries and clear() write at once; a crash loses at most the last second.
@@ -68,44 +64,36 @@ export function createQueue(options: QueueOptions) {
     }
   };
 
-  /** Keeps the bound: the oldest go first, and the loss is counted and reported. */
-  const trim = () => {
+  /** After a change: keeps the bound (the oldest go first, the loss is counted and reported) and saves soon. */
+  const changed = () => {
     const lost = items.length - MAX_QUEUED;
     if (lost > 0) {
       items.splice(0, lost);
-      logger.error('queue-full', `queue full: ${lost} oldest dropped`);
+      logger._error('queue-full', `queue full: ${lost} oldest dropped`);
     }
+    saveSoon();
   };
 
   const schedule = (delay: number) => {
-    if (timer !== undefined) return;
-    timer = setTimeout(() => {
+    timer ??= setTimeout(() => {
       timer = undefined;
       void drain();
     }, delay);
   };
 
-  /** Consecutive batches from the head of the queue, each within the count and byte limits. */
-  const batches = (limit = items.length): QueuedMessage[][] => {
-    const all: QueuedMessage[][] = [];
-    let batch: QueuedMessage[] = [];
-    let bytes = options.envelopeBytes;
-    for (const item of items.slice(0, limit)) {
-      if (batch.length && (batch.length === options.batchSize || bytes + item.bytes + 1 > options.maxBatchBytes)) {
-        all.push(batch);
-        batch = [];
-        bytes = options.envelopeBytes;
-      }
-      batch.push(item);
-      bytes += item.bytes + 1;
-    }
-    if (batch.length) all.push(batch);
-    return all;
+  /** The first batch of `list`: as many messages as the count and byte limits allow, at least one. */
+  const head = (list: QueuedMessage[]) => {
+    let bytes = options._envelopeBytes;
+    let count = 0;
+    // Each message adds its bytes and a comma.
+    while (count < list.length && count < options.batchSize && ((bytes += list[count]!._bytes + 1) <= options.maxBatchBytes || !count)) count++;
+    return list.slice(0, count);
   };
 
+  /** Takes a batch out of the queue (it was answered); the queue may have changed meanwhile (trimmed, restored, cleared). */
   const remove = (batch: QueuedMessage[]) => {
     const sent = new Set(batch);
-    for (let i = items.length - 1; i >= 0; i--) if (sent.has(items[i]!)) items.splice(i, 1);
+    items = items.filter((item) => !sent.has(item));
     saveSoon();
   };
 
@@ -113,51 +101,48 @@ export function createQueue(options: QueueOptions) {
   const drain = (): Promise<void> => {
     clearTimeout(timer);
     timer = undefined;
-    sending ??= (async () => {
+    return (sending ??= (async () => {
       // Offline: hold everything; the `online` event starts the next drain.
       while (items.length && navigator.onLine !== false) {
-        const batch = batches(options.batchSize)[0]!;
-        const result = await options.send(batch);
-        if (result.status >= 200 && result.status < 300) {
+        const batch = head(items);
+        const { _status: status, _retryAfter: retryAfter } = await options._send(batch);
+        if (status >= 200 && status < 300) {
           failures = 0;
           remove(batch);
-          logger.debug(`sent ${batch.length}: ${result.status}`);
-        } else if (isRetryable(result.status)) {
-          const delay = result.retryAfter ?? retryDelay(++failures);
-          logger.debug(`send failed: ${result.status}, retry in ${delay | 0} ms`);
+          logger._debug('sent', batch.length, status);
+        } else if (isRetryable(status)) {
+          const delay = retryAfter ?? retryDelay(++failures);
+          logger._debug('send failed', status, 'retry in ms', delay | 0);
           // The retry also refreshes the stored heartbeat, so other tabs leave these messages alone.
           saveSoon();
           schedule(delay);
           break;
         } else {
           remove(batch);
-          logger.error('delivery', `collector answered ${result.status}: ${batch.length} dropped`);
+          logger._error('delivery', `collector answered ${status}: ${batch.length} dropped`);
         }
       }
     })().finally(() => {
       sending = undefined;
-    });
-    return sending;
+    }));
   };
 
   return {
-    push(message: QueuedMessage) {
+    _push(message: QueuedMessage) {
       items.push(message);
-      trim();
-      saveSoon();
+      changed();
       // After a failure the retry timer decides when to try again, not the next call.
-      if (items.length >= options.batchSize && !failures) queueMicrotask(() => void drain());
+      if (items.length >= options.batchSize && !failures) queueMicrotask(drain);
       else schedule(options.flushInterval);
     },
     /** Takes over messages restored from storage (a reload, a crashed tab), ahead of new ones. */
-    restore(messages: QueuedMessage[]) {
+    _restore(messages: QueuedMessage[]) {
       items.unshift(...messages);
-      trim();
-      saveSoon();
+      changed();
       schedule(0);
     },
     /** Sends everything queued now; resolves once each batch was answered or an attempt failed. */
-    async flush(): Promise<void> {
+    async _flush(): Promise<void> {
       if (sending) await sending;
       await drain();
     },
@@ -168,20 +153,20 @@ export function createQueue(options: QueueOptions) {
      * the next page sends them again, and the collector drops the copy by
      * messageId. At-least-once, never lost.
      */
-    hide(final: boolean) {
+    _hide(final: boolean) {
       // Sticky until show(): at unload the page fires pagehide before visibilitychange (HTML
       // "unload a document"), and that later hide(false) must not take the release back.
-      released = final || released;
+      released ||= final;
       save();
-      for (const batch of batches()) if (!options.beacon(batch)) break;
+      for (let rest = items, batch; rest.length && options._beacon((batch = head(rest))); ) rest = rest.slice(batch.length);
     },
     /** The page is back (from the back/forward cache): its messages are its own again. */
-    show() {
+    _show() {
       released = false;
       save();
     },
-    clear() {
-      items.length = 0;
+    _clear() {
+      items = [];
       save();
     },
   };

@@ -1,5 +1,5 @@
-import { uuid } from './uuid.js';
 import type { KeyValueStore } from './store/types.js';
+import { uuid } from './uuid.js';
 
 /** Activity is written back at most this often: a busy page must not write storage on every call. */
 const WRITE_EVERY_MS = 1000;
@@ -13,38 +13,30 @@ export function createSession(store: KeyValueStore, key: string, timeout: number
   let id = '';
   let lastActivity = 0;
   let lastWrite = 0;
-  const write = (now: number) => {
-    lastWrite = now;
-    store.set(key, `${id}.${now}`);
+  const write = (now: number) => store._set(key, `${id}.${(lastWrite = now)}`);
+  /** Starts a new session at `now` (expiry, logout). */
+  const renew = (now: number) => {
+    id = uuid();
+    write((lastActivity = now));
   };
   return {
     /** The session id for a message made at `now`, renewing it when it has expired. */
-    touch(now: number): string {
-      const stored = store.get(key);
-      const dot = stored ? stored.lastIndexOf('.') : -1;
-      if (dot > 0) {
-        const storedActivity = Number(stored!.slice(dot + 1));
-        if (storedActivity >= lastActivity) {
-          id = stored!.slice(0, dot);
-          lastActivity = storedActivity;
-        }
+    _touch(now: number): string {
+      // Another tab's later activity wins: tabs share the session.
+      const stored = /^(.+)\.(\d+)$/.exec(store._get(key) ?? '');
+      if (stored && +stored[2]! >= lastActivity) {
+        id = stored[1]!;
+        lastActivity = +stored[2]!;
       }
       if (!id || now - lastActivity > timeout) {
-        id = uuid();
-        write(now);
-      } else if (now - lastWrite >= WRITE_EVERY_MS) {
-        write(now);
+        renew(now);
+      } else {
+        if (now - lastWrite >= WRITE_EVERY_MS) write(now);
+        lastActivity = Math.max(lastActivity, now);
       }
-      lastActivity = Math.max(lastActivity, now);
       return id;
     },
-    /** Starts a new session now (logout). */
-    renew(now: number): string {
-      id = uuid();
-      lastActivity = now;
-      write(now);
-      return id;
-    },
-    current: () => id || null,
+    _renew: renew,
+    _current: () => id || null,
   };
 }

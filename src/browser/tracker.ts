@@ -1,22 +1,22 @@
-import { uuid } from './uuid.js';
 import { checkId } from '../protocol/ids.js';
 import { BROWSER_LIBRARY, LIMITS } from '../protocol/messages.js';
 import type { Message, MessageContext, MessageType, Properties } from '../protocol/messages.js';
 import { storagePrefix } from '../protocol/storageKeys.js';
 import { now } from './clock.js';
 import { campaignFrom, pageContext, staticContext } from './context.js';
-import { LOCATION_CHANGE, watchHistory } from './history.js';
-import { KEY, loadIdentity, saveIdentity } from './identity.js';
-import type { IdentityState } from './identity.js';
+import { onNavigation } from './history.js';
+import { anonymousIdentity, KEY, loadIdentity, saveIdentity } from './identity.js';
 import { createLogger } from './logger.js';
 import type { Logger } from './logger.js';
 import { resolveOptions } from './options.js';
-import type { TrackerOptions } from './options.js';
+import type { ResolvedOptions, TrackerOptions } from './options.js';
+import { openQueueStore } from './persistedQueue.js';
 import { createQueue } from './queue.js';
+import type { QueuedMessage } from './queue.js';
 import { createSession } from './session.js';
 import { openStores } from './storage.js';
 import { beaconBatch, postBatch } from './transport.js';
-import { openQueueStore, toQueued } from './persistedQueue.js';
+import { uuid } from './uuid.js';
 import { VERSION } from './version.js';
 
 /** A user or company id: strings are kept as given (case-sensitive), finite numbers become strings. */
@@ -56,23 +56,29 @@ export const TRACKER_METHODS = [
 
 type Actions = Partial<Record<(typeof TRACKER_METHODS)[number], (...args: unknown[]) => unknown>>;
 
+/** What a method answers when it cannot act (an inert tracker, a failure, a call before `init`): getters null, `flush` a resolved promise. */
+export const inertResult = (method: string): unknown => (method === 'flush' ? Promise.resolve() : method.startsWith('get') ? null : undefined);
+
 /**
  * The public face of a tracker: every method turns whatever it meets into a
- * reported error, never a throw into the page. With no actions (a bad
+ * reported error, never a throw into the page. Without actions (a bad
  * config, no window) it is inert: it does nothing and its getters answer null.
  */
-function publicTracker(actions: Actions, logger: Logger): Tracker {
-  const tracker: Record<string, (...args: unknown[]) => unknown> = {};
+function publicTracker(actions: Actions, fail: (error: unknown, method: string) => void): Tracker {
+  const tracker: Record<string, unknown> = {};
   for (const name of TRACKER_METHODS) {
-    const fail = (error: unknown) => logger.error('internal', `${name}() failed`, error);
-    tracker[name] = (...args) => {
-      let result: unknown = name.startsWith('get') ? null : undefined;
+    const failed = (error: unknown) => fail(error, name);
+    tracker[name] = (...args: unknown[]) => {
       try {
-        if (actions[name]) result = actions[name](...args);
+        const action = actions[name];
+        if (action) {
+          const result = action(...args);
+          return name === 'flush' ? (result as Promise<void>).catch(failed) : result;
+        }
       } catch (error) {
-        fail(error);
+        failed(error);
       }
-      return name === 'flush' ? Promise.resolve(result).catch(fail) : result;
+      return inertResult(name);
     };
   }
   return tracker as unknown as Tracker;
@@ -88,212 +94,199 @@ function publicTracker(actions: Actions, logger: Logger): Tracker {
  * tracker.page();
  * tracker.identifyUser('u_8f2k', { plan: 'team' });
  */
-export function createTracker(options: TrackerOptions): Tracker {
+export function createTracker(input: TrackerOptions): Tracker {
+  const actions: Actions = {};
+  let logger = createLogger();
+  const tracker = publicTracker(actions, (error, method) => logger._error('internal', `${method}() failed`, error));
   try {
-    return startTracker(options);
+    const options = resolveOptions(input);
+    if (typeof options === 'string') {
+      const onError = (input as Partial<TrackerOptions> | null)?.onError;
+      logger = createLogger(false, typeof onError === 'function' ? onError : undefined);
+      logger._error('invalid-option', `${options}: tracker disabled`);
+    } else {
+      logger = createLogger(options.debug, options.onError);
+      if (typeof window !== 'undefined' && typeof document !== 'undefined') {
+        Object.assign(actions, startTracker(options, logger));
+        if (options.autoPage) {
+          const page = () => tracker.page();
+          onNavigation(page);
+          page();
+        }
+      }
+    }
   } catch (error) {
-    const logger = createLogger(false);
-    logger.error('internal', 'createTracker failed', error);
-    return publicTracker({}, logger);
+    logger._error('internal', 'createTracker failed', error);
   }
+  return tracker;
 }
 
-function startTracker(input: TrackerOptions): Tracker {
-  const resolved = resolveOptions(input);
-  if (typeof resolved === 'string') {
-    const onError = (input as Partial<TrackerOptions> | null)?.onError;
-    const logger = createLogger(false, typeof onError === 'function' ? onError : undefined);
-    logger.error('invalid-option', `${resolved}: tracker disabled`);
-    return publicTracker({}, logger);
-  }
-  const options = resolved;
-  const logger = createLogger(options.debug, options.onError);
-  if (typeof window === 'undefined' || typeof document === 'undefined') {
-    return publicTracker({}, logger);
-  }
-
-  const prefix = storagePrefix(options.writeKey);
+/** The tracker's state and its actions, in a page. */
+function startTracker(options: ResolvedOptions, logger: Logger): Actions {
+  const { endpoint, writeKey, beforeSend } = options;
+  const prefix = storagePrefix(writeKey);
   const stores = openStores(options, logger);
-  let identity: IdentityState = loadIdentity(stores, prefix);
-  const session = createSession(stores.state, prefix + KEY.session, options.sessionTimeout);
-  session.touch(now());
-  let optedOut = stores.state.get(prefix + KEY.optOut) === '1';
+  const state = stores._state;
+  let identity = loadIdentity(stores, prefix);
+  const session = createSession(state, prefix + KEY.session, options.sessionTimeout);
+  session._touch(now());
+  const isOptedOut = () => state._get(prefix + KEY.optOut) === '1';
+  let optedOut = isOptedOut();
   const library = { name: BROWSER_LIBRARY, version: VERSION };
   const fixedContext = staticContext();
   const campaign = campaignFrom(location.search);
 
-  const writeKeyField = options.writeKey ? `,"writeKey":${JSON.stringify(options.writeKey)}` : '';
-  const envelope = (messages: string, sentAt: string) => `{"batch":[${messages}],"sentAt":"${sentAt}"${writeKeyField}}`;
+  const writeKeyField = writeKey ? `,"writeKey":${JSON.stringify(writeKey)}` : '';
+  const body = (batch: QueuedMessage[], sentAt = new Date().toISOString()) => `{"batch":[${batch.map((m) => m._json)}],"sentAt":"${sentAt}"${writeKeyField}}`;
   // Limits are in bytes; TextEncoder counts UTF-8 natively, faster than any loop in JS.
   const encoder = new TextEncoder();
   const utf8Length = (text: string) => encoder.encode(text).length;
-  const envelopeBytes = utf8Length(envelope('', new Date(0).toISOString()));
+  const envelopeBytes = utf8Length(body([], new Date(0).toISOString()));
   const maxMessageBytes = Math.min(LIMITS.messageBytes, options.maxBatchBytes - envelopeBytes);
-  const body = (batch: { json: string }[]) => envelope(batch.map((m) => m.json).join(','), new Date().toISOString());
-  const queueStore = stores.storage && openQueueStore(stores.storage, prefix);
+  const queueStore = stores._storage && openQueueStore(stores._storage, prefix, utf8Length);
   const queue = createQueue({
     ...options,
-    envelopeBytes,
-    logger,
-    store: queueStore,
-    send: (batch) => postBatch(options.endpoint, body(batch)),
-    beacon: (batch) => beaconBatch(options.endpoint, body(batch)),
+    _envelopeBytes: envelopeBytes,
+    _logger: logger,
+    _store: queueStore,
+    _send: (batch) => postBatch(endpoint, body(batch)),
+    _beacon: (batch) => beaconBatch(endpoint, body(batch)),
   });
   // A reload, a closed tab or a crash left messages in storage: they go out first.
-  queueStore?.adopt((messages) => {
-    if (Array.isArray(messages)) queue.restore(messages.filter((m) => typeof m?.messageId === 'string').map((m) => toQueued(m, utf8Length)));
-  });
-  addEventListener('pagehide', () => queue.hide(true));
-  addEventListener('online', () => void queue.flush());
+  queueStore?._adopt(queue._restore);
+  addEventListener('pagehide', () => queue._hide(true));
+  addEventListener('online', () => queue._flush());
   // Also covers a return from the back/forward cache, which makes the page visible again.
-  document.addEventListener('visibilitychange', () => (document.visibilityState === 'hidden' ? queue.hide(false) : queue.show()));
+  document.addEventListener('visibilitychange', () => (document.visibilityState === 'hidden' ? queue._hide(false) : queue._show()));
 
   // What the tabs' shared store held when this tab last read or wrote it: a difference means another tab changed the identity.
-  const lastStore = stores.ids[stores.ids.length - 1]!;
-  const storedIdentity = () => `${lastStore.get(prefix + KEY.anonymousId)}|${lastStore.get(prefix + KEY.userId)}`;
+  const lastStore = stores._ids[stores._ids.length - 1]!;
+  const storedIdentity = () => `${lastStore._get(prefix + KEY.anonymousId)}|${lastStore._get(prefix + KEY.userId)}`;
   let seenIdentity = storedIdentity();
   const reload = () => {
     identity = loadIdentity(stores, prefix);
-    optedOut = stores.state.get(prefix + KEY.optOut) === '1';
+    optedOut = isOptedOut();
     seenIdentity = storedIdentity();
   };
   const persist = () => {
     saveIdentity(stores, prefix, identity);
     seenIdentity = storedIdentity();
   };
+  // Another tab's reset() or identify reaches this one through the storage event.
+  addEventListener('storage', ({ key }) => {
+    if (key === null || (key.startsWith(prefix) && !key.startsWith(prefix + 'q_'))) reload();
+  });
 
-  function enqueue(type: MessageType, fields: Record<string, unknown>): void {
+  function enqueue(type: MessageType, fields: Properties): void {
     // A reset() or login in another tab must reach this tab before its next message, even ahead of the storage event.
     if (storedIdentity() !== seenIdentity) reload();
     if (optedOut) return;
     const time = now();
-    const context: MessageContext = { library, page: pageContext(), ...fixedContext, sessionId: session.touch(time) };
+    const context: MessageContext = { library, page: pageContext(), ...fixedContext, sessionId: session._touch(time) };
     if (campaign) context.campaign = campaign;
-    if (identity.companyId) context.groupId = identity.companyId;
+    if (identity._companyId) context.groupId = identity._companyId;
     let message = {
       type,
       messageId: uuid(),
-      anonymousId: identity.anonymousId,
-      userId: identity.userId,
+      anonymousId: identity._anonymousId,
+      userId: identity._userId,
       timestamp: new Date(time).toISOString(),
       context,
       ...fields,
     } as Message | null | undefined;
-    if (options.beforeSend) {
+    // Cycles or BigInt in the properties throw here: reported as a clear error, the message is not sent.
+    let json = JSON.stringify(message);
+    if (beforeSend) {
       try {
         // A copy: edits made for this message must not leak into the tracker's state or later messages.
-        message = options.beforeSend(JSON.parse(JSON.stringify(message)) as Message);
+        message = beforeSend(JSON.parse(json) as Message);
       } catch (error) {
-        return logger.error('callback', `${type} dropped: beforeSend threw`, error);
+        return logger._error('callback', `${type} dropped: beforeSend threw`, error);
       }
-      if (!message) return logger.debug('beforeSend dropped', type);
+      if (!message) return logger._debug('beforeSend dropped', type);
+      json = JSON.stringify(message);
     }
-    // Cycles or BigInt in the properties throw here: reported as a clear error, the message is not sent.
-    const json = JSON.stringify(message);
     const bytes = utf8Length(json);
     if (bytes > maxMessageBytes) {
-      return logger.error('invalid-argument', `${type} dropped: ${bytes} bytes, over ${maxMessageBytes}`);
+      return logger._error('invalid-argument', `${type} dropped: ${bytes} bytes, over ${maxMessageBytes}`);
     }
-    queue.push({ messageId: message!.messageId, json, bytes });
-    logger.debug(`${type} queued`, message);
+    queue._push({ _json: json, _bytes: bytes });
+    logger._debug(`${type} queued`, message);
   }
 
   /** `value` when it is a plain object; otherwise `{}` and a warning. */
   function objectArgument(value: unknown, what: string): Properties {
-    if (value == null) return {};
-    if (typeof value === 'object' && !Array.isArray(value)) return value as Properties;
-    logger.warn(`${what} must be an object`);
+    if (value != null && (typeof value !== 'object' || Array.isArray(value))) logger._warn(`${what} must be an object`);
+    else if (value) return value as Properties;
     return {};
   }
 
-  /** A valid id from a public method's argument, or null after a warning. */
-  function validId(value: unknown, method: string): string | null {
+  /** A valid id from a public method's argument, or undefined after a warning. */
+  function validId(value: unknown, method: string): string | undefined {
     const check = checkId(value);
     if (check.ok) return check.id;
-    logger.warn(`${method}: id ignored, it ${check.reason}`);
-    return null;
+    logger._warn(`${method}: id ignored, it ${check.reason}`);
   }
 
   function reset(): void {
-    identity = { anonymousId: uuid(), userId: null, companyId: null, traits: {} };
+    identity = anonymousIdentity();
     persist();
-    session.renew(now());
-    logger.debug('reset', identity.anonymousId);
+    session._renew(now());
+    logger._debug('reset', identity._anonymousId);
   }
 
   /** Merges traits into the current visitor's and announces them with an `identify`. */
   function identify(traits: Properties): void {
-    identity.traits = { ...identity.traits, ...traits };
+    identity._traits = { ...identity._traits, ...traits };
     persist();
-    enqueue('identify', { traits: identity.traits });
-  }
-
-  function identifyUser(userId: unknown, traits?: unknown): void {
-    const id = validId(userId, 'identifyUser');
-    if (id === null) return;
-    // Read the traits before anything changes: a throwing getter must leave the identity as it was.
-    const newTraits = { ...objectArgument(traits, 'identifyUser traits') };
-    if (identity.userId !== null && identity.userId !== id) {
-      reset();
-    }
-    identity.userId = id;
-    identify(newTraits);
-  }
-
-  function identifyCompany(companyId: unknown, traits?: unknown): void {
-    const id = validId(companyId, 'identifyCompany');
-    if (id === null) return;
-    identity.companyId = id;
-    persist();
-    enqueue('group', { groupId: id, traits: objectArgument(traits, 'identifyCompany traits') });
-  }
-
-  function track(event: unknown, properties?: unknown): void {
-    if (typeof event !== 'string' || !event.trim()) return logger.warn('track: event must be a string');
-    enqueue('track', { event, properties: objectArgument(properties, 'track properties') });
-  }
-
-  function page(name?: unknown, properties?: unknown): void {
-    if (name != null && typeof name !== 'string') logger.warn('page: name must be a string');
-    enqueue('page', { name: typeof name === 'string' && name ? name : null, properties: { ...pageContext(), ...objectArgument(properties, 'page properties') } });
+    enqueue('identify', { traits: identity._traits });
   }
 
   function setOptOut(value: boolean): void {
     optedOut = value;
     if (value) {
-      stores.state.set(prefix + KEY.optOut, '1');
-      queue.clear();
+      state._set(prefix + KEY.optOut, '1');
+      queue._clear();
     } else {
-      stores.state.remove(prefix + KEY.optOut);
+      state._remove(prefix + KEY.optOut);
     }
-    logger.debug('opt out', value);
+    logger._debug('opt out', value);
   }
 
-  // Another tab's reset() or identify reaches this one through the storage event.
-  addEventListener('storage', (event) => {
-    if (event.key === null || (event.key.startsWith(prefix) && !event.key.startsWith(prefix + 'q_'))) reload();
-  });
-
-  const actions: Actions = {
-    identifyUser, identifyCompany, track, page, reset,
+  logger._debug('ready', identity._anonymousId);
+  return {
+    identifyUser(userId, traits) {
+      const id = validId(userId, 'identifyUser');
+      if (!id) return;
+      // Read the traits before anything changes: a throwing getter must leave the identity as it was.
+      const newTraits = { ...objectArgument(traits, 'identifyUser traits') };
+      if (identity._userId !== null && identity._userId !== id) reset();
+      identity._userId = id;
+      identify(newTraits);
+    },
+    identifyCompany(companyId, traits) {
+      const id = validId(companyId, 'identifyCompany');
+      if (!id) return;
+      identity._companyId = id;
+      persist();
+      enqueue('group', { groupId: id, traits: objectArgument(traits, 'identifyCompany traits') });
+    },
     setUserProperties: (traits) => identify(objectArgument(traits, 'setUserProperties traits')),
+    track(event, properties) {
+      if (typeof event !== 'string' || !event.trim()) return logger._warn('track: event must be a string');
+      enqueue('track', { event, properties: objectArgument(properties, 'track properties') });
+    },
+    page(name, properties) {
+      if (name != null && typeof name !== 'string') logger._warn('page: name must be a string');
+      enqueue('page', { name: typeof name === 'string' && name ? name : null, properties: { ...pageContext(), ...objectArgument(properties, 'page properties') } });
+    },
+    reset,
+    flush: queue._flush,
     optOut: () => setOptOut(true),
     optIn: () => setOptOut(false),
-    flush: () => queue.flush(),
-    getAnonymousId: () => identity.anonymousId,
-    getUserId: () => identity.userId,
-    getCompanyId: () => identity.companyId,
-    getSessionId: () => session.current(),
+    getAnonymousId: () => identity._anonymousId,
+    getUserId: () => identity._userId,
+    getCompanyId: () => identity._companyId,
+    getSessionId: session._current,
   };
-  const tracker = publicTracker(actions, logger);
-
-  if (options.autoPage) {
-    watchHistory();
-    const onChange = () => tracker.page();
-    window.addEventListener(LOCATION_CHANGE, onChange);
-    window.addEventListener('popstate', onChange);
-    onChange();
-  }
-  logger.debug('ready', identity.anonymousId);
-  return tracker;
 }
