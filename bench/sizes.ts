@@ -1,6 +1,8 @@
-// Bytes of every dist file, minified and gzip -9: the numbers the README quotes.
+// Bytes of every dist file, minified and gzip -9, and of the npm path: the numbers the README quotes.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
+import { BUDGETS } from '../test/support/budgets';
+import { bundleNpmApp } from '../test/support/npmApp';
 
 const dist = new URL('../dist/', import.meta.url);
 const rows = readdirSync(dist)
@@ -9,6 +11,10 @@ const rows = readdirSync(dist)
     const bytes = readFileSync(new URL(file, dist));
     return { file: `dist/${file}`, bytes: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };
   });
+const app = await bundleNpmApp();
+rows.push({ file: 'npm path (test/support/npmApp.ts)', bytes: app.length, gzip: gzipSync(app, { level: 9 }).length });
 console.table(rows);
-const script = rows.find((row) => row.file === 'dist/idstitch.min.js');
-if (script) console.log(`script-tag build: ${script.gzip} B gzip (budget 6144 B, goal 5120 B)`);
+const gzipOf = (file: string) => rows.find((row) => row.file === file)?.gzip;
+console.log(`npm path: ${gzipOf('npm path (test/support/npmApp.ts)')} B gzip (budget ${BUDGETS.npmApp} B)`);
+console.log(`script-tag build: ${gzipOf('dist/idstitch.min.js')} B gzip (budget ${BUDGETS['idstitch.min.js']} B)`);
+console.log(`snippet: ${gzipOf('dist/snippet.min.js')} B gzip (budget ${BUDGETS['snippet.min.js']} B)`);
