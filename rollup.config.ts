@@ -19,34 +19,29 @@ const compile = () => [
 ];
 
 /** Node entries (server integration, collector): every dependency and built-in stays external. */
-const NODE_DEPENDENCIES = /^(node:|fastify$|better-sqlite3$|pg$|uuid$)/;
+const NODE_DEPENDENCIES = /^(node:|fastify$|better-sqlite3$|pg$)/;
 const compileNode = () => [
+  replace({ preventAssignment: true, values: { __IDSTITCH_VERSION__: JSON.stringify(pkg.version) } }),
   typescript({
     tsconfig: false,
-    include: ['src/server/**/*.ts', 'src/collector/**/*.ts', 'src/protocol/**/*.ts'],
+    include: ['src/server/**/*.ts', 'src/collector/**/*.ts', 'src/node/**/*.ts', 'src/protocol/**/*.ts'],
     compilerOptions: { strict: true, removeComments: true, module: 'ESNext', moduleResolution: 'Bundler', target: 'ES2022', lib: ['ES2022'], types: ['node'] },
   }),
 ];
 /**
  * The server's delivery thread, built as one CommonJS script and put into
  * workerSource.ts as text: the thread starts from that text, so an app's
- * bundler cannot lose a worker file. The thread cannot read its version from
- * package.json (it has no file of its own), so the build writes it in.
+ * bundler cannot lose a worker file.
  */
 function embedDeliveryWorker(): Plugin {
-  const isFile = (id: string, file: string) => id.replaceAll('\\', '/').endsWith(file);
   return {
     name: 'embed-delivery-worker',
     async load(id) {
-      if (!isFile(id, '/src/server/workerSource.ts')) return null;
+      if (!id.replaceAll('\\', '/').endsWith('/src/server/workerSource.ts')) return null;
       const bundle = await rollup({
         input: 'src/server/deliveryWorker.ts',
         external: (dep) => dep.startsWith('node:'),
-        plugins: [
-          { name: 'version', load: (dep) => (isFile(dep, '/src/server/version.ts') ? `export const VERSION = ${JSON.stringify(pkg.version)};` : null) },
-          ...compileNode(),
-          terser({ ecma: 2020, format: { comments: false } }),
-        ],
+        plugins: [...compileNode(), terser({ ecma: 2020, format: { comments: false } })],
       });
       const { output } = await bundle.generate({ format: 'cjs' });
       await bundle.close();
@@ -54,14 +49,27 @@ function embedDeliveryWorker(): Plugin {
     },
   };
 }
-const NODE_ENTRIES = { 'server/index': 'src/server/index.ts', 'collector/index': 'src/collector/index.ts', 'collector/cli': 'src/collector/cli.ts' };
+
+/** ESM and CJS of Node entries, each chunk once per format, below `dir`. */
+const nodeOutputs = (dir: string, manualChunks?: (id: string) => string | undefined) =>
+  (['es', 'cjs'] as const).map((format) => {
+    const ext = format === 'es' ? 'mjs' : 'cjs';
+    return { dir, format, entryFileNames: `[name].${ext}`, chunkFileNames: `shared/[name]-[hash].${ext}`, manualChunks };
+  });
+/** One declaration file per module format and entry, so TypeScript resolves both correctly. */
+const nodeTypes = (input: Record<string, string>, dir: string): RollupOptions => ({
+  input,
+  external: (id) => NODE_DEPENDENCIES.test(id),
+  plugins: [dts({ tsconfig: './tsconfig.json' })],
+  output: (['d.ts', 'd.cts'] as const).map((ext) => ({ dir, format: 'es' as const, entryFileNames: `[name].${ext}`, chunkFileNames: `shared/[name]-[hash].${ext}` })),
+});
+
+/** The collector is its own package (packages/collector): its build goes there. */
+const COLLECTOR_DIST = 'packages/collector/dist';
+const COLLECTOR_ENTRIES = { index: 'src/collector/index.ts', cli: 'src/collector/cli.ts' };
 // The SQLite writer thread loads the chunk that holds sqliteWriter.ts (its own
-// import.meta.url): a chunk of its own keeps fastify and the rest out of the
-// thread. threads.ts, which both it and the server use, gets a chunk of its
-// own too: inside the writer's chunk it would make idstitch/server load
-// better-sqlite3.
-const manualChunks = (id: string) =>
-  id.endsWith('/src/collector/store/sqliteWriter.ts') ? 'sqliteWriter' : id.endsWith('/src/server/threads.ts') ? 'threads' : undefined;
+// import.meta.url): a chunk of its own keeps fastify and the rest out of the thread.
+const collectorChunks = (id: string) => (id.endsWith('/src/collector/store/sqliteWriter.ts') ? 'sqliteWriter' : undefined);
 
 // Internal names that start with `_` are mangled away in the script-tag build (web-vitals does the same).
 const minify = () =>
@@ -93,25 +101,22 @@ const config: RollupOptions[] = [
     plugins: [nodeResolve({ browser: true }), ...compile(), minify()],
     output: { file: 'dist/idstitch.min.js', format: 'iife', sourcemap: process.env.SOURCEMAP === '1' },
   },
-  // Node: the server integration and the collector, ESM and CJS.
+  // idstitch/server: Node's own modules only.
   {
-    input: NODE_ENTRIES,
+    input: { 'server/index': 'src/server/index.ts' },
     external: (id) => NODE_DEPENDENCIES.test(id),
     plugins: [embedDeliveryWorker(), ...compileNode()],
-    output: [
-      { dir: 'dist', format: 'es', entryFileNames: '[name].mjs', chunkFileNames: 'shared/[name]-[hash].mjs', manualChunks },
-      { dir: 'dist', format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: 'shared/[name]-[hash].cjs', manualChunks },
-    ],
+    output: nodeOutputs('dist'),
   },
+  nodeTypes({ 'server/index': 'src/server/index.ts' }, 'dist'),
+  // idstitch-collector: the library and its bin.
   {
-    input: { 'server/index': 'src/server/index.ts', 'collector/index': 'src/collector/index.ts' },
+    input: COLLECTOR_ENTRIES,
     external: (id) => NODE_DEPENDENCIES.test(id),
-    plugins: [dts({ tsconfig: './tsconfig.json' })],
-    output: [
-      { dir: 'dist', format: 'es', entryFileNames: '[name].d.ts', chunkFileNames: 'shared/[name]-[hash].d.ts' },
-      { dir: 'dist', format: 'es', entryFileNames: '[name].d.cts', chunkFileNames: 'shared/[name]-[hash].d.cts' },
-    ],
+    plugins: compileNode(),
+    output: nodeOutputs(COLLECTOR_DIST, collectorChunks),
   },
+  nodeTypes({ index: COLLECTOR_ENTRIES.index }, COLLECTOR_DIST),
   {
     input: 'src/browser/snippet.js',
     plugins: [minify()],

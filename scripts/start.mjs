@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 /** What the example pages and the bin need from the build. */
-const OUTPUTS = ['dist/idstitch.min.js', 'dist/snippet.min.js', 'dist/index.mjs', 'dist/collector/cli.mjs', 'dist/server/index.mjs'];
+const OUTPUTS = ['dist/idstitch.min.js', 'dist/snippet.min.js', 'dist/index.mjs', 'packages/collector/dist/cli.mjs', 'dist/server/index.mjs'];
 
 /** Newest modification time of the files below `dir`. */
 function newest(dir) {

@@ -1,5 +1,5 @@
 /**
- * Client clock-skew correction (CONTRACT section 8), as Segment does it: the
+ * Client clock-skew correction (README "The collector"), as Segment does it: the
  * client's own clock measured the gap between the call (`originalTimestamp`)
  * and the send (`sentAt`), and that gap is trusted while the absolute values
  * are not.

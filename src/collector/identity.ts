@@ -1,5 +1,5 @@
 /**
- * The identity graph rules of CONTRACT section 8, as data both stores apply.
+ * The identity graph rules of README "The collector", as data both stores apply.
  *
  * - A message carrying an `anonymousId` and a `userId` (an `identify`, and
  *   every later message of an identified browser or API call) links that

@@ -1,5 +1,5 @@
 /**
- * Ingest validation (CONTRACT sections 5 and 8): a body becomes the messages
+ * Ingest validation (README "Wire format" and "The collector"): a body becomes the messages
  * to store and the ones refused, each with a reason.
  *
  * A body that is not a batch is refused whole (400). Inside a batch each bad
@@ -43,7 +43,7 @@ function refuse(reason: string, tooLarge = false): Refusal {
   return { reason, tooLarge };
 }
 
-/** A user or company id per CONTRACT section 2, or the reason it is refused. */
+/** A user or company id per README "Browser API", or the reason it is refused. */
 function readId(field: string, value: unknown): string | Refusal {
   const check = checkId(value);
   if (!check.ok) return refuse(`${field} ${check.reason}`);

@@ -1,5 +1,5 @@
 /**
- * The collector's options (CONTRACT section 8): one typed interface, defaults
+ * The collector's options (README "The collector"): one typed interface, defaults
  * in one place, checked up front with errors that name the option.
  */
 import { parseDuration } from './duration.js';

@@ -1,5 +1,5 @@
 /**
- * The query API's answers (CONTRACT section 8), computed the same way on
+ * The query API's answers (README "The collector"), computed the same way on
  * both stores through their {@link SqlReader}. Attribution follows
  * identity.ts: an event with a `userId` is that user's; one without is the
  * user's its anonymous id is linked to; otherwise it is the lone anonymous id's.

@@ -1,5 +1,5 @@
 /**
- * `createCollector(options)`: the fastify service of CONTRACT section 8 on
+ * `createCollector(options)`: the fastify service of README "The collector" on
  * its store, ready to `listen()` and to `close()` cleanly.
  */
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';

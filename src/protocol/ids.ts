@@ -4,7 +4,7 @@
  *
  * The deny list follows Fullstory's identify rules (values people pass when
  * they do not actually know who the user is) plus the common placeholders seen
- * in analytics pipelines. See CONTRACT section 2.
+ * in analytics pipelines. See README "Browser API".
  */
 
 const PLACEHOLDER_IDS = new Set(

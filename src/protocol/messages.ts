@@ -1,5 +1,5 @@
 /**
- * The wire format: Segment's HTTP API shapes, as CONTRACT section 5 fixes them.
+ * The wire format: Segment's HTTP API shapes, as README "Wire format" fixes them.
  * Platform-neutral: no `window`, no Node built-ins.
  */
 
@@ -74,7 +74,7 @@ export const SERVER_LIBRARY = 'idstitch-node';
 /** The event name of a message made by the server middleware. */
 export const API_CALL_EVENT = 'API Call';
 
-/** Collector limits (CONTRACT section 8); the SDKs keep their batches under them. */
+/** Collector limits (README "The collector"); the SDKs keep their batches under them. */
 export const LIMITS = {
   batchBytes: 500 * 1024,
   messageBytes: 32 * 1024,

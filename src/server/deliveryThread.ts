@@ -17,7 +17,7 @@ import { DELIVERY_THREAD_KEY, packApiCall, unpackItems, type FromThread, type To
 import { ServerError } from './errors.js';
 import { createLocalDeliverer, type Deliverer, type DeliveryOptions } from './localDelivery.js';
 import type { ApiCallRecord } from './messageJson.js';
-import { startThread, type ThreadCode } from './threads.js';
+import { startThread, type ThreadCode } from '../node/threads.js';
 import { DELIVERY_WORKER_SCRIPT } from './workerSource.js';
 
 /** Messages gathered before they go to the thread in one message. */

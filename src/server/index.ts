@@ -6,4 +6,4 @@ export { MASK, type ApiCallProperties } from './apiCall.js';
 export type { DeliveryStats } from './delivery.js';
 export { ServerError, ServerOptionError, type ServerErrorCode } from './errors.js';
 export { CALL_DEFAULTS, CLIENT_DEFAULTS, type ApiCallOptions, type HookResult, type ServerClientOptions, type SkipRule } from './options.js';
-export { VERSION } from './version.js';
+export { VERSION } from '../protocol/version.js';

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { API_CALL_EVENT, SERVER_LIBRARY, type Properties } from '../protocol/messages.js';
 import type { ApiCallProperties } from './apiCall.js';
-import { VERSION } from './version.js';
+import { VERSION } from '../protocol/version.js';
 
 /** JSON.stringify that survives what callers pass in: cycles and BigInt become strings. */
 export function serialize(message: object): string {

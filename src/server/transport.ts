@@ -9,7 +9,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { promisify } from 'node:util';
 import { constants as zlib, gzip as gzipCallback } from 'node:zlib';
 import { SERVER_LIBRARY } from '../protocol/messages.js';
-import { VERSION } from './version.js';
+import { VERSION } from '../protocol/version.js';
 
 const gzip = promisify(gzipCallback);
 

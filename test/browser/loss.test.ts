@@ -1,5 +1,5 @@
 /**
- * The loss table (CONTRACT section 6): each scenario tracks a known set of
+ * The loss table (README "Delivery: nothing lost"): each scenario tracks a known set of
  * messages from the real script-tag build in a real Chromium, through a
  * fault proxy, to the real collector; the test then reads the collector's
  * store and counts what arrived, what was lost and what was stored twice.

@@ -75,7 +75,7 @@ export const track = (ids: { anonymousId?: string; userId?: string }, event: str
 export const identify = (anonymousId: string | undefined, userId: string, traits: Msg = {}, fields: Msg = {}) =>
   msg('identify', { anonymousId, userId, traits, ...fields });
 export const group = (ids: { anonymousId?: string; userId?: string }, groupId: string, traits: Msg = {}) => msg('group', { ...ids, groupId, traits });
-/** A server-side API call (CONTRACT section 5). */
+/** A server-side API call (README "Wire format"). */
 export const apiCall = (ids: { anonymousId?: string; userId?: string }, fields: Msg = {}) =>
   msg('track', { ...ids, event: 'API Call', properties: { method: 'GET', route: '/x', path: '/x', status: 200, durationMs: 3 }, context: { library: { name: 'idstitch-node', version: '0.1.0' } }, ...fields });
 

@@ -1,5 +1,5 @@
 /**
- * The identity rules of CONTRACT section 8, one table row per rule, run on
+ * The identity rules of README "The collector", one table row per rule, run on
  * both stores. Each row sends its batches (in order, one request each) and
  * checks what the query API says.
  */

@@ -1,5 +1,5 @@
 /**
- * The ingest wire (CONTRACT sections 5 and 8) on both stores: paths, content
+ * The ingest wire (README "Wire format" and "The collector") on both stores: paths, content
  * types, gzip, CORS, write keys, limits, per-message refusal, dedupe, clock skew.
  */
 import { gzipSync } from 'node:zlib';

@@ -1,6 +1,6 @@
 /**
- * Several collector instances sharing one PostgreSQL database (CONTRACT
- * section 8): schema creation, dedupe and linking are race-safe across them.
+ * Several collector instances sharing one PostgreSQL database (README
+ * "The collector"): schema creation, dedupe and linking are race-safe across them.
  */
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';

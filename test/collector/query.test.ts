@@ -1,5 +1,5 @@
 /**
- * The query API (CONTRACT section 8) on both stores: shapes, 404s,
+ * The query API (README "The collector") on both stores: shapes, 404s,
  * pagination, funnels, conflicts, the dashboard token.
  */
 import { describe, expect, it } from 'vitest';

@@ -1,43 +1,35 @@
 /**
- * The built collector, as `import` and as `require` from `idstitch/collector`
- * in a plain Node process (no TypeScript loader): its SQLite writer and
+ * The built collector, as `import` and as `require` from `idstitch-collector`
+ * (the workspace package) in a plain Node process: its SQLite writer and
  * checkpoint threads load the built chunks, store a batch, answer queries and
- * stop cleanly.
+ * stop cleanly, and only the driver of the store opened is loaded.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startPostgres, type TestPostgres } from '../support/postgres.js';
+import { collectorSteps, LOADERS, runNode } from './steps.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'idstitch-dist-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let postgres: TestPostgres;
+beforeAll(async () => {
+  postgres = await startPostgres();
+});
+afterAll(async () => {
+  await postgres?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
 
-/** The same steps for both module systems; `load` yields the module. */
-const steps = (load: string, database: string) => `
-  (async () => {
-    const { createCollector } = ${load};
-    const c = await createCollector({ database: ${JSON.stringify(database)}, logLevel: 'silent' });
-    const batch = [
-      { type: 'page', messageId: 'm1', anonymousId: 'a1', timestamp: '2024-05-01T10:00:00.000Z' },
-      { type: 'identify', messageId: 'm2', anonymousId: 'a1', userId: 'u1', timestamp: '2024-05-01T10:00:01.000Z' },
-    ];
-    const answer = await c.app.inject({ method: 'POST', url: '/v1/batch', payload: { batch } });
-    const user = (await c.app.inject('/v1/users/u1')).json();
-    await c.close();
-    console.log(JSON.stringify({ status: answer.statusCode, eventCount: user.eventCount, anonymousIds: user.anonymousIds }));
-  })();
-`;
+it.each(LOADERS('idstitch-collector'))('%s: stores through the writer thread and stops, loading no PostgreSQL driver', async (name, flags, load) => {
+  const { stdout } = await runNode(process.execPath, [...flags, collectorSteps(flags, load, join(dir, `${name}.db`))], { cwd: ROOT, timeout: 30_000 });
+  expect(JSON.parse(stdout)).toEqual({ status: 200, eventCount: 2, anonymousIds: ['a1'], atImport: [], loaded: ['better-sqlite3'] });
+});
 
-it.each([
-  ['ESM import', ['--input-type=module', '-e'], "await import('idstitch/collector')"],
-  ['CommonJS require', ['-e'], "require('idstitch/collector')"],
-  // Flags the threads inherit; passed to a Worker explicitly, the first would be refused.
-  ['ESM import under --max-old-space-size and --input-type module', ['--max-old-space-size=256', '--input-type', 'module', '-e'], "await import('idstitch/collector')"],
-])('%s: stores through the writer thread and stops', (name, flags, load) => {
-  const database = join(dir, `${name.replace(/\W+/g, '-')}.db`);
-  const out = execFileSync(process.execPath, [...flags, steps(load, database)], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 });
-  expect(JSON.parse(out)).toEqual({ status: 200, eventCount: 2, anonymousIds: ['a1'] });
+it.each(LOADERS('idstitch-collector'))('%s: a PostgreSQL collector stores a batch without loading native SQLite', async (_name, flags, load) => {
+  const database = await postgres.createDatabase();
+  const { stdout } = await runNode(process.execPath, [...flags, collectorSteps(flags, load, database)], { cwd: ROOT, timeout: 30_000 });
+  expect(JSON.parse(stdout)).toEqual({ status: 200, eventCount: 2, anonymousIds: ['a1'], atImport: [], loaded: ['pg'] });
 });

@@ -4,7 +4,7 @@ import type { Message } from '../../src/protocol/messages.js';
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
-/** Asserts every field CONTRACT section 5 requires of a browser message. */
+/** Asserts every field README "Wire format" requires of a browser message. */
 export function expectBrowserMessage(message: Message, version: string): void {
   expect(['identify', 'track', 'page', 'group']).toContain(message.type);
   expect(message.messageId).toMatch(UUID_V4);

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { checkId, MAX_ID_LENGTH } from '../../src/protocol/ids';
 
-/** CONTRACT section 2: placeholders that mean "we do not know who this is". */
+/** README "Browser API": placeholders that mean "we do not know who this is". */
 const PLACEHOLDERS = [
   '0', '1', '-1', 'nan', 'n/a', 'undefined', 'null', 'nil', 'none', 'anonymous', 'guest', '[object object]',
   'true', 'false', 'id', 'email', 'distinctid', 'distinct_id', 'not_authenticated', 'anon',
@@ -37,7 +37,7 @@ function expectRefused(value: unknown): string {
   return reason;
 }
 
-describe('checkId refuses placeholders (CONTRACT section 2)', () => {
+describe('checkId refuses placeholders (README "Browser API")', () => {
   const cases = PLACEHOLDERS.flatMap((id) => VARIANTS.map(([how, make]) => [id, how, make(id)] as const));
   test.each(cases)('%s %s: %j', (_id, _how, value) => {
     expectRefused(value);

@@ -16,7 +16,7 @@ function refusal(input: unknown): string {
   return result as string;
 }
 
-describe('defaults (CONTRACT section 2)', () => {
+describe('defaults (README "Browser API")', () => {
   const defaults = resolved({});
   test.each([
     ['batchSize', 20],

@@ -19,7 +19,7 @@ afterEach(() => {
 const status = (code: number, body = '') => () => new Response(body, { status: code });
 const events = (messages: Message[]) => messages.map((m) => (m as TrackMessage).event);
 
-describe('message fields (CONTRACT section 5)', () => {
+describe('message fields (README "Wire format")', () => {
   test('a track message carries every common field', async () => {
     fakeTime(Date.UTC(2030, 4, 6, 7, 8, 9, 123));
     const { tracker: t, capture } = trackerWithCapture();

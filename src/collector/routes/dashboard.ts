@@ -1,5 +1,5 @@
 /**
- * `GET /`: the dashboard (CONTRACT section 8), behind the dashboard token
+ * `GET /`: the dashboard (README "The collector"), behind the dashboard token
  * when one is set (`/?token=<token>`; the page carries it into its API and
  * stream calls). Its scripts and stylesheet under `/dashboard/` hold no data
  * and are served without the token.

@@ -1,5 +1,5 @@
 /**
- * The ingest routes (CONTRACT sections 5 and 8): Segment's paths, JSON or
+ * The ingest routes (README "Wire format" and "The collector"): Segment's paths, JSON or
  * text/plain, optional gzip, write keys, per-message refusal.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';

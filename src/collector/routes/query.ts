@@ -1,5 +1,5 @@
 /**
- * The query API (CONTRACT section 8). When a dashboard token is configured,
+ * The query API (README "The collector"). When a dashboard token is configured,
  * every route here needs it (`Authorization: Bearer <token>` or `?token=`).
  */
 import type { FastifyInstance } from 'fastify';

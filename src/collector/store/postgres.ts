@@ -8,11 +8,12 @@
  * balancer agree. A transaction that loses a deadlock or a serialization
  * race is retried whole.
  */
-import pg from 'pg';
+import type pg from 'pg';
 import { applyBatches, countStored, dedupeKey, onlyRegistersIds, SQL, UPSERT, type IdTable, type WriteTx } from './apply.js';
 import { META_TABLE, migrationsFrom, READ_VERSION, SCHEMA_VERSION, WRITE_VERSION } from './schema.js';
 import type { IngestResult, SqlReader, Store, StoredEvent } from './types.js';
 import { WriteQueue } from '../writeQueue.js';
+import { pgDriver } from './drivers.js';
 
 /** The PostgreSQL schema that holds the collector's tables. */
 export const PG_SCHEMA = 'idstitch';
@@ -28,10 +29,10 @@ export function numberedParams(sql: string): string {
 }
 
 // Counts and sums come back as int8/numeric; every value we store fits a double.
-const types = {
+const typesOf = (driver: typeof pg) => ({
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === 20 || oid === 1700 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
-};
+    oid === 20 || oid === 1700 ? (value: string) => Number(value) : driver.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+});
 
 /** The URL without its password, for logs. */
 function redact(url: string): string {
@@ -145,7 +146,8 @@ export class PostgresStore implements Store {
 
   /** Connects, creates or upgrades the schema, and returns the store. */
   static async open(url: string, poolSize: number): Promise<PostgresStore> {
-    const pool = new pg.Pool({ connectionString: url, max: poolSize, types, options: `-c search_path=${PG_SCHEMA}` });
+    const driver = pgDriver();
+    const pool = new driver.Pool({ connectionString: url, max: poolSize, types: typesOf(driver), options: `-c search_path=${PG_SCHEMA}` });
     // An idle client that loses its server must not crash the process; the next query reconnects.
     pool.on('error', () => {});
     try {

@@ -6,11 +6,12 @@
  * sqliteWriter.ts).
  */
 import { resolve } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { META_TABLE, migrationsFrom, READ_VERSION, SCHEMA_VERSION, WRITE_VERSION } from './schema.js';
 import { CheckpointThread, configure, SqliteWrites, WriterThread } from './sqliteWriter.js';
 import type { IngestResult, SqlReader, Store, StoredEvent } from './types.js';
 import { WriteQueue } from '../writeQueue.js';
+import { sqliteDriver } from './drivers.js';
 
 /** True for the locations SQLite opens as a private in-memory database. */
 const inMemory = (location: string) => location === '' || location === ':memory:' || /^file:.*[?&]mode=memory/.test(location);
@@ -26,7 +27,7 @@ export class SqliteStore implements Store {
   private closed = false;
 
   constructor(readonly location: string) {
-    this.db = new Database(location);
+    this.db = new (sqliteDriver())(location);
     try {
       configure(this.db);
       this.migrate();

@@ -7,12 +7,13 @@
  * dashboard. On its own thread the writes use another core. An in-memory
  * database cannot be shared between connections, so it is written in place.
  */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { isMainThread, parentPort, workerData, type Worker } from 'node:worker_threads';
-import { startThread } from '../../server/threads.js';
+import { startThread } from '../../node/threads.js';
 import { applyBatches, dedupeKey, SQL, UPSERT, type ConflictRecord, type IdTable, type WriteTx } from './apply.js';
 import type { IngestResult, StoredEvent } from './types.js';
 import type { LinkAttempt, MembershipWrite, TraitWrite } from '../identity.js';
+import { sqliteDriver } from './drivers.js';
 
 /** Pages the WAL may gather before the writer copies them back itself (the checkpoint thread normally has). */
 const WRITER_CHECKPOINT_PAGES = 50_000;
@@ -244,7 +245,7 @@ export class CheckpointThread {
 /** The thread's side: opens its own connection and answers write requests in order. */
 function serveWrites(location: string): void {
   const port = parentPort!;
-  const db = new Database(location);
+  const db = new (sqliteDriver())(location);
   configure(db);
   db.pragma(`wal_autocheckpoint = ${WRITER_CHECKPOINT_PAGES}`);
   const writes = new SqliteWrites(db);
@@ -268,7 +269,7 @@ function serveWrites(location: string): void {
 /** The checkpoint thread's side: a passive checkpoint every {@link CHECKPOINT_EVERY_MS}, until told to close. */
 function serveCheckpoints(location: string): void {
   const port = parentPort!;
-  const db = new Database(location);
+  const db = new (sqliteDriver())(location);
   configure(db);
   let timer: NodeJS.Timeout | undefined;
   const tick = () => {

@@ -2,7 +2,8 @@
  * Starting a worker thread the same way wherever idstitch runs: from the
  * built package (ESM or CJS), from TypeScript source under tsx, and under
  * whatever Node flags the host was started with. Shared by the server's
- * delivery thread and the collector's SQLite threads.
+ * delivery thread and the collector's SQLite threads, so it lives in
+ * src/node/, which holds the Node-only code both may import.
  */
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 
