@@ -9,7 +9,7 @@ export function readCookie(name: string): string | undefined {
   return match ? decodeURIComponent(match[1]!) : undefined;
 }
 
-/** Attributes of CONTRACT section 3. `days` 0 deletes the cookie; no `domain`: a host-only cookie. */
+/** The identity cookies' attributes. `days` 0 deletes the cookie; no `domain`: a host-only cookie. */
 export function writeCookie(name: string, value: string, days: number, domain?: string, secure?: boolean): void {
   document.cookie = `${name}=${encodeURIComponent(value)}; path=/; max-age=${Math.round(days * 86_400)}; samesite=lax${domain ? `; domain=${domain}` : ''}${secure ? '; secure' : ''}`;
 }

@@ -2,6 +2,7 @@ import { checkId } from '../protocol/ids.js';
 import type { Properties } from '../protocol/messages.js';
 import { attempt } from './attempt.js';
 import type { Stores } from './storage.js';
+import { erase, read as readStore, write } from './store/types.js';
 import type { KeyValueStore } from './store/types.js';
 import { uuid } from './uuid.js';
 
@@ -27,7 +28,7 @@ export const anonymousIdentity = (): IdentityState => ({ _anonymousId: uuid(), _
  * differs from the winner is rewritten (self-repair).
  */
 export function loadIdentity(stores: Stores, prefix: string): IdentityState {
-  const read = (store: KeyValueStore | undefined, name: string) => store?._get(prefix + name) ?? null;
+  const read = (store: KeyValueStore | undefined, name: string) => (store ? readStore(store, prefix + name) : null);
   const validOrNull = (value: string | null) => (value !== null && checkId(value).ok ? value : null);
   const winner = stores._ids.find((store) => read(store, KEY.anonymousId));
   const identity = anonymousIdentity();
@@ -53,9 +54,9 @@ export function loadIdentity(stores: Stores, prefix: string): IdentityState {
 export function saveIdentity(stores: Stores, prefix: string, identity: IdentityState): void {
   for (const store of stores._ids) {
     for (const [name, value] of [[KEY.anonymousId, identity._anonymousId], [KEY.userId, identity._userId], [KEY.companyId, identity._companyId]] as const) {
-      if (value === null) store._remove(prefix + name);
-      else store._set(prefix + name, value);
+      if (value === null) erase(store, prefix + name);
+      else write(store, prefix + name, value);
     }
   }
-  stores._traits._set(prefix + KEY.traits, JSON.stringify(identity._traits));
+  write(stores._traits, prefix + KEY.traits, JSON.stringify(identity._traits));
 }

@@ -1,3 +1,4 @@
+import { read, write as writeStore } from './store/types.js';
 import type { KeyValueStore } from './store/types.js';
 import { uuid } from './uuid.js';
 
@@ -13,7 +14,7 @@ export function createSession(store: KeyValueStore, key: string, timeout: number
   let id = '';
   let lastActivity = 0;
   let lastWrite = 0;
-  const write = (now: number) => store._set(key, `${id}.${(lastWrite = now)}`);
+  const write = (now: number) => writeStore(store, key, `${id}.${(lastWrite = now)}`);
   /** Starts a new session at `now` (expiry, logout). */
   const renew = (now: number) => {
     id = uuid();
@@ -23,7 +24,7 @@ export function createSession(store: KeyValueStore, key: string, timeout: number
     /** The session id for a message made at `now`, renewing it when it has expired. */
     _touch(now: number): string {
       // Another tab's later activity wins: tabs share the session.
-      const stored = /^(.+)\.(\d+)$/.exec(store._get(key) ?? '');
+      const stored = /^(.+)\.(\d+)$/.exec(read(store, key) ?? '');
       if (stored && +stored[2]! >= lastActivity) {
         id = stored[1]!;
         lastActivity = +stored[2]!;

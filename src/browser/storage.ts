@@ -1,5 +1,5 @@
 import { cookieStore } from './store/cookieStore.js';
-import { localStore, usableLocalStorage } from './store/localStore.js';
+import { usableLocalStorage } from './store/localStore.js';
 import { memoryStore } from './store/memoryStore.js';
 import type { KeyValueStore } from './store/types.js';
 import { detectCookieDomain } from './cookieDomain.js';
@@ -20,15 +20,14 @@ export interface Stores {
 
 export function openStores({ persistence, cookieDomain, cookieExpiryDays }: ResolvedOptions, logger: Logger): Stores {
   const storage = persistence.includes('localStorage') ? usableLocalStorage() : undefined;
-  const local = storage && localStore(storage);
   let cookie: KeyValueStore | null | undefined;
   if (persistence.includes('cookie')) {
     const domain = cookieDomain ?? detectCookieDomain();
     if (!domain) logger._debug('host-only cookies');
     cookie = cookieStore(domain, cookieExpiryDays);
   }
-  const ids = [cookie, local].filter((store): store is KeyValueStore => !!store);
+  const ids = [cookie, storage].filter((store): store is KeyValueStore => !!store);
   const memory = memoryStore();
   if (persistence !== 'memory' && !ids[0]) logger._debug('storage blocked: memory only');
-  return { _ids: ids[0] ? ids : [memory], _state: local || cookie || memory, _traits: local || memory, _storage: storage };
+  return { _ids: ids[0] ? ids : [memory], _state: storage || cookie || memory, _traits: storage || memory, _storage: storage };
 }

@@ -15,6 +15,7 @@ import { createQueue } from './queue.js';
 import type { QueuedMessage } from './queue.js';
 import { createSession } from './session.js';
 import { openStores } from './storage.js';
+import { erase, read, write } from './store/types.js';
 import { beaconBatch, postBatch } from './transport.js';
 import { uuid } from './uuid.js';
 import { VERSION } from './version.js';
@@ -130,7 +131,7 @@ function startTracker(options: ResolvedOptions, logger: Logger): Actions {
   let identity = loadIdentity(stores, prefix);
   const session = createSession(state, prefix + KEY.session, options.sessionTimeout);
   session._touch(now());
-  const isOptedOut = () => state._get(prefix + KEY.optOut) === '1';
+  const isOptedOut = () => read(state, prefix + KEY.optOut) === '1';
   let optedOut = isOptedOut();
   const library = { name: BROWSER_LIBRARY, version: VERSION };
   const fixedContext = staticContext();
@@ -161,7 +162,7 @@ function startTracker(options: ResolvedOptions, logger: Logger): Actions {
 
   // What the tabs' shared store held when this tab last read or wrote it: a difference means another tab changed the identity.
   const lastStore = stores._ids[stores._ids.length - 1]!;
-  const storedIdentity = () => `${lastStore._get(prefix + KEY.anonymousId)}|${lastStore._get(prefix + KEY.userId)}`;
+  const storedIdentity = () => `${read(lastStore, prefix + KEY.anonymousId)}|${read(lastStore, prefix + KEY.userId)}`;
   let seenIdentity = storedIdentity();
   const reload = () => {
     identity = loadIdentity(stores, prefix);
@@ -245,10 +246,10 @@ function startTracker(options: ResolvedOptions, logger: Logger): Actions {
   function setOptOut(value: boolean): void {
     optedOut = value;
     if (value) {
-      state._set(prefix + KEY.optOut, '1');
+      write(state, prefix + KEY.optOut, '1');
       queue._clear();
     } else {
-      state._remove(prefix + KEY.optOut);
+      erase(state, prefix + KEY.optOut);
     }
     logger._debug('opt out', value);
   }

@@ -1,6 +1,5 @@
 import { attempt } from '../attempt.js';
 import { readCookie, writeCookie } from '../cookies.js';
-import { safeStore } from './types.js';
 import type { KeyValueStore } from './types.js';
 
 /**
@@ -11,10 +10,10 @@ import type { KeyValueStore } from './types.js';
 export function cookieStore(domain: string | undefined, expiryDays: number): KeyValueStore | null {
   if (!attempt(() => navigator.cookieEnabled)) return null;
   const secure = location.protocol === 'https:';
-  return safeStore(
-    readCookie,
+  return {
+    getItem: readCookie,
     // The browser may refuse silently (size, blocked third-party context): read back to know.
-    (key, value) => (writeCookie(key, value, expiryDays, domain, secure), readCookie(key) === value),
-    (key) => writeCookie(key, '', 0, domain, secure),
-  );
+    setItem: (key, value) => (writeCookie(key, value, expiryDays, domain, secure), readCookie(key) === value),
+    removeItem: (key) => writeCookie(key, '', 0, domain, secure),
+  };
 }

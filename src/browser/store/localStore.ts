@@ -1,11 +1,9 @@
 import { attempt } from '../attempt.js';
-import { safeStore } from './types.js';
-import type { KeyValueStore } from './types.js';
 
 /**
- * localStorage when it is usable; undefined where it is missing or unusable:
- * blocked by privacy settings (the getter throws), full, or disabled in a
- * sandboxed frame.
+ * localStorage when it is usable, itself the tracker's store; undefined where
+ * it is missing or unusable: blocked by privacy settings (the getter throws),
+ * full, or disabled in a sandboxed frame.
  */
 export const usableLocalStorage = (): Storage | undefined =>
   attempt(() => {
@@ -15,10 +13,3 @@ export const usableLocalStorage = (): Storage | undefined =>
     storage.removeItem(probe);
     return storage;
   });
-
-export const localStore = (storage: Storage): KeyValueStore =>
-  safeStore(
-    (key) => storage.getItem(key),
-    (key, value) => storage.setItem(key, value),
-    (key) => storage.removeItem(key),
-  );
