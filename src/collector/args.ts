@@ -25,6 +25,8 @@ export const FLAGS: readonly FlagSpec[] = [
   { key: 'megaUserLimit', flag: 'mega-user-limit', env: 'IDSTITCH_MEGA_USER_LIMIT', valueName: 'N', help: 'anonymous ids per user within the window before the mega-user flag [50]' },
   { key: 'megaUserWindowMs', flag: 'mega-user-window', env: 'IDSTITCH_MEGA_USER_WINDOW', valueName: 'DURATION', help: 'mega-user window, e.g. 30m, 1h [1h]' },
   { key: 'poolSize', flag: 'pool-size', env: 'IDSTITCH_POOL_SIZE', valueName: 'N', help: 'PostgreSQL connections [10]' },
+  { key: 'maxBacklogMessages', flag: 'max-backlog-messages', env: 'IDSTITCH_MAX_BACKLOG_MESSAGES', valueName: 'N', help: 'messages that may wait to be written before ingest answers 503 [100000]' },
+  { key: 'maxBacklogBytes', flag: 'max-backlog-bytes', env: 'IDSTITCH_MAX_BACKLOG_BYTES', valueName: 'BYTES', help: 'the same bound in bytes [67108864]' },
   { key: 'logLevel', flag: 'log-level', env: 'IDSTITCH_LOG_LEVEL', valueName: 'LEVEL', help: 'fatal|error|warn|info|debug|trace|silent [warn]' },
 ];
 
@@ -47,6 +49,8 @@ function convert(spec: FlagSpec, label: string, raw: string | string[]): Collect
     case 'port':
     case 'megaUserLimit':
     case 'poolSize':
+    case 'maxBacklogMessages':
+    case 'maxBacklogBytes':
       return integer(label, text);
     case 'megaUserWindowMs':
       return durationOption(label, text);

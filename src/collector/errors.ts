@@ -4,7 +4,10 @@
  */
 export class HttpError extends Error {
   override readonly name = 'HttpError';
-  constructor(readonly statusCode: number, readonly reason: string) {
+  /**
+   * @param retryAfterSeconds sent as `Retry-After`: when a client (both idstitch SDKs, Segment's) should try again
+   */
+  constructor(readonly statusCode: number, readonly reason: string, readonly retryAfterSeconds?: number) {
     super(reason);
   }
 }
@@ -14,3 +17,10 @@ export const badRequest = (reason: string) => new HttpError(400, reason);
 
 /** 413: the body (or one message on a single-message route) is over its limit. */
 export const payloadTooLarge = (reason: string) => new HttpError(413, reason);
+
+/**
+ * 503 with `Retry-After`: more is waiting to be written than the backlog
+ * limit allows. Nothing of the refused batch was stored; the SDKs retry it.
+ */
+export const backlogFull = (what: string) =>
+  new HttpError(503, `the collector is behind: ${what} wait to be written; retry after the Retry-After seconds`, 1);

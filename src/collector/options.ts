@@ -55,6 +55,18 @@ export interface CollectorOptions {
    */
   poolSize?: number;
   /**
+   * Most messages that may wait to be written (accepted, not yet
+   * committed). Past it ingest answers 503 with `Retry-After`, which the
+   * SDKs honour: memory stays bounded when the database falls behind.
+   * @default 100_000
+   */
+  maxBacklogMessages?: number;
+  /**
+   * The same bound in bytes of the messages as received.
+   * @default 67_108_864 (64 MiB)
+   */
+  maxBacklogBytes?: number;
+  /**
    * fastify's log level.
    * @default 'warn'
    */
@@ -74,6 +86,8 @@ export const DEFAULTS: ResolvedOptions = {
   megaUserLimit: 50,
   megaUserWindowMs: 3_600_000,
   poolSize: 10,
+  maxBacklogMessages: 100_000,
+  maxBacklogBytes: 64 * 1024 * 1024,
   logLevel: 'warn',
 };
 
@@ -139,6 +153,12 @@ export function resolveOptions(input: CollectorOptions = {}, labels: OptionLabel
   }
   if (!integerIn(o.poolSize, 1, 1000)) {
     throw new CollectorOptionError(label('poolSize'), `must be an integer from 1 to 1000 (got ${JSON.stringify(o.poolSize)})`);
+  }
+  if (!integerIn(o.maxBacklogMessages, 1, 100_000_000)) {
+    throw new CollectorOptionError(label('maxBacklogMessages'), `must be an integer from 1 to 100000000 (got ${JSON.stringify(o.maxBacklogMessages)})`);
+  }
+  if (!integerIn(o.maxBacklogBytes, 1024, Number.MAX_SAFE_INTEGER)) {
+    throw new CollectorOptionError(label('maxBacklogBytes'), `must be an integer of at least 1024 (got ${JSON.stringify(o.maxBacklogBytes)})`);
   }
   if (!LOG_LEVELS.includes(o.logLevel)) {
     throw new CollectorOptionError(label('logLevel'), `must be one of ${LOG_LEVELS.join(', ')} (got ${JSON.stringify(o.logLevel)})`);

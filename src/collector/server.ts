@@ -47,7 +47,7 @@ function errorAnswer(error: FastifyError | HttpError, bodyLimit: number | undefi
 /** Builds the service on the store the options name (creating or upgrading its schema). */
 export async function createCollector(input: CollectorOptions = {}, labels?: OptionLabels): Promise<Collector> {
   const options = resolveOptions(input, labels);
-  const store = await openStore(options.database, options.poolSize);
+  const store = await openStore(options.database, options.poolSize, { messages: options.maxBacklogMessages, bytes: options.maxBacklogBytes });
   const queries = new Queries(store.reader, options);
   const app = Fastify({
     logger: { level: options.logLevel },
@@ -57,7 +57,8 @@ export async function createCollector(input: CollectorOptions = {}, labels?: Opt
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const { status, reason } = errorAnswer(error, request.routeOptions.bodyLimit);
-    if (status >= 500) request.log.error(error);
+    if (status >= 500 && !(error instanceof HttpError)) request.log.error(error);
+    if (error instanceof HttpError && error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
     return reply.code(status).send({ ok: false, reason });
   });
   app.setNotFoundHandler((request, reply) => reply.code(404).send({ ok: false, reason: `no route ${request.method} ${request.url.split('?')[0]}` }));

@@ -133,6 +133,7 @@ export function publishingStore(store: Store, feed: LiveFeed): Store {
       feed.publish(events, result);
       return result;
     },
+    backlog: () => store.backlog(),
     ping: () => store.ping(),
     close: () => store.close(),
   };

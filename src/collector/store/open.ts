@@ -1,9 +1,12 @@
 import { isPostgresUrl } from '../options.js';
-import { PostgresStore } from './postgres.js';
-import { SqliteStore } from './sqlite.js';
+import type { BacklogLimit } from '../writeQueue.js';
 import type { Store } from './types.js';
 
-/** Opens the store `database` names: a `postgres://` URL, otherwise a SQLite file. */
-export async function openStore(database: string, poolSize: number): Promise<Store> {
-  return isPostgresUrl(database) ? PostgresStore.open(database, poolSize) : new SqliteStore(database);
+/**
+ * Opens the store `database` names: a `postgres://` URL, otherwise a SQLite
+ * file. Only that store's module (and so its driver) is loaded.
+ */
+export async function openStore(database: string, poolSize: number, backlog?: BacklogLimit): Promise<Store> {
+  if (isPostgresUrl(database)) return (await import('./postgres.js')).PostgresStore.open(database, poolSize, backlog);
+  return new (await import('./sqlite.js')).SqliteStore(database, backlog);
 }

@@ -11,8 +11,8 @@
 import type pg from 'pg';
 import { applyBatches, countStored, dedupeKey, onlyRegistersIds, SQL, UPSERT, type IdTable, type WriteTx } from './apply.js';
 import { META_TABLE, migrationsFrom, READ_VERSION, SCHEMA_VERSION, WRITE_VERSION } from './schema.js';
-import type { IngestResult, SqlReader, Store, StoredEvent } from './types.js';
-import { WriteQueue } from '../writeQueue.js';
+import { backlogSize, type IngestResult, type SqlReader, type Store, type StoredEvent } from './types.js';
+import { WriteQueue, type Backlog, type BacklogLimit } from '../writeQueue.js';
 import { pgDriver } from './drivers.js';
 
 /** The PostgreSQL schema that holds the collector's tables. */
@@ -127,7 +127,7 @@ export class PostgresStore implements Store {
   private readonly queue: WriteQueue<readonly StoredEvent[], IngestResult>;
   private closed = false;
 
-  private constructor(private readonly pool: pg.Pool, url: string, poolSize: number) {
+  private constructor(private readonly pool: pg.Pool, url: string, poolSize: number, backlog?: BacklogLimit) {
     this.location = redact(url);
     const sqlCache = new Map<string, string>();
     const numbered = (sql: string) => {
@@ -141,11 +141,11 @@ export class PostgresStore implements Store {
     };
     // Leave a connection or two for queries while writes are busy.
     const writers = Math.max(1, poolSize - 2);
-    this.queue = new WriteQueue((batches) => this.flush(batches), writers, 64);
+    this.queue = new WriteQueue((batches) => this.flush(batches), writers, 64, backlog, backlogSize);
   }
 
   /** Connects, creates or upgrades the schema, and returns the store. */
-  static async open(url: string, poolSize: number): Promise<PostgresStore> {
+  static async open(url: string, poolSize: number, backlog?: BacklogLimit): Promise<PostgresStore> {
     const driver = pgDriver();
     const pool = new driver.Pool({ connectionString: url, max: poolSize, types: typesOf(driver), options: `-c search_path=${PG_SCHEMA}` });
     // An idle client that loses its server must not crash the process; the next query reconnects.
@@ -156,7 +156,7 @@ export class PostgresStore implements Store {
       await pool.end();
       throw error;
     }
-    return new PostgresStore(pool, url, poolSize);
+    return new PostgresStore(pool, url, poolSize, backlog);
   }
 
   private static async migrate(pool: pg.Pool): Promise<void> {
@@ -206,6 +206,10 @@ export class PostgresStore implements Store {
     if (this.closed) throw new Error('idstitch collector: the store is closed');
     if (!events.length) return { stored: 0, duplicates: 0 };
     return this.queue.push(events);
+  }
+
+  backlog(): Backlog {
+    return this.queue.backlog();
   }
 
   async ping(): Promise<void> {

@@ -9,8 +9,8 @@ import { resolve } from 'node:path';
 import type Database from 'better-sqlite3';
 import { META_TABLE, migrationsFrom, READ_VERSION, SCHEMA_VERSION, WRITE_VERSION } from './schema.js';
 import { CheckpointThread, configure, SqliteWrites, WriterThread } from './sqliteWriter.js';
-import type { IngestResult, SqlReader, Store, StoredEvent } from './types.js';
-import { WriteQueue } from '../writeQueue.js';
+import { backlogSize, type IngestResult, type SqlReader, type Store, type StoredEvent } from './types.js';
+import { WriteQueue, type Backlog, type BacklogLimit } from '../writeQueue.js';
 import { sqliteDriver } from './drivers.js';
 
 /** True for the locations SQLite opens as a private in-memory database. */
@@ -26,7 +26,8 @@ export class SqliteStore implements Store {
   private readonly queue: WriteQueue<readonly StoredEvent[], IngestResult>;
   private closed = false;
 
-  constructor(readonly location: string) {
+  /** @param backlog most that may wait to be written; past it ingest answers 503 (none: unbounded) */
+  constructor(readonly location: string, backlog?: BacklogLimit) {
     this.db = new (sqliteDriver())(location);
     try {
       configure(this.db);
@@ -34,13 +35,13 @@ export class SqliteStore implements Store {
       if (inMemory(location)) {
         // Another connection would open another, empty database.
         const writes = new SqliteWrites(this.db);
-        this.queue = new WriteQueue((batches) => writes.write(batches), 1);
+        this.queue = new WriteQueue((batches) => writes.write(batches), 1, undefined, backlog, backlogSize);
       } else {
         // The threads open the file later: a relative path must not follow a chdir in between.
         const file = resolve(location);
         const thread = (this.thread = new WriterThread(file));
         this.checkpoints = new CheckpointThread(file);
-        this.queue = new WriteQueue((batches) => thread.write(batches), 1);
+        this.queue = new WriteQueue((batches) => thread.write(batches), 1, undefined, backlog, backlogSize);
       }
     } catch (error) {
       this.db.close();
@@ -76,6 +77,10 @@ export class SqliteStore implements Store {
     if (this.closed) throw new Error('idstitch collector: the store is closed');
     if (!events.length) return { stored: 0, duplicates: 0 };
     return this.queue.push(events);
+  }
+
+  backlog(): Backlog {
+    return this.queue.backlog();
   }
 
   async ping(): Promise<void> {

@@ -3,6 +3,7 @@
  * and the shapes that cross it.
  */
 import type { Source } from '../source.js';
+import type { Backlog } from '../writeQueue.js';
 
 /** How a message is stored: `screen` is stored as `page`. */
 export type EventKind = 'identify' | 'track' | 'page' | 'group' | 'alias';
@@ -56,8 +57,17 @@ export interface Store {
    * resolves only once that transaction is committed.
    */
   ingest(events: readonly StoredEvent[]): Promise<IngestResult>;
+  /** Messages and bytes accepted for writing and not yet committed (bounded by the backlog limit). */
+  backlog(): Backlog;
   /** Resolves when the database answers. */
   ping(): Promise<void>;
   /** Waits for pending writes, then closes. */
   close(): Promise<void>;
 }
+
+/** An ingest call's weight in the write backlog: its messages and their bytes as received. */
+export const backlogSize = (events: readonly StoredEvent[]): Backlog => {
+  let bytes = 0;
+  for (const e of events) bytes += e.body.length;
+  return { messages: events.length, bytes };
+};
