@@ -6,7 +6,7 @@
 import type { Message, Properties } from '../protocol/messages.js';
 import type { DeliveryStats } from './delivery.js';
 import { createThreadDeliverer } from './deliveryThread.js';
-import { reportTo, ServerError } from './errors.js';
+import { createReporter, ServerError } from './errors.js';
 import { cachedCheckId } from './idCheck.js';
 import { createLocalDeliverer, messageBytes } from './localDelivery.js';
 import { isoTimestamp, stampedJson, type ApiCallRecord } from './messageJson.js';
@@ -83,7 +83,7 @@ export const apiCallIntakeOf = (client: object): ((call: ApiCallRecord) => void)
  */
 export function createServerClient(options: ServerClientOptions): ServerClient {
   const { onError, thread, ...deliveryOptions } = resolveClientOptions(options);
-  const report = (error: ServerError) => reportTo(onError, error);
+  const report = createReporter(onError);
   const delivery = thread ? createThreadDeliverer(deliveryOptions, report) : createLocalDeliverer(deliveryOptions, report);
   let closed = false;
 

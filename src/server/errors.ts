@@ -1,7 +1,8 @@
 /**
  * The two kinds of error `idstitch/server` has: a bad option, thrown at setup
  * where the developer sees it, and everything at run time, which is handed to
- * `onError` and never thrown into the host's requests.
+ * `onError` (or, without one, logged once per message) and never thrown into
+ * the host's requests.
  */
 
 /** What went wrong at run time; stable, for code that reacts to it. */
@@ -45,4 +46,28 @@ export function reportTo(onError: ((error: ServerError) => void) | undefined, er
   } catch {
     // A throwing onError must not break delivery or the host's request.
   }
+}
+
+/** Distinct messages remembered by {@link createReporter}: a loop of distinct bad calls must not grow the set forever. */
+const LOGGED_LIMIT = 100;
+
+/**
+ * The client's report: to `onError` when one is given, else to the console,
+ * once per distinct message (like the browser SDK's logger), so that a wrong
+ * write key or an unreachable collector is not silent. Delivery-thread errors
+ * arrive here too: the thread posts them to the main thread, which reports them.
+ */
+export function createReporter(onError: ((error: ServerError) => void) | undefined): (error: ServerError) => void {
+  if (onError) return (error) => reportTo(onError, error);
+  const logged = new Set<string>();
+  return (error) => {
+    const line = `${error.code}: ${error.message}`;
+    if (logged.has(line)) return;
+    if (logged.size < LOGGED_LIMIT) logged.add(line);
+    try {
+      console.error(`[idstitch/server] ${line} (set onError to handle errors yourself)`);
+    } catch {
+      // A broken console must not break the host either.
+    }
+  };
 }

@@ -56,7 +56,12 @@ export interface ServerClientOptions {
    * @default true
    */
   thread?: boolean;
-  /** Called with every error the client absorbs; nothing is ever thrown into your code at run time. @default none */
+  /**
+   * Called with every error the client absorbs; nothing is ever thrown into
+   * your code at run time. Without it, each distinct error is logged once
+   * with `console.error`, prefixed `[idstitch/server]`.
+   * @default none
+   */
   onError?: (error: ServerError) => void;
 }
 

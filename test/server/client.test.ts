@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createServerClient, VERSION, type ServerClient, type ServerClientOptions } from '../../src/server/index.js';
 import { errorLog, eventually, freePort, scriptedEndpoint, startCollector, storedEventually, storedMessages, type RunningCollector, type ScriptedEndpoint } from './helpers.js';
 import { resolveClientOptions } from '../../src/server/options.js';
@@ -308,5 +308,68 @@ describe('createServerClient: delivery', () => {
     expect(sdk.identifyUser('null')).toBe(false);
     sdk.track({ userId: 'u_1', event: 'A' });
     await expect(sdk.flush()).resolves.toBeUndefined();
+  });
+});
+
+describe('createServerClient: without onError', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+  /** Every console.error / console.warn line of this process (the thread's errors are reported on the main thread). */
+  const consoleLines = () => {
+    const lines: string[] = [];
+    const keepLine = (...args: unknown[]) => void lines.push(args.map(String).join(' '));
+    vi.spyOn(console, 'error').mockImplementation(keepLine);
+    vi.spyOn(console, 'warn').mockImplementation(keepLine);
+    return lines;
+  };
+  const rightKey = async () => keep(await startCollector(0, undefined, { writeKeys: ['wk_right'] }));
+  /** Three single-message batches, each refused with the same 401: three identical errors. */
+  const sendThree = async (sdk: ServerClient) => {
+    for (const event of ['A', 'B', 'C']) {
+      sdk.track({ userId: 'u_1', event });
+      await sdk.flush();
+    }
+    await eventually(async () => (sdk.stats().refused === 3 ? true : undefined), 'three refused messages');
+  };
+
+  for (const thread of [false, true]) {
+    it(`logs a wrong write key to the console, prefixed [idstitch/server], once per distinct error (thread: ${thread})`, async () => {
+      const c = await rightKey();
+      const lines = consoleLines();
+      const sdk = client({ endpoint: c.endpoint, writeKey: 'wk_wrong', thread });
+      await sendThree(sdk);
+      // A bad call is a second, distinct error: logged once too.
+      sdk.identifyUser('');
+      sdk.identifyUser('');
+      await sdk.close();
+      expect(lines).toEqual([
+        expect.stringMatching(/^\[idstitch\/server\] delivery: the collector answered 401: a batch of 1 messages was dropped/),
+        expect.stringMatching(/^\[idstitch\/server\] invalid-id: identifyUser: userId/),
+      ]);
+      expect(await storedMessages(c)).toEqual([]);
+    });
+
+    it(`with onError set, logs nothing and hands every error to onError (thread: ${thread})`, async () => {
+      const c = await rightKey();
+      const lines = consoleLines();
+      const log = errorLog();
+      const sdk = client({ endpoint: c.endpoint, writeKey: 'wk_wrong', thread, onError: log.onError });
+      await sendThree(sdk);
+      await eventually(async () => (log.errors.length === 3 ? true : undefined), 'three reports');
+      await sdk.close();
+      expect(log.codes()).toEqual(['delivery', 'delivery', 'delivery']);
+      expect(lines).toEqual([]);
+    });
+  }
+
+  it('remembers at most 100 distinct messages, then logs every new one rather than growing', async () => {
+    const lines = consoleLines();
+    const sdk = client({ endpoint: 'http://127.0.0.1:9/v1/batch', thread: false });
+    for (let i = 0; i < 150; i++) sdk.identifyUser(`__${i}`);
+    expect(lines).toHaveLength(150);
+    // The first 100 are remembered: repeating them logs nothing.
+    for (let i = 0; i < 100; i++) sdk.identifyUser(`__${i}`);
+    expect(lines).toHaveLength(150);
   });
 });

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
-import { createCollector, type Collector } from '../../src/collector/index.js';
+import { createCollector, type Collector, type CollectorOptions } from '../../src/collector/index.js';
 import type { ServerError } from '../../src/server/index.js';
 import { eventually } from '../support/poll.js';
 
@@ -30,9 +30,9 @@ export interface RunningCollector {
   close(): Promise<void>;
 }
 
-/** A new collector on a new SQLite file; `port` 0 picks a free one. */
-export async function startCollector(port = 0, database = join(dir, `store-${++files}.db`)): Promise<RunningCollector> {
-  const collector = await createCollector({ database, port, logLevel: 'silent' });
+/** A new collector on a new SQLite file; `port` 0 picks a free one; `options` adds collector options (`writeKeys`, ...). */
+export async function startCollector(port = 0, database = join(dir, `store-${++files}.db`), options: CollectorOptions = {}): Promise<RunningCollector> {
+  const collector = await createCollector({ ...options, database, port, logLevel: 'silent' });
   const url = await collector.listen();
   return {
     collector,
