@@ -3,6 +3,7 @@
  * its store, ready to `listen()` and to `close()` cleanly.
  */
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { refuseForeignHosts } from './auth.js';
 import { HttpError } from './errors.js';
 import { resolveOptions, type CollectorOptions, type OptionLabels, type ResolvedOptions } from './options.js';
 import { Queries } from './query.js';
@@ -76,10 +77,14 @@ export async function createCollector(input: CollectorOptions = {}, labels?: Opt
 
   await app.register(healthRoutes, { store });
   await app.register(ingestRoutes, { store: publishingStore(store, live), writeKeys: options.writeKeys });
-  await app.register(queryRoutes, { queries, dashboardToken: options.dashboardToken });
-  await app.register(timeSeriesRoutes, { reader: store.reader, dashboardToken: options.dashboardToken });
-  await app.register(liveRoutes, { feed: live, dashboardToken: options.dashboardToken });
-  await app.register(dashboardRoutes, { dashboardToken: options.dashboardToken });
+  // Everything that reads, in one context whose requests must name this machine (DNS rebinding, src/collector/auth.ts).
+  await app.register(async (reads) => {
+    refuseForeignHosts(reads, options);
+    await reads.register(queryRoutes, { queries, dashboardToken: options.dashboardToken });
+    await reads.register(timeSeriesRoutes, { reader: store.reader, dashboardToken: options.dashboardToken });
+    await reads.register(liveRoutes, { feed: live, dashboardToken: options.dashboardToken });
+    await reads.register(dashboardRoutes, { dashboardToken: options.dashboardToken });
+  });
 
   let closing: Promise<void> | undefined;
   return {
