@@ -29,6 +29,14 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      {
+        // The public API's types: `expectTypeOf` fails only under tsc, so these files are type-checked, not run.
+        extends: true,
+        test: {
+          name: 'types',
+          typecheck: { enabled: true, only: true, include: ['test/**/*.test-d.ts'] },
+        },
+      },
     ],
   },
 });

@@ -1,4 +1,4 @@
-/** The public API's types: checked by `tsc --noEmit` (these lines must compile) and by vitest's expectTypeOf. */
+/** The public API's types: type-checked by vitest (project `types` in vitest.config.ts) and by `tsc --noEmit`, never run. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Request, type Response } from 'express';
 import Fastify from 'fastify';
