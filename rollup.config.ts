@@ -5,6 +5,7 @@ import terser from '@rollup/plugin-terser';
 import typescript from '@rollup/plugin-typescript';
 import { rollup, type Plugin, type RollupOptions } from 'rollup';
 import { dts } from 'rollup-plugin-dts';
+import { bundleDashboardClient } from './src/collector/dashboard/clientBundle.js';
 
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -25,6 +26,8 @@ const compileNode = () => [
   typescript({
     tsconfig: false,
     include: ['src/server/**/*.ts', 'src/collector/**/*.ts', 'src/node/**/*.ts', 'src/protocol/**/*.ts'],
+    // The dashboard's client is browser code, bundled apart (embedDashboardClient).
+    exclude: ['src/collector/dashboard/client/**'],
     compilerOptions: { strict: true, removeComments: true, module: 'ESNext', moduleResolution: 'Bundler', target: 'ES2022', lib: ['ES2022'], types: ['node'] },
   }),
 ];
@@ -46,6 +49,22 @@ function embedDeliveryWorker(): Plugin {
       const { output } = await bundle.generate({ format: 'cjs' });
       await bundle.close();
       return `export const DELIVERY_WORKER_SCRIPT = ${JSON.stringify(output[0].code)};`;
+    },
+  };
+}
+
+/**
+ * The dashboard's browser script, bundled from its TypeScript
+ * (src/collector/dashboard/client/app.ts) and put into clientScript.ts as
+ * text: the package serves it with no file to copy and no esbuild.
+ */
+function embedDashboardClient(): Plugin {
+  return {
+    name: 'embed-dashboard-client',
+    async load(id) {
+      if (!id.replaceAll('\\', '/').endsWith('/src/collector/dashboard/clientScript.ts')) return null;
+      const script = await bundleDashboardClient('src/collector/dashboard/client/app.ts');
+      return `const SCRIPT = ${JSON.stringify(script)};\nexport const dashboardClientScript = () => Promise.resolve(SCRIPT);`;
     },
   };
 }
@@ -116,7 +135,7 @@ const config: RollupOptions[] = [
   {
     input: COLLECTOR_ENTRIES,
     external: (id) => NODE_DEPENDENCIES.test(id),
-    plugins: compileNode(),
+    plugins: [embedDashboardClient(), ...compileNode()],
     output: nodeOutputs(COLLECTOR_DIST, collectorChunks),
   },
   nodeTypes({ index: COLLECTOR_ENTRIES.index }, COLLECTOR_DIST),

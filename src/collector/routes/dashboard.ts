@@ -1,7 +1,7 @@
 /**
  * `GET /`: the dashboard (README "The collector"), behind the dashboard token
  * when one is set (`/?token=<token>`; the page carries it into its API and
- * stream calls). Its scripts and stylesheet under `/dashboard/` hold no data
+ * stream calls). Its script and stylesheet under `/dashboard/` hold no data
  * and are served without the token.
  */
 import type { FastifyInstance } from 'fastify';
@@ -19,6 +19,6 @@ export async function dashboardRoutes(app: FastifyInstance, options: { dashboard
   app.get<{ Params: { file: string } }>('/dashboard/:file', async (request, reply) => {
     const asset = ASSETS.get(request.params.file);
     if (!asset) return reply.code(404).send({ ok: false, reason: `no dashboard file ${JSON.stringify(request.params.file)}` });
-    return reply.headers(DASHBOARD_HEADERS).type(asset.type).send(asset.body);
+    return reply.headers(DASHBOARD_HEADERS).type(asset.type).send(await asset.body());
   });
 }

@@ -1,39 +1,46 @@
 /**
- * The dashboard's access to the query API (served as `dashboard/api.js`).
- * A `?token=` on the page's URL goes along: as a Bearer header on fetches,
- * and in the URL of the event stream (EventSource cannot send headers).
- * Paths are relative, so the dashboard also works under a proxy prefix.
+ * The dashboard's access to the query API. A `?token=` on the page's URL goes
+ * along: as a Bearer header on fetches, and in the URL of the event stream
+ * (EventSource cannot send headers). Paths are relative, so the dashboard
+ * also works under a proxy prefix.
  */
-export const apiJs = String.raw`
 const token = new URLSearchParams(location.search).get('token');
 
+export type Params = Readonly<Record<string, string | number>>;
+
 /** The URL of an API path with its parameters; the token only when asked (the event stream). */
-export function apiUrl(path, params, withToken) {
-  const query = new URLSearchParams(params || {});
+export function apiUrl(path: string, params: Params | null, withToken: boolean): string {
+  const query = new URLSearchParams(Object.entries(params ?? {}).map(([key, value]) => [key, String(value)]));
   if (withToken && token) query.set('token', token);
   const text = query.toString();
-  return path + (text ? '?' + text : '');
+  return text ? `${path}?${text}` : path;
 }
 
-/** GETs JSON; throws an Error whose message is the collector's reason. */
-export async function getJson(path, params) {
-  const headers = { accept: 'application/json' };
-  if (token) headers.authorization = 'Bearer ' + token;
-  const response = await fetch(apiUrl(path, params, false), { headers, cache: 'no-store' });
-  const body = await response.json().catch(() => null);
-  if (!response.ok) {
-    const error = new Error((body && body.reason) || 'HTTP ' + response.status);
-    error.status = response.status;
-    throw error;
+/** An answer other than 2xx; the message is the collector's reason. */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  constructor(message: string, readonly status: number) {
+    super(message);
   }
-  return body;
 }
 
-export const userPath = (userId) => 'v1/users/' + encodeURIComponent(userId);
-export const companyPath = (companyId) => 'v1/companies/' + encodeURIComponent(companyId);
+/** GETs JSON; throws an ApiError whose message is the collector's reason. The answer's type is the caller's word. */
+export async function getJson<T>(path: string, params: Params | null = null): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  const response = await fetch(apiUrl(path, params, false), { headers, cache: 'no-store' });
+  const body: unknown = await response.json().catch(() => null);
+  if (!response.ok) {
+    const reason = (body as { reason?: unknown } | null)?.reason;
+    throw new ApiError(typeof reason === 'string' ? reason : `HTTP ${response.status}`, response.status);
+  }
+  return body as T;
+}
+
+export const userPath = (userId: string) => `v1/users/${encodeURIComponent(userId)}`;
+export const companyPath = (companyId: string) => `v1/companies/${encodeURIComponent(companyId)}`;
 
 /** The live event stream. */
-export function liveStream() {
+export function liveStream(): EventSource {
   return new EventSource(apiUrl('v1/live', null, true));
 }
-`;

@@ -1,69 +1,79 @@
 /**
- * The dashboard's entry module (served as `dashboard/app.js`): wires the
- * sections together. Profiles open from `#user=<id>` / `#company=<id>`, so
- * links in the log and the timeline are plain anchors; data refreshes when
- * the live stream brings events (pushed, not polled).
+ * The dashboard's entry module, bundled into `dashboard/app.js` (see
+ * ../clientScript.ts): wires the sections together. Profiles open from
+ * `#user=<id>` / `#company=<id>`, so links in the log and the timeline are
+ * plain anchors. The log is pushed; the other sections re-read the API when
+ * the log brings events, under the rules of refresher.ts.
  */
-export const appJs = String.raw`
-import { el, replace, throttle } from './dom.js';
+import type { Stats } from '../../query.js';
 import { getJson } from './api.js';
+import { chartLoader } from './chart.js';
+import { conflictsLoader } from './conflicts.js';
+import { byId, el, messageOf, replace } from './dom.js';
+import { funnelLoader } from './funnel.js';
 import { startLive } from './live.js';
-import { showUser, showCompany } from './profile.js';
-import { setupFunnel } from './funnel.js';
-import { setupChart } from './chart.js';
-import { setupConflicts } from './conflicts.js';
+import { showCompany, showUser } from './profile.js';
+import { refresher } from './refresher.js';
 
-const $ = (id) => document.getElementById(id);
-
-async function refreshStats() {
+async function loadStats(): Promise<void> {
+  const container = byId('stats');
   try {
-    const stats = await getJson('v1/stats');
-    replace($('stats'), [
-      ['events', stats.events], ['users', stats.users], ['identified', stats.identifiedUsers], ['anonymous', stats.anonymousVisitors],
-    ].map(([name, value]) => el('div', null, el('dt', null, name), el('dd', null, String(value)))));
+    const stats = await getJson<Stats>('v1/stats');
+    const shown: [string, number][] = [['events', stats.events], ['users', stats.users], ['identified', stats.identifiedUsers], ['anonymous', stats.anonymousVisitors]];
+    replace(container, shown.map(([name, value]) => el('div', null, el('dt', null, name), el('dd', null, String(value)))));
   } catch (error) {
-    replace($('stats'), el('span', { class: 'error' }, error.message));
+    replace(container, el('span', { class: 'error' }, messageOf(error)));
   }
 }
 
-async function openProfile() {
+async function openProfile(): Promise<void> {
   const hash = new URLSearchParams(location.hash.slice(1));
-  const container = $('profile');
-  const lookup = $('lookup');
+  const container = byId('profile');
+  const lookup = byId<HTMLFormElement>('lookup');
   const kind = hash.has('user') ? 'user' : hash.has('company') ? 'company' : null;
   if (!kind) {
     replace(container, el('p', { class: 'muted' }, 'Pick a user or company in the log, or look one up.'));
     return;
   }
-  const id = hash.get(kind);
-  lookup.elements.kind.value = kind;
-  lookup.elements.id.value = id;
+  const id = hash.get(kind) ?? '';
+  (lookup.elements.namedItem('kind') as HTMLSelectElement).value = kind;
+  (lookup.elements.namedItem('id') as HTMLInputElement).value = id;
   try {
     await (kind === 'user' ? showUser(container, id) : showCompany(container, id));
   } catch (error) {
-    replace(container, el('p', { class: 'error' }, error.message));
+    replace(container, el('p', { class: 'error' }, messageOf(error)));
   }
 }
 
-function start() {
-  refreshStats();
-  const refreshChart = setupChart($('chart-range'), $('chart'));
-  const refreshFunnel = setupFunnel($('funnel-form'), $('funnel'));
-  const refreshConflicts = setupConflicts($('conflicts'));
+function start(): void {
+  const chartRange = byId<HTMLSelectElement>('chart-range');
+  const funnelForm = byId<HTMLFormElement>('funnel-form');
   // The funnel and the chart read many events: under steady traffic they refresh less often than the counts.
-  const refreshers = [throttle(refreshStats, 1000), throttle(refreshChart, 2000), throttle(refreshConflicts, 3000), throttle(refreshFunnel, 5000)];
-  const onEvents = () => refreshers.forEach((refresh) => refresh());
-  startLive({ log: $('live-log'), form: $('live-filters'), note: $('live-note'), status: $('status'), onEvents });
-
-  $('lookup').addEventListener('submit', (event) => {
+  const stats = refresher(loadStats, 1000);
+  const chart = refresher(chartLoader(chartRange, byId('chart')), 2000);
+  const conflicts = refresher(conflictsLoader(byId('conflicts')), 3000);
+  const funnel = refresher(funnelLoader(funnelForm, byId('funnel')), 5000);
+  const sections = [stats, chart, conflicts, funnel];
+  for (const section of sections) section.now();
+  chartRange.addEventListener('change', chart.now);
+  funnelForm.addEventListener('submit', (event) => {
     event.preventDefault();
-    const data = new FormData(event.target);
-    const id = String(data.get('id') || '').trim();
-    if (id) location.hash = data.get('kind') + '=' + encodeURIComponent(id);
+    funnel.now();
   });
-  window.addEventListener('hashchange', openProfile);
-  openProfile();
+  startLive({
+    log: byId('live-log'), form: byId<HTMLFormElement>('live-filters'), note: byId('live-note'), status: byId('status'),
+    onEvents: () => sections.forEach((section) => section.changed()),
+  });
+
+  const lookup = byId<HTMLFormElement>('lookup');
+  lookup.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const data = new FormData(lookup);
+    const id = String(data.get('id') ?? '').trim();
+    if (id) location.hash = `${String(data.get('kind'))}=${encodeURIComponent(id)}`;
+  });
+  window.addEventListener('hashchange', () => void openProfile());
+  void openProfile();
 }
 
 start();
-`;

@@ -1,22 +1,21 @@
 /**
- * Identity conflicts (served as `dashboard/conflicts.js`): the refused
- * re-links of `GET /v1/conflicts`, an anonymous id kept by one user that
- * another tried to claim.
+ * Identity conflicts: the refused re-links of `GET /v1/conflicts`, an
+ * anonymous id kept by one user that another tried to claim.
  */
-export const conflictsJs = String.raw`
-import { el, replace, dateTime, userLink } from './dom.js';
+import type { Conflict } from '../../query.js';
 import { getJson } from './api.js';
+import { dateTime, el, messageOf, replace, userLink } from './dom.js';
 
 const PAGE = 100;
 
-export function setupConflicts(container) {
-  async function refresh() {
+export function conflictsLoader(container: Element): () => Promise<void> {
+  return async () => {
     try {
-      const rows = [];
-      let after = '0';
+      const rows: Conflict[] = [];
+      let after: string | null = '0';
       // All pages, up to a few hundred conflicts: a longer list is a problem to look at elsewhere.
       for (let page = 0; page < 5 && after !== null; page++) {
-        const answer = await getJson('v1/conflicts', { limit: PAGE, after });
+        const answer: { conflicts: Conflict[]; after: string | null } = await getJson('v1/conflicts', { limit: PAGE, after });
         rows.push(...answer.conflicts);
         after = answer.after;
       }
@@ -28,12 +27,9 @@ export function setupConflicts(container) {
         el('thead', null, el('tr', null, el('th', null, 'When'), el('th', null, 'Anonymous id'), el('th', null, 'Kept by'), el('th', null, 'Refused for'))),
         el('tbody', null, rows.reverse().map((c) => el('tr', null,
           el('td', null, dateTime(c.at)), el('td', null, c.anonymousId), el('td', null, userLink(c.userId)), el('td', null, userLink(c.attemptedUserId)))))),
-        after !== null ? el('p', { class: 'muted' }, 'Showing the first ' + rows.length + '.') : null);
+        after !== null ? el('p', { class: 'muted' }, `Showing the first ${rows.length}.`) : null);
     } catch (error) {
-      replace(container, el('p', { class: 'error' }, error.message));
+      replace(container, el('p', { class: 'error' }, messageOf(error)));
     }
-  }
-  refresh();
-  return refresh;
+  };
 }
-`;
