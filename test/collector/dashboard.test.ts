@@ -6,6 +6,8 @@
  * to test-output/ (git-ignored).
  */
 import { mkdirSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { transform } from 'esbuild';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Collector } from '../../src/collector/index.js';
@@ -30,17 +32,19 @@ async function post(base: string, batch: Msg[]): Promise<void> {
   expect(await response.json()).toEqual({ ok: true });
 }
 
-async function listening(options: { dashboardToken?: string; host?: string } = {}): Promise<{ c: Collector; base: string }> {
+async function listening(options: { dashboardToken?: string; host?: string } = {}, beforeListen?: (c: Collector) => void): Promise<{ c: Collector; base: string }> {
   const c = await harness.collector('sqlite', { port: 0, ...options });
+  beforeListen?.(c);
   await c.listen();
   const { port } = c.app.server.address() as { port: number };
   return { c, base: `http://127.0.0.1:${port}` };
 }
 
 /** A dashboard page whose errors, dialogs and failed requests are recorded. */
-async function dashboard(url: string): Promise<{ tab: Page; errors: string[]; dialogs: string[]; close(): Promise<void> }> {
+async function dashboard(url: string, initScript?: () => void): Promise<{ tab: Page; errors: string[]; dialogs: string[]; close(): Promise<void> }> {
   const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
   const { page: tab, errors } = await openPage(context);
+  if (initScript) await tab.addInitScript(initScript);
   const dialogs: string[] = [];
   tab.on('dialog', (dialog) => {
     dialogs.push(dialog.message());
@@ -55,6 +59,29 @@ async function dashboard(url: string): Promise<{ tab: Page; errors: string[]; di
 
 const minutesAgo = (n: number) => new Date(Date.now() - n * 60_000).toISOString();
 const rowOf = (messageId: string) => `#live-log [data-message-id="${messageId}"]`;
+
+/** The query API calls the dashboard repeats as data changes (the live log is pushed, not among them). */
+const REFRESHED = /^\/v1\/(stats|timeseries|funnel|conflicts)$/;
+const pathOf = (url: string) => url.split('?')[0]!;
+
+type Visibility = 'visible' | 'hidden';
+/**
+ * An init script that lets the test hide and show the tab. Headless Chromium
+ * keeps every tab visible (a tab behind another, a minimised window: still
+ * `visible`), so the page's two views of it, `document.visibilityState` and
+ * `document.hidden`, follow a switch, and the switch fires `visibilitychange`
+ * as the browser would.
+ */
+function visibilitySwitch(): void {
+  let state: Visibility = 'visible';
+  Object.defineProperty(Document.prototype, 'visibilityState', { configurable: true, get: () => state });
+  Object.defineProperty(Document.prototype, 'hidden', { configurable: true, get: () => state === 'hidden' });
+  (window as unknown as { __setVisibility(next: Visibility): void }).__setVisibility = (next) => {
+    state = next;
+    document.dispatchEvent(new Event('visibilitychange'));
+  };
+}
+const setVisibility = (tab: Page, next: Visibility) => tab.evaluate((v) => (window as unknown as { __setVisibility(next: Visibility): void }).__setVisibility(v), next);
 
 describe('dashboard in Chromium', () => {
   it('shows events sent after it opened in the live log without a reload, then the chart, funnel and profiles', async () => {
@@ -223,6 +250,75 @@ describe('dashboard in Chromium', () => {
   });
 });
 
+describe('dashboard refreshes in Chromium', () => {
+  it('asks the API nothing while the tab is hidden (the pushed log still fills), then each section once, at once, when it is shown', async () => {
+    const asked: string[] = [];
+    const { base } = await listening({}, (c) => c.app.addHook('onRequest', async (request) => {
+      if (REFRESHED.test(pathOf(request.url))) asked.push(pathOf(request.url));
+    }));
+    const { tab, errors, close } = await dashboard(`${base}/`, visibilitySwitch);
+    await tab.waitForSelector('.status.live');
+    await expect.poll(() => [...asked].sort()).toEqual(['/v1/conflicts', '/v1/funnel', '/v1/stats', '/v1/timeseries']);
+    await tab.waitForSelector('#funnel svg');
+
+    await setVisibility(tab, 'hidden');
+    asked.length = 0;
+    // Several batches over a few seconds: visible, each would bring at least a stats refresh (1 s pace).
+    const batches = [[page('hid-1'), page('hid-2')], [identify('hid-1', 'hid-user')], [track({ userId: 'hid-user' }, 'Signed Up')]];
+    for (const batch of batches) {
+      await post(base, batch);
+      await tab.waitForSelector(rowOf(batch.at(-1)!.messageId as string), { state: 'attached' });
+      await sleep(800);
+    }
+    await sleep(1500);
+    expect(asked).toEqual([]);
+    expect(await tab.locator('#stats dd').first().textContent()).toBe('0');
+
+    await setVisibility(tab, 'visible');
+    await tab.waitForFunction(() => document.querySelector('#stats dd')?.textContent === '4');
+    await expect.poll(() => [...asked].sort()).toEqual(['/v1/conflicts', '/v1/funnel', '/v1/stats', '/v1/timeseries']);
+    await sleep(1500);
+    expect(asked).toHaveLength(4); // once each: nothing changed since
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it('never has two funnel requests in flight: while a slow count runs, asks wait, then the latest form is counted', async () => {
+    let inFlight = 0;
+    let most = 0;
+    let total = 0;
+    const { base } = await listening({}, (c) => {
+      c.app.addHook('onRequest', async (request) => {
+        if (pathOf(request.url) !== '/v1/funnel') return;
+        total++;
+        most = Math.max(most, ++inFlight);
+        await sleep(1000);
+      });
+      // Before the answer is written: the browser cannot have seen it yet.
+      c.app.addHook('onSend', async (request, _reply, payload) => {
+        if (pathOf(request.url) === '/v1/funnel') inFlight--;
+        return payload;
+      });
+    });
+    const { tab, errors, close } = await dashboard(`${base}/`);
+    await tab.waitForSelector('.status.live');
+    await expect.poll(() => total).toBe(1); // the first count, held
+    await tab.fill('#funnel-form [name=steps]', 'page');
+    for (let i = 0; i < 3; i++) await tab.click('#funnel-form button');
+    await post(base, [page('slow-1'), page('slow-2')]);
+    await tab.fill('#funnel-form [name=steps]', 'page,Signed Up');
+    await tab.click('#funnel-form button');
+
+    await tab.waitForFunction(() => [...document.querySelectorAll('#funnel .label')].map((l) => l.textContent).join() === 'page (visit),Signed Up');
+    await expect.poll(() => inFlight).toBe(0);
+    expect(most).toBe(1);
+    expect(total).toBeGreaterThanOrEqual(2);
+    expect(await tab.textContent('#funnel .count')).toBe('2 users');
+    expect(errors).toEqual([]);
+    await close();
+  });
+});
+
 describe('dashboard over HTTP', () => {
   it('bound beyond loopback with a token: the page, the stream and the query API answer 401 without it and work with it', async () => {
     const { c, base } = await listening({ host: '0.0.0.0', dashboardToken: 's3cret' });
@@ -262,9 +358,25 @@ describe('dashboard over HTTP', () => {
       expect(response.status, name).toBe(200);
       expect(response.headers.get('content-type'), name).toBe(name.endsWith('.css') ? 'text/css; charset=utf-8' : 'text/javascript; charset=utf-8');
       expect(response.headers.get('content-security-policy'), name).toBe(csp);
-      expect(await response.text(), name).toBe(asset.body);
-      expect(asset.body, name).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(|new Function/);
+      const body = await asset.body();
+      expect(await response.text(), name).toBe(body);
+      expect(body, name).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(|new Function/);
     }
     expect((await fetch(`${base}/dashboard/nope.js`)).status).toBe(404);
+  });
+
+  it('serves the client compiled from its TypeScript as one script: plain JavaScript, nothing left to import', async () => {
+    const { base } = await listening();
+    const response = await fetch(`${base}/dashboard/app.js`);
+    expect(response.status).toBe(200);
+    const script = await response.text();
+    // TypeScript syntax (annotations, interfaces, `as`, generics) does not parse as JavaScript.
+    await expect(transform(script, { loader: 'js', format: 'esm' })).resolves.toMatchObject({ warnings: [] });
+    expect(script).not.toMatch(/\bimport\s*[\w{*]|\bimport\(|\bexport\s*[\w{*]/);
+    // Code from each client module is in it.
+    for (const text of ['visibilitychange', 'v1/live', 'v1/funnel', 'v1/timeseries', 'v1/conflicts', 'Later events']) expect(script).toContain(text);
+    for (const old of ['api.js', 'dom.js', 'live.js', 'profile.js', 'chart.js', 'funnel.js', 'conflicts.js']) {
+      expect((await fetch(`${base}/dashboard/${old}`)).status, old).toBe(404);
+    }
   });
 });
