@@ -33,3 +33,16 @@ it.each(LOADERS('idstitch-collector'))('%s: a PostgreSQL collector stores a batc
   const { stdout } = await runNode(process.execPath, [...flags, collectorSteps(flags, load, database)], { cwd: ROOT, timeout: 30_000 });
   expect(JSON.parse(stdout)).toEqual({ status: 200, eventCount: 2, anonymousIds: ['a1'], atImport: [], loaded: ['pg'] });
 });
+
+it('esm: serves the dashboard script embedded by the build, with esbuild (a devDependency) unloadable', async () => {
+  const refuseEsbuild = "data:text/javascript,export async function resolve(s, c, next) { if (/^esbuild($|\\/)/.test(s)) throw new Error('no esbuild here'); return next(s, c); }";
+  const script = `import { register } from 'node:module';
+    register(${JSON.stringify(refuseEsbuild)});
+    const { createCollector } = await import('idstitch-collector');
+    const c = await createCollector({ database: ':memory:', logLevel: 'silent' });
+    const r = await c.app.inject('/dashboard/app.js');
+    await c.close();
+    console.log(JSON.stringify({ status: r.statusCode, type: r.headers['content-type'], bundle: !/\\bimport\\s*[\\w{*]/.test(r.body) && r.body.includes('visibilitychange') }));`;
+  const { stdout } = await runNode(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, timeout: 30_000 });
+  expect(JSON.parse(stdout)).toEqual({ status: 200, type: 'text/javascript; charset=utf-8', bundle: true });
+});
