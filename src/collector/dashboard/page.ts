@@ -1,7 +1,7 @@
 /**
- * The dashboard's HTML shell (`GET /`). It holds no data: the client modules
- * (dashboard/app.js and its imports) fill it in through the query API and
- * the live stream. Relative URLs, so it also works under a proxy prefix.
+ * The dashboard's HTML shell (`GET /`). It holds no data: the client script
+ * (dashboard/app.js, bundled from client/) fills it in through the query API
+ * and the live stream. Relative URLs, so it also works under a proxy prefix.
  */
 export const pageHtml = `<!doctype html>
 <html lang="en">
