@@ -86,9 +86,18 @@ const nodeTypes = (input: Record<string, string>, dir: string): RollupOptions =>
 /** The collector is its own package (packages/collector): its build goes there. */
 const COLLECTOR_DIST = 'packages/collector/dist';
 const COLLECTOR_ENTRIES = { index: 'src/collector/index.ts', cli: 'src/collector/cli.ts' };
-// The SQLite writer thread loads the chunk that holds sqliteWriter.ts (its own
-// import.meta.url): a chunk of its own keeps fastify and the rest out of the thread.
-const collectorChunks = (id: string) => (id.endsWith('/src/collector/store/sqliteWriter.ts') ? 'sqliteWriter' : undefined);
+// The SQLite threads load the chunk that holds their module (its own
+// import.meta.url): a chunk each keeps fastify and the rest out of the
+// threads, and the few small modules they share with the event loop's side
+// go into one more chunk, so they do not land in one that imports fastify.
+const THREAD_CHUNKS: Record<string, string> = {
+  '/src/collector/store/sqliteWriter.ts': 'sqliteWriter',
+  '/src/collector/store/sqliteReader.ts': 'sqliteReader',
+  '/src/collector/store/drivers.ts': 'threadShared',
+  '/src/collector/errors.ts': 'threadShared',
+  '/src/node/threads.ts': 'threadShared',
+};
+const collectorChunks = (id: string) => THREAD_CHUNKS[Object.keys(THREAD_CHUNKS).find((file) => id.replaceAll('\\', '/').endsWith(file)) ?? ''];
 
 // Internal names that start with `_` are mangled away in the browser builds (web-vitals does the same).
 const minify = (compress: Record<string, unknown> = {}) =>

@@ -141,7 +141,7 @@ const CEILING_IN_FLIGHT = 256;
  * alone, {@link CEILING_IN_FLIGHT} batches in flight.
  */
 async function storeCeiling(database: string, seconds: number): Promise<Run> {
-  const store = await openStore(database, 12);
+  const store = await openStore(database, { poolSize: 12 });
   try {
     const nextBatch = storedBatches();
     for (let i = 0; i < 200; i++) await store.ingest(nextBatch()); // warm-up

@@ -27,6 +27,7 @@ export const FLAGS: readonly FlagSpec[] = [
   { key: 'poolSize', flag: 'pool-size', env: 'IDSTITCH_POOL_SIZE', valueName: 'N', help: 'PostgreSQL connections [10]' },
   { key: 'maxBacklogMessages', flag: 'max-backlog-messages', env: 'IDSTITCH_MAX_BACKLOG_MESSAGES', valueName: 'N', help: 'messages that may wait to be written before ingest answers 503 [100000]' },
   { key: 'maxBacklogBytes', flag: 'max-backlog-bytes', env: 'IDSTITCH_MAX_BACKLOG_BYTES', valueName: 'BYTES', help: 'the same bound in bytes [67108864]' },
+  { key: 'queryTimeoutMs', flag: 'query-timeout', env: 'IDSTITCH_QUERY_TIMEOUT', valueName: 'DURATION', help: 'most a query may take before it answers 503, e.g. 5s, 500ms [5s]' },
   { key: 'logLevel', flag: 'log-level', env: 'IDSTITCH_LOG_LEVEL', valueName: 'LEVEL', help: 'fatal|error|warn|info|debug|trace|silent [warn]' },
 ];
 
@@ -53,6 +54,7 @@ function convert(spec: FlagSpec, label: string, raw: string | string[]): Collect
     case 'maxBacklogBytes':
       return integer(label, text);
     case 'megaUserWindowMs':
+    case 'queryTimeoutMs':
       return durationOption(label, text);
     case 'writeKeys':
       return (Array.isArray(raw) ? raw : raw.split(',')).map((k) => k.trim()).filter(Boolean);

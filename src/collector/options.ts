@@ -67,6 +67,15 @@ export interface CollectorOptions {
    */
   maxBacklogBytes?: number;
   /**
+   * Most time in milliseconds a query of the query API or dashboard may take,
+   * waiting for a reader included (the CLI takes `5s`, `500ms`, ...). Past it
+   * the query answers 503 with the reason; ingest is never held up by a
+   * query either way (reads run off the event loop, on their own
+   * connections).
+   * @default 5000
+   */
+  queryTimeoutMs?: number;
+  /**
    * fastify's log level.
    * @default 'warn'
    */
@@ -88,6 +97,7 @@ export const DEFAULTS: ResolvedOptions = {
   poolSize: 10,
   maxBacklogMessages: 100_000,
   maxBacklogBytes: 64 * 1024 * 1024,
+  queryTimeoutMs: 5000,
   logLevel: 'warn',
 };
 
@@ -159,6 +169,9 @@ export function resolveOptions(input: CollectorOptions = {}, labels: OptionLabel
   }
   if (!integerIn(o.maxBacklogBytes, 1024, Number.MAX_SAFE_INTEGER)) {
     throw new CollectorOptionError(label('maxBacklogBytes'), `must be an integer of at least 1024 (got ${JSON.stringify(o.maxBacklogBytes)})`);
+  }
+  if (!integerIn(o.queryTimeoutMs, 1, 3_600_000)) {
+    throw new CollectorOptionError(label('queryTimeoutMs'), `must be a duration from 1 ms to 1 h (got ${JSON.stringify(o.queryTimeoutMs)})`);
   }
   if (!LOG_LEVELS.includes(o.logLevel)) {
     throw new CollectorOptionError(label('logLevel'), `must be one of ${LOG_LEVELS.join(', ')} (got ${JSON.stringify(o.logLevel)})`);

@@ -6,6 +6,7 @@
  */
 import { countFunnel, PAGE_STEP, type FunnelEvent } from './funnel.js';
 import { isMegaUser, mergeTraits } from './identity.js';
+import { READ_COUNTS } from './store/schema.js';
 import type { SqlReader } from './store/types.js';
 
 /** Timestamps leave the API as ISO 8601 strings. */
@@ -242,12 +243,10 @@ export class Queries {
 
   /** `GET /v1/stats`: a visitor whose anonymous id was identified counts once, as the user. */
   async stats(): Promise<Stats> {
-    const row = (await this.db.get<{ events: number; identified: number; anonymous: number }>(
-      `SELECT (SELECT COUNT(*) FROM events) AS events,
-              (SELECT COUNT(*) FROM users) AS identified,
-              (SELECT COUNT(*) FROM anonymous_ids a WHERE NOT EXISTS (SELECT 1 FROM links l WHERE l.anonymous_id = a.anonymous_id)) AS anonymous`,
-    ))!;
-    return { events: row.events, users: row.identified + row.anonymous, identifiedUsers: row.identified, anonymousVisitors: row.anonymous };
+    // The counters each ingest transaction keeps (see schema.ts), not a count of whole tables.
+    const row = (await this.db.get<{ events: number; users: number; anonymous_ids: number; linked_anonymous_ids: number }>(READ_COUNTS))!;
+    const anonymous = row.anonymous_ids - row.linked_anonymous_ids;
+    return { events: row.events, users: row.users + anonymous, identifiedUsers: row.users, anonymousVisitors: anonymous };
   }
 
   /** `GET /v1/funnel`: stitched users (web and API together) per step. */

@@ -48,7 +48,11 @@ function errorAnswer(error: FastifyError | HttpError, bodyLimit: number | undefi
 /** Builds the service on the store the options name (creating or upgrading its schema). */
 export async function createCollector(input: CollectorOptions = {}, labels?: OptionLabels): Promise<Collector> {
   const options = resolveOptions(input, labels);
-  const store = await openStore(options.database, options.poolSize, { messages: options.maxBacklogMessages, bytes: options.maxBacklogBytes });
+  const store = await openStore(options.database, {
+    poolSize: options.poolSize,
+    backlog: { messages: options.maxBacklogMessages, bytes: options.maxBacklogBytes },
+    queryTimeoutMs: options.queryTimeoutMs,
+  });
   const queries = new Queries(store.reader, options);
   const app = Fastify({
     logger: { level: options.logLevel },

@@ -3,6 +3,7 @@
  * (duplicates do nothing), then apply the graph effects of the new ones.
  */
 import { planEffects, type LinkAttempt, type MembershipWrite, type TraitWrite } from '../identity.js';
+import type { CounterDelta } from './schema.js';
 import type { IngestResult, StoredEvent } from './types.js';
 
 /** A refused re-link. */
@@ -21,8 +22,8 @@ export type IdTable = 'anonymous_ids' | 'users' | 'companies';
 export interface WriteTx {
   /** Inserts, skipping any already stored; returns the {@link dedupeKey}s of those inserted now. */
   insertEvents(events: readonly StoredEvent[]): Promise<ReadonlySet<string>>;
-  /** Registers ids not yet known; `entries` are sorted `[id, firstSeen]`. */
-  registerIds(table: IdTable, entries: readonly [string, number][]): Promise<void>;
+  /** Registers ids not yet known; `entries` are sorted `[id, firstSeen]`. Returns how many were new. */
+  registerIds(table: IdTable, entries: readonly [string, number][]): Promise<number>;
   /** Inserts the link unless the anonymous id is linked already; true when inserted. */
   insertLink(link: LinkAttempt): Promise<boolean>;
   /** The user an anonymous id is linked to (committed, or earlier in this transaction). */
@@ -32,6 +33,8 @@ export interface WriteTx {
   upsertTraits(writes: readonly TraitWrite[]): Promise<void>;
   /** Upserts each membership unless the stored one is newer. */
   upsertMemberships(writes: readonly MembershipWrite[]): Promise<void>;
+  /** Adds what this transaction stored to the stats counters (see schema.ts). */
+  addCounts(delta: CounterDelta): Promise<void>;
 }
 
 /** What makes two messages one: the same `messageId` and client `timestamp` (see schema.ts). */
@@ -91,11 +94,15 @@ export async function applyBatches(tx: WriteTx, batches: readonly (readonly Stor
   if (!fresh.length) return results;
 
   const effects = planEffects(fresh);
-  await tx.registerIds('anonymous_ids', sortedEntries(effects.anonymousIds));
-  await tx.registerIds('users', sortedEntries(effects.userIds));
+  const delta: CounterDelta = { events: fresh.length, users: 0, anonymousIds: 0, linkedAnonymousIds: 0 };
+  delta.anonymousIds = await tx.registerIds('anonymous_ids', sortedEntries(effects.anonymousIds));
+  delta.users = await tx.registerIds('users', sortedEntries(effects.userIds));
   await tx.registerIds('companies', sortedEntries(effects.companyIds));
   for (const link of effects.links) {
-    if (await tx.insertLink(link)) continue;
+    if (await tx.insertLink(link)) {
+      delta.linkedAnonymousIds++;
+      continue;
+    }
     const owner = await tx.linkedUser(link.anonymousId);
     if (owner !== undefined && owner !== link.userId) {
       await tx.recordConflict({ anonymousId: link.anonymousId, userId: owner, attemptedUserId: link.userId, at: link.at, messageId: link.messageId });
@@ -103,5 +110,7 @@ export async function applyBatches(tx: WriteTx, batches: readonly (readonly Stor
   }
   await tx.upsertTraits(effects.traits);
   await tx.upsertMemberships(effects.memberships);
+  // Last: on PostgreSQL the counter row stays locked until the commit that follows.
+  await tx.addCounts(delta);
   return results;
 }

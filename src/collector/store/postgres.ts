@@ -10,9 +10,11 @@
  */
 import type pg from 'pg';
 import { applyBatches, countStored, dedupeKey, onlyRegistersIds, SQL, UPSERT, type IdTable, type WriteTx } from './apply.js';
-import { META_TABLE, migrationsFrom, READ_VERSION, SCHEMA_VERSION, WRITE_VERSION } from './schema.js';
+import { ADD_COUNTS, COUNTER_SHARDS, META_TABLE, migrationsFrom, READ_VERSION, SCHEMA_VERSION, WRITE_VERSION } from './schema.js';
 import { backlogSize, type IngestResult, type SqlReader, type Store, type StoredEvent } from './types.js';
 import { WriteQueue, type Backlog, type BacklogLimit } from '../writeQueue.js';
+import { HttpError } from '../errors.js';
+import { DEFAULT_QUERY_TIMEOUT_MS, type StoreOptions } from './types.js';
 import { pgDriver } from './drivers.js';
 
 /** The PostgreSQL schema that holds the collector's tables. */
@@ -70,6 +72,28 @@ function joinBodies(events: readonly StoredEvent[]): string {
   return joined;
 }
 
+/**
+ * `poolSize` connections split between queries (a quarter, one to four) and
+ * ingest transactions (the rest, at least one).
+ */
+export function splitPool(poolSize: number): { readers: number; writers: number } {
+  const readers = Math.max(1, Math.min(4, Math.floor(poolSize / 4)));
+  return { readers, writers: Math.max(1, poolSize - readers) };
+}
+
+/** A query cancelled by statement_timeout, or a wait for a connection past the limit, as a 503; otherwise undefined. */
+function overLimit(error: unknown, limitMs: number): HttpError | undefined {
+  const { code, message } = error as { code?: string; message?: string };
+  if (code === '57014') return new HttpError(503, `the query took longer than its limit of ${limitMs} ms; try a narrower one, or again later`, 1);
+  if (/timeout exceeded when trying to connect/i.test(message ?? '')) {
+    return new HttpError(503, `the query waited longer than its limit of ${limitMs} ms for a connection; try again later`, 1);
+  }
+  return undefined;
+}
+
+/** The counter row a transaction adds to: any of them, so concurrent writers seldom wait on one. */
+const counterShard = () => Math.floor(Math.random() * COUNTER_SHARDS);
+
 const insertedKeys = (result: pg.QueryResult) =>
   new Set(result.rows.map((row: { message_id: string; original_ts: number | null }) => dedupeKey(row.message_id, row.original_ts)));
 
@@ -84,21 +108,31 @@ const INSERT_REGISTERING = `WITH inserted AS (${INSERT_EVENTS} RETURNING message
   anonymous AS (
     INSERT INTO anonymous_ids (anonymous_id, first_seen)
     SELECT anonymous_id, min(received_at) FROM inserted WHERE anonymous_id IS NOT NULL GROUP BY anonymous_id ORDER BY anonymous_id
-    ON CONFLICT DO NOTHING),
+    ON CONFLICT DO NOTHING RETURNING 1),
   users AS (
     INSERT INTO users (user_id, first_seen)
     SELECT user_id, min(received_at) FROM inserted WHERE user_id IS NOT NULL GROUP BY user_id ORDER BY user_id
-    ON CONFLICT DO NOTHING)
+    ON CONFLICT DO NOTHING RETURNING 1),
+  counted AS (
+    INSERT INTO counters (shard, events, users, anonymous_ids, linked_anonymous_ids)
+    SELECT $12::int, (SELECT count(*) FROM inserted), (SELECT count(*) FROM users), (SELECT count(*) FROM anonymous), 0
+    ON CONFLICT (shard) DO UPDATE SET events = counters.events + excluded.events, users = counters.users + excluded.users,
+      anonymous_ids = counters.anonymous_ids + excluded.anonymous_ids)
   SELECT message_id, original_ts FROM inserted`;
+// $12: the counter shard, after eventColumns' eleven.
 
 function writeTx(query: Query): WriteTx {
   return {
+    addCounts: async (d) => {
+      await query(numberedParams(ADD_COUNTS), [counterShard(), d.events, d.users, d.anonymousIds, d.linkedAnonymousIds]);
+    },
     insertEvents: async (events) => insertedKeys(await query(`${INSERT_EVENTS} RETURNING message_id, original_ts`, eventColumns(events))),
     registerIds: async (table: IdTable, entries) => {
-      if (!entries.length) return;
       const column = table === 'anonymous_ids' ? 'anonymous_id' : table === 'users' ? 'user_id' : 'company_id';
-      await query(`INSERT INTO ${table} (${column}, first_seen) SELECT * FROM unnest($1::text[], $2::bigint[]) ON CONFLICT DO NOTHING`,
+      if (!entries.length) return 0;
+      const result = await query(`INSERT INTO ${table} (${column}, first_seen) SELECT * FROM unnest($1::text[], $2::bigint[]) ON CONFLICT DO NOTHING`,
         [entries.map(([id]) => id), entries.map(([, at]) => at)]);
+      return result.rowCount ?? 0;
     },
     insertLink: async (l) => ((await query(numberedParams(SQL.insertLink), [l.anonymousId, l.userId, l.at, l.messageId])).rowCount ?? 0) > 0,
     linkedUser: async (anonymousId) => (await query(numberedParams(SQL.linkedUser), [anonymousId])).rows[0]?.user_id as string | undefined,
@@ -127,7 +161,7 @@ export class PostgresStore implements Store {
   private readonly queue: WriteQueue<readonly StoredEvent[], IngestResult>;
   private closed = false;
 
-  private constructor(private readonly pool: pg.Pool, url: string, poolSize: number, backlog?: BacklogLimit) {
+  private constructor(private readonly pool: pg.Pool, private readonly reads: pg.Pool, url: string, writers: number, limitMs: number, backlog?: BacklogLimit) {
     this.location = redact(url);
     const sqlCache = new Map<string, string>();
     const numbered = (sql: string) => {
@@ -135,28 +169,40 @@ export class PostgresStore implements Store {
       if (text === undefined) sqlCache.set(sql, (text = numberedParams(sql)));
       return text;
     };
-    this.reader = {
-      all: async <T>(sql: string, params: readonly unknown[] = []) => (await pool.query(numbered(sql), params as unknown[])).rows as T[],
-      get: async <T>(sql: string, params: readonly unknown[] = []) => (await pool.query(numbered(sql), params as unknown[])).rows[0] as T | undefined,
+    const read = async (sql: string, params: readonly unknown[]) => {
+      try {
+        return (await reads.query(numbered(sql), params as unknown[])).rows;
+      } catch (error) {
+        throw overLimit(error, limitMs) ?? error;
+      }
     };
-    // Leave a connection or two for queries while writes are busy.
-    const writers = Math.max(1, poolSize - 2);
+    this.reader = {
+      all: async <T>(sql: string, params: readonly unknown[] = []) => (await read(sql, params)) as T[],
+      get: async <T>(sql: string, params: readonly unknown[] = []) => (await read(sql, params))[0] as T | undefined,
+    };
     this.queue = new WriteQueue((batches) => this.flush(batches), writers, 64, backlog, backlogSize);
   }
 
   /** Connects, creates or upgrades the schema, and returns the store. */
-  static async open(url: string, poolSize: number, backlog?: BacklogLimit): Promise<PostgresStore> {
+  static async open(url: string, options: StoreOptions = {}): Promise<PostgresStore> {
     const driver = pgDriver();
-    const pool = new driver.Pool({ connectionString: url, max: poolSize, types: typesOf(driver), options: `-c search_path=${PG_SCHEMA}` });
+    const { readers, writers } = splitPool(options.poolSize ?? 10);
+    const limitMs = options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS;
+    const config = { connectionString: url, types: typesOf(driver), options: `-c search_path=${PG_SCHEMA}` };
+    const pool = new driver.Pool({ ...config, max: writers });
+    // Queries have their own connections, so ingest never waits behind a slow one, and a time limit
+    // that the server enforces (statement_timeout) and that waiting for a connection counts against.
+    const reads = new driver.Pool({ ...config, max: readers, statement_timeout: limitMs, connectionTimeoutMillis: limitMs });
     // An idle client that loses its server must not crash the process; the next query reconnects.
     pool.on('error', () => {});
+    reads.on('error', () => {});
     try {
       await PostgresStore.migrate(pool);
     } catch (error) {
-      await pool.end();
+      await Promise.all([pool.end(), reads.end()]);
       throw error;
     }
-    return new PostgresStore(pool, url, poolSize, backlog);
+    return new PostgresStore(pool, reads, url, writers, limitMs, options.backlog);
   }
 
   private static async migrate(pool: pg.Pool): Promise<void> {
@@ -185,7 +231,8 @@ export class PostgresStore implements Store {
       let broken = false;
       try {
         if (batches.every((batch) => batch.every(onlyRegistersIds))) {
-          return countStored(batches, insertedKeys(await client.query(INSERT_REGISTERING, eventColumns(batches.flat())))).results;
+          const params = [...eventColumns(batches.flat()), counterShard()];
+          return countStored(batches, insertedKeys(await client.query(INSERT_REGISTERING, params))).results;
         }
         await client.query('BEGIN');
         const results = await applyBatches(writeTx((sql, params) => client.query(sql, params as unknown[])), batches);
@@ -220,6 +267,6 @@ export class PostgresStore implements Store {
     if (this.closed) return;
     this.closed = true;
     await this.queue.drain();
-    await this.pool.end();
+    await Promise.all([this.pool.end(), this.reads.end()]);
   }
 }

@@ -17,7 +17,7 @@
 export type Dialect = 'sqlite' | 'postgres';
 
 /** The version this code writes; a newer database is refused. */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 /** Statements that bring a database from version `index` to `index + 1`. */
 const types = (d: Dialect) => ({
@@ -58,6 +58,47 @@ const TIME_INDEX = 'CREATE INDEX events_time ON events (ts, source)';
 
 /** The dedupe key; a message without a `timestamp` counts as time 0. */
 const DEDUPE_INDEX = 'CREATE UNIQUE INDEX events_dedupe ON events ((coalesce(original_ts, 0)), message_id)';
+
+/**
+ * Totals kept by every ingest transaction, in the same transaction, so
+ * `/v1/stats` reads a few rows instead of counting whole tables (at a million
+ * events a count took 40 to 460 ms). The totals are the sums over the rows:
+ * each PostgreSQL transaction adds to one of {@link COUNTER_SHARDS} rows,
+ * chosen at random, so concurrent writers rarely wait on one row's lock.
+ * Every linked anonymous id is a registered one (both are written by the
+ * same transaction), so the visitors not identified are
+ * `anonymous_ids - linked_anonymous_ids`.
+ */
+const COUNTERS_TABLE = (d: Dialect) => {
+  const { int } = types(d);
+  return `CREATE TABLE counters (
+        shard INTEGER PRIMARY KEY,
+        events ${int} NOT NULL,
+        users ${int} NOT NULL,
+        anonymous_ids ${int} NOT NULL,
+        linked_anonymous_ids ${int} NOT NULL
+      )`;
+};
+/** Rows the PostgreSQL store spreads its counter updates over; SQLite, with one writer, uses row 0. */
+export const COUNTER_SHARDS = 16;
+
+/** What one transaction adds to the counters. */
+export interface CounterDelta {
+  events: number;
+  users: number;
+  anonymousIds: number;
+  linkedAnonymousIds: number;
+}
+
+/** Adds a {@link CounterDelta} to one shard (`?` placeholders: shard, then the four deltas). */
+export const ADD_COUNTS = `INSERT INTO counters (shard, events, users, anonymous_ids, linked_anonymous_ids) VALUES (?, ?, ?, ?, ?)
+  ON CONFLICT (shard) DO UPDATE SET events = counters.events + excluded.events, users = counters.users + excluded.users,
+    anonymous_ids = counters.anonymous_ids + excluded.anonymous_ids,
+    linked_anonymous_ids = counters.linked_anonymous_ids + excluded.linked_anonymous_ids`;
+
+/** The totals, for `/v1/stats`. */
+export const READ_COUNTS = `SELECT COALESCE(SUM(events), 0) AS events, COALESCE(SUM(users), 0) AS users,
+  COALESCE(SUM(anonymous_ids), 0) AS anonymous_ids, COALESCE(SUM(linked_anonymous_ids), 0) AS linked_anonymous_ids FROM counters`;
 
 const MIGRATIONS: ReadonlyArray<(d: Dialect) => string[]> = [
   (d) => {
@@ -118,6 +159,13 @@ const MIGRATIONS: ReadonlyArray<(d: Dialect) => string[]> = [
     : ['ALTER TABLE events DROP CONSTRAINT IF EXISTS events_message_id_key', DEDUPE_INDEX],
   // Version 3: the time index. Building it on a large database holds the start for as long as it takes.
   () => [TIME_INDEX],
+  // Version 4: the counters /v1/stats reads (see COUNTERS), started from one count of what is stored.
+  (d) => [
+    COUNTERS_TABLE(d),
+    `INSERT INTO counters (shard, events, users, anonymous_ids, linked_anonymous_ids)
+     SELECT 0, (SELECT COUNT(*) FROM events), (SELECT COUNT(*) FROM users), (SELECT COUNT(*) FROM anonymous_ids),
+            (SELECT COUNT(*) FROM links l WHERE EXISTS (SELECT 1 FROM anonymous_ids a WHERE a.anonymous_id = l.anonymous_id))`,
+  ],
 ];
 
 /** The statements to run on a database at `version` (0 = empty) to reach `target`. */

@@ -10,8 +10,13 @@ import type Database from 'better-sqlite3';
 import { META_TABLE, migrationsFrom, READ_VERSION, SCHEMA_VERSION, WRITE_VERSION } from './schema.js';
 import { CheckpointThread, configure, SqliteWrites, WriterThread } from './sqliteWriter.js';
 import { backlogSize, type IngestResult, type SqlReader, type Store, type StoredEvent } from './types.js';
-import { WriteQueue, type Backlog, type BacklogLimit } from '../writeQueue.js';
+import { WriteQueue, type Backlog } from '../writeQueue.js';
+import { ReaderPool } from './sqliteReader.js';
+import { DEFAULT_QUERY_TIMEOUT_MS, type StoreOptions } from './types.js';
 import { sqliteDriver } from './drivers.js';
+
+/** Reader threads per store: two cores are the machine this is sized for; more threads only queue on them. */
+const READER_THREADS = 2;
 
 /** True for the locations SQLite opens as a private in-memory database. */
 const inMemory = (location: string) => location === '' || location === ':memory:' || /^file:.*[?&]mode=memory/.test(location);
@@ -26,8 +31,10 @@ export class SqliteStore implements Store {
   private readonly queue: WriteQueue<readonly StoredEvent[], IngestResult>;
   private closed = false;
 
-  /** @param backlog most that may wait to be written; past it ingest answers 503 (none: unbounded) */
-  constructor(readonly location: string, backlog?: BacklogLimit) {
+  private readonly readers: ReaderPool | undefined;
+
+  constructor(readonly location: string, options: StoreOptions = {}) {
+    const { backlog } = options;
     this.db = new (sqliteDriver())(location);
     try {
       configure(this.db);
@@ -42,12 +49,14 @@ export class SqliteStore implements Store {
         const thread = (this.thread = new WriterThread(file));
         this.checkpoints = new CheckpointThread(file);
         this.queue = new WriteQueue((batches) => thread.write(batches), 1, undefined, backlog, backlogSize);
+        this.readers = new ReaderPool(file, READER_THREADS, options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS);
       }
     } catch (error) {
       this.db.close();
       throw error;
     }
-    this.reader = {
+    // An in-memory database has no other connection to read it: it is read in place.
+    this.reader = this.readers ?? {
       all: async <T>(sql: string, params: readonly unknown[] = []) => this.prepare(sql).all(...params) as T[],
       get: async <T>(sql: string, params: readonly unknown[] = []) => this.prepare(sql).get(...params) as T | undefined,
     };
@@ -91,6 +100,7 @@ export class SqliteStore implements Store {
     if (this.closed) return;
     this.closed = true;
     await this.queue.drain();
+    await this.readers?.close();
     await this.thread?.close();
     await this.checkpoints?.close();
     this.db.close();

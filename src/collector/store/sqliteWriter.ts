@@ -11,6 +11,7 @@ import type Database from 'better-sqlite3';
 import { isMainThread, parentPort, workerData, type Worker } from 'node:worker_threads';
 import { startThread } from '../../node/threads.js';
 import { applyBatches, dedupeKey, SQL, UPSERT, type ConflictRecord, type IdTable, type WriteTx } from './apply.js';
+import { ADD_COUNTS } from './schema.js';
 import type { IngestResult, StoredEvent } from './types.js';
 import type { LinkAttempt, MembershipWrite, TraitWrite } from '../identity.js';
 import { sqliteDriver } from './drivers.js';
@@ -51,6 +52,7 @@ export class SqliteWrites {
       companies: db.prepare('INSERT INTO companies (company_id, first_seen) VALUES (?, ?) ON CONFLICT DO NOTHING'),
     };
     const insertLink = db.prepare(SQL.insertLink);
+    const addCounts = db.prepare(ADD_COUNTS);
     const linkedUser = db.prepare(SQL.linkedUser);
     const recordConflict = db.prepare(SQL.recordConflict);
     const upsertTrait = db.prepare(`INSERT INTO traits (subject_kind, subject_id, key, value, ts) VALUES (?, ?, ?, ?, ?) ${UPSERT.traits}`);
@@ -67,7 +69,9 @@ export class SqliteWrites {
       },
       registerIds: async (table: IdTable, entries) => {
         const statement = register[table];
-        for (const [id, at] of entries) statement.run(id, at);
+        let added = 0;
+        for (const [id, at] of entries) added += statement.run(id, at).changes;
+        return added;
       },
       insertLink: async (l: LinkAttempt) => insertLink.run(l.anonymousId, l.userId, l.at, l.messageId).changes > 0,
       linkedUser: async (anonymousId) => (linkedUser.get(anonymousId) as { user_id: string } | undefined)?.user_id,
@@ -79,6 +83,9 @@ export class SqliteWrites {
       },
       upsertMemberships: async (writes: readonly MembershipWrite[]) => {
         for (const m of writes) upsertMembership.run(m.kind, m.id, m.companyId, m.ts);
+      },
+      addCounts: async (d) => {
+        addCounts.run(0, d.events, d.users, d.anonymousIds, d.linkedAnonymousIds);
       },
     };
   }

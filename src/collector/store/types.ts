@@ -3,7 +3,7 @@
  * and the shapes that cross it.
  */
 import type { Source } from '../source.js';
-import type { Backlog } from '../writeQueue.js';
+import type { Backlog, BacklogLimit } from '../writeQueue.js';
 
 /** How a message is stored: `screen` is stored as `page`. */
 export type EventKind = 'identify' | 'track' | 'page' | 'group' | 'alias';
@@ -71,3 +71,16 @@ export const backlogSize = (events: readonly StoredEvent[]): Backlog => {
   for (const e of events) bytes += e.body.length;
   return { messages: events.length, bytes };
 };
+
+/** How a store is opened, beyond where its data lives. */
+export interface StoreOptions {
+  /** Most that may wait to be written; past it ingest answers 503 (none: unbounded). */
+  backlog?: BacklogLimit;
+  /** Most a query may take, waiting for a connection or thread included; past it the query answers 503. */
+  queryTimeoutMs?: number;
+  /** PostgreSQL connections in all, reads and writes. */
+  poolSize?: number;
+}
+
+/** The query time limit when none is given. */
+export const DEFAULT_QUERY_TIMEOUT_MS = 5000;
