@@ -76,13 +76,12 @@ describe.each(STORE_KINDS)('ingest on %s', (kind) => {
 
     expect((await post(c, '/v1/batch', body([page('a')]), { 'content-encoding': 'br' })).statusCode).toBe(415);
 
-    // 20 MB of JSON whitespace compresses to ~20 KB: refused once 500 KB are inflated.
+    // 20 MB of JSON whitespace compresses to ~20 KB: refused once 500 KB are inflated (the bytes inflated are counted in inflate.test.ts).
     const bomb = gzipSync(Buffer.concat([Buffer.from('{"batch":['), Buffer.alloc(20 * 1024 * 1024, 0x20), Buffer.from(']}')]));
     expect(bomb.length).toBeLessThan(LIMITS.batchBytes);
-    const started = Date.now();
     const answer = await post(c, '/v1/batch', bomb, { 'content-encoding': 'gzip' });
     expect(answer.statusCode).toBe(413);
-    expect(Date.now() - started).toBeLessThan(2000);
+    expect(answer.json().reason).toMatch(/^inflated body is larger than/);
     expect(await eventCount(c)).toBe(2);
   });
 

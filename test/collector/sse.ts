@@ -10,6 +10,8 @@ export interface LiveReader {
   contentType: string | null;
   events: LiveEvent[];
   dropped: number;
+  /** Resolves `'ended'` when the server ends the stream, `'aborted'` when {@link close} or the network does. */
+  ended: Promise<'ended' | 'aborted'>;
   /** Resolves once `predicate` holds for the events received (checked every 20 ms), rejects after `ms`. */
   until(predicate: (events: LiveEvent[]) => boolean, ms?: number): Promise<void>;
   close(): void;
@@ -18,9 +20,11 @@ export interface LiveReader {
 export async function readLive(url: string, headers: Record<string, string> = {}): Promise<LiveReader> {
   const controller = new AbortController();
   const response = await fetch(url, { headers, signal: controller.signal });
+  let ended!: (how: 'ended' | 'aborted') => void;
   const reader: LiveReader = {
     status: response.status,
     contentType: response.headers.get('content-type'),
+    ended: new Promise((resolve) => { ended = resolve; }),
     events: [],
     dropped: 0,
     async until(predicate, ms = 5000) {
@@ -32,14 +36,17 @@ export async function readLive(url: string, headers: Record<string, string> = {}
     },
     close: () => controller.abort(),
   };
-  if (!response.ok || !response.body) return reader;
+  if (!response.ok || !response.body) {
+    ended('ended');
+    return reader;
+  }
   const text = response.body.pipeThrough(new TextDecoderStream()).getReader();
   void (async () => {
     let buffer = '';
     try {
       for (;;) {
         const { value, done } = await text.read();
-        if (done) return;
+        if (done) return ended('ended');
         buffer += value;
         for (let end = buffer.indexOf('\n\n'); end !== -1; end = buffer.indexOf('\n\n')) {
           const block = buffer.slice(0, end);
@@ -52,6 +59,7 @@ export async function readLive(url: string, headers: Record<string, string> = {}
       }
     } catch {
       // Aborted by close().
+      ended('aborted');
     }
   })();
   return reader;
