@@ -28,8 +28,9 @@ export const anonymousIdentity = (): IdentityState => ({ _anonymousId: uuid(), _
  * differs from the winner is rewritten (self-repair).
  */
 export function loadIdentity(stores: Stores, prefix: string): IdentityState {
-  const read = (store: KeyValueStore | undefined, name: string) => (store ? readStore(store, prefix + name) : null);
-  const validOrNull = (value: string | null) => (value !== null && checkId(value).ok ? value : null);
+  const read = (store: KeyValueStore, name: string) => readStore(store, prefix + name);
+  // checkId refuses null too.
+  const validOrNull = (value: string | null) => (checkId(value).ok ? value : null);
   const winner = stores._ids.find((store) => read(store, KEY.anonymousId));
   const identity = anonymousIdentity();
   if (winner) {

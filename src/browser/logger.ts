@@ -40,7 +40,7 @@ export function createLogger(debug?: boolean, onError?: (error: Error) => void):
     _warn: (message) => once('warn', message),
     _error(code, message, cause) {
       // String() of what pages throw can throw too (null-prototype objects, Proxies).
-      const error = new IdstitchError(code, cause === undefined ? message : `${message}: ${attempt(() => String(cause), 'unprintable value')}`);
+      const error = new IdstitchError(code, cause === undefined ? message : `${message}: ${attempt(() => String(cause), 'unprintable')}`);
       once('error', error.message);
       try {
         onError?.(error);

@@ -67,20 +67,20 @@ const SPEC: Record<keyof TrackerOptions, [type: string, fallback?: unknown, chec
  * option) instead of throwing, so a bad config yields an inert tracker.
  */
 export function resolveOptions(input: unknown): ResolvedOptions | string {
-  if (typeof input !== 'object' || input === null) return 'options must be an object';
-  const given = input as Record<string, unknown>;
-  if (given.endpoint === undefined) return 'option `endpoint` is required';
+  if (typeof input !== 'object' || !input) return 'options must be an object';
   const resolved: Record<string, unknown> = {};
   for (const [name, [type, fallback, check, expected]] of Object.entries(SPEC)) {
-    const value = given[name] as number & string;
+    const value = (input as Record<string, unknown>)[name] as number & string;
     const range = typeof check === 'number';
     resolved[name] = value ?? fallback;
+    // `endpoint` comes first in SPEC, so a missing one is the first thing said.
     if (
-      value !== undefined &&
-      (typeof value !== type ||
-        (range ? !(value >= check && value <= (expected as number) && (name !== 'batchSize' || Number.isInteger(value))) : check && !check.test(value)))
+      value === undefined
+        ? name === 'endpoint'
+        : typeof value !== type ||
+          (range ? !(value >= check && value <= (expected as number) && (name !== 'batchSize' || Number.isInteger(value))) : check && !check.test(value))
     ) {
-      return `option \`${name}\` must be ${range ? `a ${type} from ${check} to ${expected}` : (expected ?? `a ${type}`)}`;
+      return `option \`${name}\` ${value === undefined ? 'is required' : `must be ${range ? `a ${type} from ${check} to ${expected}` : (expected ?? `a ${type}`)}`}`;
     }
   }
   return resolved as ResolvedOptions;

@@ -53,7 +53,7 @@ export function createQueue(options: QueueOptions) {
 
   const save = () => {
     saveQueued = false;
-    if (store && !store._save(items, released)) logger._debug('queue not stored: storage full?');
+    if (store && !store._save(items, released)) logger._debug('queue not stored');
   };
   // At most one write a second: the stored copy is the whole queue, and a full offline queue is
   // hundreds of KiB. Page hide, retries and clear() write at once; a crash loses at most the last second.
@@ -69,7 +69,7 @@ export function createQueue(options: QueueOptions) {
     const lost = items.length - MAX_QUEUED;
     if (lost > 0) {
       items.splice(0, lost);
-      logger._error('queue-full', `queue full: ${lost} oldest dropped`);
+      logger._error('queue-full', `queue full: ${lost} dropped`);
     }
     saveSoon();
   };
@@ -112,7 +112,7 @@ export function createQueue(options: QueueOptions) {
           logger._debug('sent', batch.length, status);
         } else if (isRetryable(status)) {
           const delay = retryAfter ?? retryDelay(++failures);
-          logger._debug('send failed', status, 'retry in ms', delay | 0);
+          logger._debug('retry', status, delay | 0);
           // The retry also refreshes the stored heartbeat, so other tabs leave these messages alone.
           saveSoon();
           schedule(delay);

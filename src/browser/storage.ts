@@ -28,6 +28,6 @@ export function openStores({ persistence, cookieDomain, cookieExpiryDays }: Reso
   }
   const ids = [cookie, storage].filter((store): store is KeyValueStore => !!store);
   const memory = memoryStore();
-  if (persistence !== 'memory' && !ids[0]) logger._debug('storage blocked: memory only');
+  if (persistence !== 'memory' && !ids[0]) logger._debug('memory only');
   return { _ids: ids[0] ? ids : [memory], _state: storage || cookie || memory, _traits: storage || memory, _storage: storage };
 }

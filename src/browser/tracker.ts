@@ -138,11 +138,12 @@ function startTracker(options: ResolvedOptions, logger: Logger): Actions {
   const campaign = campaignFrom(location.search);
 
   const writeKeyField = writeKey ? `,"writeKey":${JSON.stringify(writeKey)}` : '';
-  const body = (batch: QueuedMessage[], sentAt = new Date().toISOString()) => `{"batch":[${batch.map((m) => m._json)}],"sentAt":"${sentAt}"${writeKeyField}}`;
+  const body = (batch: QueuedMessage[]) => `{"batch":[${batch.map((m) => m._json)}],"sentAt":"${new Date().toISOString()}"${writeKeyField}}`;
   // Limits are in bytes; TextEncoder counts UTF-8 natively, faster than any loop in JS.
   const encoder = new TextEncoder();
   const utf8Length = (text: string) => encoder.encode(text).length;
-  const envelopeBytes = utf8Length(body([], new Date(0).toISOString()));
+  // Every sentAt of years 1970 to 9999 has the same length as now's.
+  const envelopeBytes = utf8Length(body([]));
   const maxMessageBytes = Math.min(LIMITS.messageBytes, options.maxBatchBytes - envelopeBytes);
   const queueStore = stores._storage && openQueueStore(stores._storage, prefix, utf8Length);
   const queue = createQueue({
@@ -156,9 +157,9 @@ function startTracker(options: ResolvedOptions, logger: Logger): Actions {
   // A reload, a closed tab or a crash left messages in storage: they go out first.
   queueStore?._adopt(queue._restore);
   addEventListener('pagehide', () => queue._hide(true));
-  addEventListener('online', () => queue._flush());
+  addEventListener('online', queue._flush);
   // Also covers a return from the back/forward cache, which makes the page visible again.
-  document.addEventListener('visibilitychange', () => (document.visibilityState === 'hidden' ? queue._hide(false) : queue._show()));
+  document.addEventListener('visibilitychange', () => (document.hidden ? queue._hide(false) : queue._show()));
 
   // What the tabs' shared store held when this tab last read or wrote it: a difference means another tab changed the identity.
   const lastStore = stores._ids[stores._ids.length - 1]!;
@@ -226,7 +227,7 @@ function startTracker(options: ResolvedOptions, logger: Logger): Actions {
   function validId(value: unknown, method: string): string | undefined {
     const check = checkId(value);
     if (check.ok) return check.id;
-    logger._warn(`${method}: id ignored, it ${check.reason}`);
+    logger._warn(`${method}: id ${check.reason}`);
   }
 
   function reset(): void {
