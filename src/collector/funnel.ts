@@ -19,20 +19,25 @@ function matches(step: string, e: FunnelEvent): boolean {
 }
 
 /**
- * Counts, per step, the principals that reached it. `events` must be in time
- * order. For each principal and step it keeps the latest start time from
+ * Counts, per step, the principals that reached it, fed one event at a time
+ * in time order (so the caller can read events in pages and hold none of
+ * them). For each principal and step it keeps the latest start time from
  * which that step was reached within the window: a later start leaves the
  * most room for the next step, so one pass finds the best chain.
  */
-export function countFunnel(events: Iterable<FunnelEvent>, steps: readonly string[], withinMs: number | null): number[] {
-  const latestStart = new Map<string, number[]>();
-  for (const e of events) {
-    let reached = latestStart.get(e.principal);
+export class FunnelCount {
+  private readonly latestStart = new Map<string, number[]>();
+
+  constructor(private readonly steps: readonly string[], private readonly withinMs: number | null) {}
+
+  add(e: FunnelEvent): void {
+    const { steps, withinMs } = this;
+    let reached = this.latestStart.get(e.principal);
     // High steps first, so one event never serves two consecutive steps.
     for (let k = steps.length - 1; k >= 0; k--) {
       if (!matches(steps[k]!, e)) continue;
       if (k === 0) {
-        if (!reached) latestStart.set(e.principal, (reached = []));
+        if (!reached) this.latestStart.set(e.principal, (reached = []));
         reached[0] = e.ts;
         continue;
       }
@@ -41,9 +46,20 @@ export function countFunnel(events: Iterable<FunnelEvent>, steps: readonly strin
       if (reached![k] === undefined || reached![k]! < start) reached![k] = start;
     }
   }
-  const counts = steps.map(() => 0);
-  for (const reached of latestStart.values()) {
-    for (let k = 0; k < steps.length && reached[k] !== undefined; k++) counts[k]!++;
+
+  /** Principals per step so far. */
+  counts(): number[] {
+    const counts = this.steps.map(() => 0);
+    for (const reached of this.latestStart.values()) {
+      for (let k = 0; k < this.steps.length && reached[k] !== undefined; k++) counts[k]!++;
+    }
+    return counts;
   }
-  return counts;
+}
+
+/** {@link FunnelCount} over events already in time order. */
+export function countFunnel(events: Iterable<FunnelEvent>, steps: readonly string[], withinMs: number | null): number[] {
+  const count = new FunnelCount(steps, withinMs);
+  for (const e of events) count.add(e);
+  return count.counts();
 }

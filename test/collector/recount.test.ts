@@ -10,6 +10,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Collector, Stats } from '../../src/collector/index.js';
+import { countFunnel } from '../../src/collector/funnel.js';
+import { Queries } from '../../src/collector/query.js';
 import { get, group, identify, msg, page, send, STORE_KINDS, track, useHarness, type Msg } from './helpers.js';
 
 const harness = useHarness();
@@ -111,5 +113,27 @@ describe.each(STORE_KINDS)('stats counters against a recount (%s)', (kind) => {
     expect(stats).toEqual(await tableCounts(c));
     expect(stats.identifiedUsers).toBeGreaterThan(0);
     expect(stats.anonymousVisitors).toBeGreaterThan(0);
+  });
+});
+
+describe.each(STORE_KINDS)('funnel read in pages against the whole history at once (%s)', (kind) => {
+  it.each([5, 6])('random history, seed %i: every page size gives the one-pass count over all candidate events', async (seed) => {
+    const c = await harness.collector(kind);
+    await sendAll(c, history(seed, 400), seed);
+    const all = await c.store.reader.all<{ ts: number; type: string; event: string | null; user_id: string | null; anonymous_id: string | null; linked_user: string | null }>(
+      `SELECT e.ts, e.type, e.event, e.user_id, e.anonymous_id, l.user_id AS linked_user
+       FROM events e LEFT JOIN links l ON e.user_id IS NULL AND l.anonymous_id = e.anonymous_id ORDER BY e.ts, e.seq`);
+    const events = all.map((r) => ({
+      principal: r.user_id ?? (r.linked_user !== null ? r.linked_user : `anon:${r.anonymous_id}`),
+      type: r.type, event: r.event, ts: r.ts,
+    }));
+    for (const [steps, within] of [[['page', 'Signed Up', 'API Call'], null], [['page', 'Docs Read', 'Invite Sent'], 60_000], [['Signed Up', 'page'], 5_000]] as const) {
+      const expected = countFunnel(events, steps, within);
+      expect(expected[0]).toBeGreaterThan(0);
+      for (const funnelPageSize of [1, 7, 1000]) {
+        const queries = new Queries(c.store.reader, { megaUserLimit: 50, megaUserWindowMs: 3_600_000, funnelPageSize });
+        expect((await queries.funnel(steps, within)).map((s) => s.users), `${steps.join(' > ')} in pages of ${funnelPageSize}`).toEqual(expected);
+      }
+    }
   });
 });
