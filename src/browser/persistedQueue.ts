@@ -31,7 +31,7 @@ export function openQueueStore(storage: Storage, prefix: string, utf8Length: (te
     /** Hands the messages of tabs that have gone to `take`, and removes them from storage. */
     _adopt(take: (messages: QueuedMessage[]) => void): void {
       const run = () => {
-        for (let i = storage.length - 1; i >= 0; i--) {
+        for (let i = storage.length; i--; ) {
           const name = storage.key(i);
           if (!name?.startsWith(keyPrefix) || name === key) continue;
           try {

@@ -184,9 +184,15 @@ function startTracker(options: ResolvedOptions, logger: Logger): Actions {
     if (storedIdentity() !== seenIdentity) reload();
     if (optedOut) return;
     const time = now();
-    const context: MessageContext = { library, page: pageContext(), ...fixedContext, sessionId: session._touch(time) };
-    if (campaign) context.campaign = campaign;
-    if (identity._companyId) context.groupId = identity._companyId;
+    // Absent values are undefined, which JSON leaves out: no campaign without utm_*, no groupId before identifyCompany.
+    const context: MessageContext = {
+      library,
+      page: pageContext(),
+      ...fixedContext,
+      sessionId: session._touch(time),
+      campaign,
+      groupId: identity._companyId || undefined,
+    };
     let message = {
       type,
       messageId: uuid(),
