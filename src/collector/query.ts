@@ -13,6 +13,28 @@ import type { SqlReader } from './store/types.js';
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 const LINKED = 'SELECT anonymous_id FROM links WHERE user_id = ?';
+/**
+ * `company_users`: the users whose current company is `?` (three times): those
+ * with a membership of it, their own or an anonymous id's, whose newest
+ * membership (as {@link Queries.user} reads it, ties to the greater company
+ * id) names it.
+ */
+const COMPANY_USERS = `candidates AS (
+    SELECT subject_id AS user_id FROM memberships WHERE company_id = ? AND subject_kind = 'user'
+    UNION
+    SELECT l.user_id FROM memberships m JOIN links l ON l.anonymous_id = m.subject_id WHERE m.company_id = ? AND m.subject_kind = 'anon'
+  ),
+  candidate_memberships AS (
+    SELECT c.user_id, m.company_id, m.ts FROM candidates c JOIN memberships m ON m.subject_kind = 'user' AND m.subject_id = c.user_id
+    UNION ALL
+    SELECT c.user_id, m.company_id, m.ts FROM candidates c JOIN links l ON l.user_id = c.user_id
+      JOIN memberships m ON m.subject_kind = 'anon' AND m.subject_id = l.anonymous_id
+  ),
+  company_users AS (
+    SELECT user_id FROM candidates c WHERE (
+      SELECT company_id FROM candidate_memberships cm WHERE cm.user_id = c.user_id ORDER BY ts DESC, company_id DESC LIMIT 1) = ?
+  )`;
+
 /** Funnel candidates read per query. */
 const FUNNEL_PAGE = 20_000;
 /** Every event of a user: its own, and the unattributed ones of its anonymous ids (disjoint sets). */
@@ -134,7 +156,7 @@ export class Queries {
          SELECT company_id, ts FROM memberships WHERE subject_kind = 'user' AND subject_id = ?
          UNION ALL
          SELECT company_id, ts FROM memberships WHERE subject_kind = 'anon' AND subject_id IN (${LINKED})
-       ) m ORDER BY ts DESC LIMIT 1`,
+       ) m ORDER BY ts DESC, company_id DESC LIMIT 1`,
       [userId, userId],
     );
     return row?.company_id ?? null;
@@ -214,35 +236,24 @@ export class Queries {
   /**
    * `GET /v1/companies/:companyId`: its traits, the users whose current
    * company it is, and all their events (web and API) plus those of anonymous
-   * members not linked to a user. Null for an unknown company.
+   * members not linked to a user. Null for an unknown company. Four queries
+   * whatever the company's size.
    */
   async company(companyId: string): Promise<CompanyProfile | null> {
     if (!(await this.db.get('SELECT company_id FROM companies WHERE company_id = ?', [companyId]))) return null;
     const traitRows = await this.db.all<{ key: string; value: string; ts: number }>(
       "SELECT key, value, ts FROM traits WHERE subject_kind = 'company' AND subject_id = ?", [companyId]);
-    const members = await this.db.all<{ subject_kind: string; subject_id: string; linked_user: string | null }>(
-      `SELECT m.subject_kind, m.subject_id, l.user_id AS linked_user FROM memberships m
-       LEFT JOIN links l ON m.subject_kind = 'anon' AND l.anonymous_id = m.subject_id
-       WHERE m.company_id = ?`, [companyId]);
-    const candidates = new Set<string>();
-    const loneAnonymousIds: string[] = [];
-    for (const m of members) {
-      if (m.subject_kind === 'user') candidates.add(m.subject_id);
-      else if (m.linked_user !== null) candidates.add(m.linked_user);
-      else loneAnonymousIds.push(m.subject_id);
-    }
-    const userIds: string[] = [];
-    let eventCount = 0;
-    for (const userId of [...candidates].sort()) {
-      if ((await this.companyOf(userId)) !== companyId) continue;
-      userIds.push(userId);
-      eventCount += (await this.userCounts(userId)).n;
-    }
-    for (const anonymousId of loneAnonymousIds) {
-      const row = await this.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM events WHERE user_id IS NULL AND anonymous_id = ?', [anonymousId]);
-      eventCount += row?.n ?? 0;
-    }
-    return { companyId, traits: mergeTraits(traitRows), userIds, eventCount };
+    const users = await this.db.all<{ user_id: string }>(`WITH ${COMPANY_USERS} SELECT user_id FROM company_users ORDER BY user_id`, [companyId, companyId, companyId]);
+    const count = await this.db.get<{ n: number }>(
+      `WITH ${COMPANY_USERS}
+       SELECT (SELECT COUNT(*) FROM events WHERE user_id IN (SELECT user_id FROM company_users))
+            + (SELECT COUNT(*) FROM events e JOIN links l ON l.anonymous_id = e.anonymous_id
+               WHERE e.user_id IS NULL AND l.user_id IN (SELECT user_id FROM company_users))
+            + (SELECT COUNT(*) FROM events e WHERE e.user_id IS NULL AND e.anonymous_id IN (
+                 SELECT m.subject_id FROM memberships m WHERE m.company_id = ? AND m.subject_kind = 'anon'
+                 AND NOT EXISTS (SELECT 1 FROM links l WHERE l.anonymous_id = m.subject_id))) AS n`,
+      [companyId, companyId, companyId, companyId]);
+    return { companyId, traits: mergeTraits(traitRows), userIds: users.map((u) => u.user_id), eventCount: count?.n ?? 0 };
   }
 
   /** `GET /v1/stats`: a visitor whose anonymous id was identified counts once, as the user. */
