@@ -107,7 +107,8 @@ export function createTracker(input: TrackerOptions): Tracker {
       logger._error('invalid-option', `${options}: tracker disabled`);
     } else {
       logger = createLogger(options.debug, options.onError);
-      if (typeof window !== 'undefined' && typeof document !== 'undefined') {
+      // No document: server rendering, a worker (Deno 1 has a window without one).
+      if (typeof document !== 'undefined') {
         Object.assign(actions, startTracker(options, logger));
         if (options.autoPage) {
           const page = () => tracker.page();
@@ -133,8 +134,7 @@ function startTracker(options: ResolvedOptions, logger: Logger): Actions {
   session._touch(now());
   const isOptedOut = () => read(state, prefix + KEY.optOut) === '1';
   let optedOut = isOptedOut();
-  const library = { name: BROWSER_LIBRARY, version: VERSION };
-  const fixedContext = staticContext();
+  const fixedContext = { library: { name: BROWSER_LIBRARY, version: VERSION }, ...staticContext() };
   const campaign = campaignFrom(location.search);
 
   const writeKeyField = writeKey ? `,"writeKey":${JSON.stringify(writeKey)}` : '';
@@ -186,9 +186,8 @@ function startTracker(options: ResolvedOptions, logger: Logger): Actions {
     const time = now();
     // Absent values are undefined, which JSON leaves out: no campaign without utm_*, no groupId before identifyCompany.
     const context: MessageContext = {
-      library,
-      page: pageContext(),
       ...fixedContext,
+      page: pageContext(),
       sessionId: session._touch(time),
       campaign,
       groupId: identity._companyId || undefined,
