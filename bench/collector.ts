@@ -18,11 +18,14 @@
  * 2. Queries: profile and timeline latency (p50, p99) through the HTTP
  *    routes (fastify.inject) on a store seeded directly through the store API
  *    with `--events` events across `--events / 10` anonymous ids.
- *    Goal: p99 ≤ 10 ms on SQLite.
+ *    Goal: p99 ≤ 10 ms on SQLite. Then stats, company and funnel latency,
+ *    and ingest (20-message batches, 8 senders) while a simulated dashboard
+ *    polls stats, chart, conflicts and funnel at its real rates, through the
+ *    same event loop: ingest batch p99 and events/s, and each poll's latency.
  *
  * Flags: --duration S [10]  --warmup S [3]  --rounds N [3]  --connections N [32]  --events N [1000000]
  *        --pg-events N [= --events]  --samples N [2000]  --skip-postgres
- *        --only ingest|queries
+ *        --only ingest|queries  --funnel-samples N [5]  --poll-seconds S [20]
  */
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -48,6 +51,8 @@ const { values: flags } = parseArgs({
     samples: { type: 'string', default: '2000' },
     'skip-postgres': { type: 'boolean', default: false },
     only: { type: 'string' },
+    'funnel-samples': { type: 'string', default: '5' },
+    'poll-seconds': { type: 'string', default: '20' },
     'serve-noop': { type: 'boolean', default: false },
   },
 });
@@ -206,7 +211,10 @@ async function benchIngest(postgres: TestPostgres | undefined, dir: string): Pro
   }
 }
 
-/** Events for the seed: anonymous id i gets 10 events; 80 % of them are linked, two per user. */
+/** Companies the seed's users belong to. */
+const COMPANIES = 1000;
+
+/** Events for the seed: anonymous id i gets 10 events; 80 % of them are linked, two per user, each user in a company. */
 function* seedEvents(total: number): Generator<StoredEvent[]> {
   const anonymousIds = Math.max(1, Math.floor(total / 10));
   const linked = Math.floor(anonymousIds * 0.8);
@@ -215,13 +223,15 @@ function* seedEvents(total: number): Generator<StoredEvent[]> {
   for (let n = 0; n < total; n++) {
     const a = n % anonymousIds;
     const round = Math.floor(n / anonymousIds);
-    const userId = a < linked && round === 1 ? `user-${a >> 1}` : null;
+    // Round 1 identifies the linked ones; in round 2 each user joins one of COMPANIES companies.
+    const userId = a < linked && (round === 1 || round === 2) ? `user-${a >> 1}` : null;
+    const groupId = userId && round === 2 ? `company-${(a >> 1) % COMPANIES}` : null;
     const ts = base + n * 1000;
-    const kind = userId ? 'identify' : round === 0 ? 'page' : 'track';
-    const message = { type: kind, messageId: `seed-${n}`, anonymousId: `anon-${a}`, userId, event: kind === 'track' ? `Event ${round}` : undefined, properties: { n }, timestamp: new Date(ts).toISOString() };
+    const kind = groupId ? 'group' : userId ? 'identify' : round === 0 ? 'page' : 'track';
+    const message = { type: kind, messageId: `seed-${n}`, anonymousId: `anon-${a}`, userId, groupId: groupId ?? undefined, event: kind === 'track' ? `Event ${round}` : undefined, properties: { n }, timestamp: new Date(ts).toISOString() };
     chunk.push({
       messageId: message.messageId, kind, event: message.event ?? null, anonymousId: message.anonymousId, userId, previousId: null,
-      groupId: null, traits: userId ? { plan: a % 3 ? 'pro' : 'free' } : null, source: 'web', timestamp: ts, originalTimestamp: ts,
+      groupId, traits: userId ? { plan: a % 3 ? 'pro' : 'free' } : null, source: 'web', timestamp: ts, originalTimestamp: ts,
       receivedAt: ts, body: JSON.stringify(message),
     });
     if (chunk.length === 20_000) {
@@ -234,6 +244,11 @@ function* seedEvents(total: number): Generator<StoredEvent[]> {
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
 
+const latencies = (times: number[]) => {
+  times.sort((a, b) => a - b);
+  return `p50 ${percentile(times, 0.5).toFixed(2)} ms, p99 ${percentile(times, 0.99).toFixed(2)} ms`;
+};
+
 async function measure(c: Collector, url: (i: number) => string, samples = Number(flags.samples)): Promise<string> {
   const times: number[] = [];
   for (let i = 0; i < samples; i++) {
@@ -242,8 +257,52 @@ async function measure(c: Collector, url: (i: number) => string, samples = Numbe
     times.push(Number(process.hrtime.bigint() - started) / 1e6);
     if (response.statusCode !== 200) throw new Error(`${url(i)} → ${response.statusCode} ${response.body}`);
   }
-  times.sort((a, b) => a - b);
-  return `p50 ${percentile(times, 0.5).toFixed(2)} ms, p99 ${percentile(times, 0.99).toFixed(2)} ms`;
+  return latencies(times);
+}
+
+/** The funnel the bench asks: steps the seed's visitors do, in order. */
+const FUNNEL = '/v1/funnel?steps=page,Event%203,Event%205&within=7d';
+
+/**
+ * Ingest while a simulated dashboard polls at its real rates (stats every
+ * second, chart every 2 s, conflicts every 3 s, funnel every 5 s, each
+ * never overlapping itself): `--poll-seconds` of 20-message batches from
+ * 8 concurrent senders, through the same event loop the queries use.
+ */
+async function ingestWhilePolling(c: Collector, seconds: number): Promise<string> {
+  const until = Date.now() + seconds * 1000;
+  const polls = new Map<string, { times: number[]; refused: number }>();
+  const poll = async (name: string, url: string, everyMs: number) => {
+    const record = { times: [] as number[], refused: 0 };
+    polls.set(name, record);
+    while (Date.now() < until) {
+      const started = process.hrtime.bigint();
+      const response = await c.app.inject(url);
+      record.times.push(Number(process.hrtime.bigint() - started) / 1e6);
+      if (response.statusCode !== 200) record.refused++;
+      await new Promise((resolve) => setTimeout(resolve, everyMs));
+    }
+  };
+  const ingestTimes: number[] = [];
+  let refused = 0;
+  const send = async () => {
+    while (Date.now() < until) {
+      const started = process.hrtime.bigint();
+      const response = await c.app.inject({ method: 'POST', url: '/v1/batch', headers: { 'content-type': 'text/plain' }, payload: batchBody() });
+      ingestTimes.push(Number(process.hrtime.bigint() - started) / 1e6);
+      if (response.statusCode !== 200) refused++;
+    }
+  };
+  const hourAgo = () => new Date(Date.now() - 3_600_000).toISOString();
+  await Promise.all([
+    poll('stats', '/v1/stats', 1000), poll('chart', `/v1/timeseries?bucket=minute&from=${hourAgo()}`, 2000),
+    poll('conflicts', '/v1/conflicts', 3000), poll('funnel', FUNNEL, 5000),
+    ...Array.from({ length: 8 }, send),
+  ]);
+  const rate = Math.round((ingestTimes.length * BATCH) / seconds).toLocaleString('en');
+  const max = Math.max(...ingestTimes).toFixed(1);
+  const polled = [...polls].map(([name, r]) => `${name} ${r.times.length}× (${latencies(r.times)}${r.refused ? `, ${r.refused} refused` : ''})`).join('; ');
+  return `ingest ${rate} events/s, batch ${latencies(ingestTimes)}, max ${max} ms${refused ? `, ${refused} refused` : ''}\n             polls: ${polled}`;
 }
 
 async function benchQueries(name: string, database: string, events: number): Promise<void> {
@@ -266,6 +325,10 @@ async function benchQueries(name: string, database: string, events: number): Pro
     const timeseriesSamples = Math.min(200, Number(flags.samples));
     console.log(`  chart     GET /v1/timeseries (1 h)   ${await measure(c, () => `/v1/timeseries?bucket=minute&from=${hourBack}&to=${new Date(lastTs).toISOString()}`, timeseriesSamples)}`);
     console.log(`  chart     GET /v1/timeseries (1 day) ${await measure(c, (i) => `/v1/timeseries?bucket=hour&from=${dayBack(i)}&to=${new Date(Date.parse(dayBack(i)) + 86_400_000).toISOString()}`, timeseriesSamples)}`);
+    console.log(`  stats     GET /v1/stats              ${await measure(c, () => '/v1/stats', Math.min(500, Number(flags.samples)))}`);
+    console.log(`  company   GET /v1/companies/:id      ${await measure(c, (i) => `/v1/companies/company-${(i * 7919) % COMPANIES}`, Math.min(200, Number(flags.samples)))}`);
+    console.log(`  funnel    GET ${FUNNEL} ${await measure(c, () => FUNNEL, Number(flags['funnel-samples']))}`);
+    console.log(`  dashboard ${await ingestWhilePolling(c, Number(flags['poll-seconds']))}`);
   } finally {
     await c.close();
   }

@@ -279,7 +279,8 @@ export class Queries {
     const pageSize = this.options.funnelPageSize ?? FUNNEL_PAGE;
     const sql = `SELECT e.seq, e.ts, e.type, e.event, e.user_id, e.anonymous_id, l.user_id AS linked_user
        FROM events e LEFT JOIN links l ON e.user_id IS NULL AND l.anonymous_id = e.anonymous_id
-       WHERE (${conditions.join(' OR ')}) AND (e.ts > ? OR (e.ts = ? AND e.seq > ?)) ORDER BY e.ts, e.seq LIMIT ${pageSize}`;
+       WHERE (${conditions.join(' OR ')}) AND e.ts >= ? AND (e.ts > ? OR e.seq > ?) ORDER BY e.ts, e.seq LIMIT ${pageSize}`;
+    // `ts >= ?` alone bounds the index range; as `ts > ? OR (ts = ? AND ...)` SQLite sorted every later row for each page.
     const count = new FunnelCount(steps, withinMs);
     let after: Cursor = { ts: Number.MIN_SAFE_INTEGER, seq: -1 };
     for (;;) {
