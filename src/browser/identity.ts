@@ -55,8 +55,8 @@ export function loadIdentity(stores: Stores, prefix: string): IdentityState {
 export function saveIdentity(stores: Stores, prefix: string, identity: IdentityState): void {
   for (const store of stores._ids) {
     for (const [name, value] of [[KEY.anonymousId, identity._anonymousId], [KEY.userId, identity._userId], [KEY.companyId, identity._companyId]] as const) {
-      if (value === null) erase(store, prefix + name);
-      else write(store, prefix + name, value);
+      if (value) write(store, prefix + name, value);
+      else erase(store, prefix + name);
     }
   }
   write(stores._traits, prefix + KEY.traits, JSON.stringify(identity._traits));

@@ -74,11 +74,9 @@ export function createQueue(options: QueueOptions) {
     saveSoon();
   };
 
+  // drain() clears the timer first thing.
   const schedule = (delay: number) => {
-    timer ??= setTimeout(() => {
-      timer = undefined;
-      void drain();
-    }, delay);
+    timer ??= setTimeout(drain, delay);
   };
 
   /** The first batch of `list`: as many messages as the count and byte limits allow, at least one. */

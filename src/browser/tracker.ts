@@ -267,7 +267,7 @@ function startTracker(options: ResolvedOptions, logger: Logger): Actions {
       if (!id) return;
       // Read the traits before anything changes: a throwing getter must leave the identity as it was.
       const newTraits = { ...objectArgument(traits, 'identifyUser traits') };
-      if (identity._userId !== null && identity._userId !== id) reset();
+      if (identity._userId && identity._userId !== id) reset();
       identity._userId = id;
       identify(newTraits);
     },
@@ -284,8 +284,9 @@ function startTracker(options: ResolvedOptions, logger: Logger): Actions {
       enqueue('track', { event, properties: objectArgument(properties, 'track properties') });
     },
     page(name, properties) {
-      if (name != null && typeof name !== 'string') logger._warn('page: name must be a string');
-      enqueue('page', { name: typeof name === 'string' && name ? name : null, properties: { ...pageContext(), ...objectArgument(properties, 'page properties') } });
+      const named = typeof name === 'string';
+      if (!named && name != null) logger._warn('page: name must be a string');
+      enqueue('page', { name: (named && name) || null, properties: { ...pageContext(), ...objectArgument(properties, 'page properties') } });
     },
     reset,
     flush: queue._flush,
