@@ -1,7 +1,7 @@
 // Bytes of every dist file, minified and gzip -9, and of the npm path: the numbers the README quotes.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { BUDGETS } from '../test/support/budgets';
+import { BUDGETS, GOALS } from '../test/support/budgets';
 import { bundleNpmApp } from '../test/support/npmApp';
 
 const dist = new URL('../dist/', import.meta.url);
@@ -15,6 +15,6 @@ const app = await bundleNpmApp();
 rows.push({ file: 'npm path (test/support/npmApp.ts)', bytes: app.length, gzip: gzipSync(app, { level: 9 }).length });
 console.table(rows);
 const gzipOf = (file: string) => rows.find((row) => row.file === file)?.gzip;
-console.log(`npm path: ${gzipOf('npm path (test/support/npmApp.ts)')} B gzip (budget ${BUDGETS.npmApp} B)`);
+console.log(`npm path: ${gzipOf('npm path (test/support/npmApp.ts)')} B gzip (CI ceiling ${BUDGETS.npmApp} B, goal ${GOALS.npmApp} B)`);
 console.log(`script-tag build: ${gzipOf('dist/idstitch.min.js')} B gzip (budget ${BUDGETS['idstitch.min.js']} B)`);
 console.log(`snippet: ${gzipOf('dist/snippet.min.js')} B gzip (budget ${BUDGETS['snippet.min.js']} B)`);

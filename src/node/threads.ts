@@ -6,6 +6,7 @@
  * src/node/, which holds the Node-only code both may import.
  */
 import { Worker, type WorkerOptions } from 'node:worker_threads';
+import { VERSION } from '../protocol/version.js';
 
 /** What the thread runs: a module file (a `file:` URL), or a CommonJS script given as text. */
 export type ThreadCode = { module: string } | { script: string };
@@ -27,8 +28,10 @@ export function startThread(code: ThreadCode, workerData: unknown): Worker {
     if ('script' in code) return new Worker(code.script, { eval: true, ...options });
     // Run from source (tests, `node --import tsx`): Node 20 workers do not
     // inherit loader hooks, so the thread registers tsx before loading the file.
+    // It also sees the version the host sees: a build writes it into the code, vitest defines it only in the host.
     return code.module.endsWith('.ts')
-      ? new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(code.module)}); })`, { eval: true, ...options })
+      ? new Worker(`globalThis.__IDSTITCH_VERSION__ ??= ${JSON.stringify(VERSION)};
+          import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(code.module)}); })`, { eval: true, ...options })
       : new Worker(new URL(code.module), options);
   };
   try {

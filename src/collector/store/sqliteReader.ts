@@ -32,6 +32,8 @@ interface Job extends ReadRequest {
 
 interface Reader {
   worker: Worker;
+  /** Set once the thread has opened its connection; only then does it get queries. */
+  ready: boolean;
   job?: Job;
   timer?: NodeJS.Timeout;
 }
@@ -49,6 +51,8 @@ export class ReaderPool implements SqlReader {
   private readonly queue: Job[] = [];
   private nextId = 0;
   private closed = false;
+  /** When a reader was first ready: waiting for threads to start (seconds from source, under load) is not the query's. */
+  private readySince: number | undefined;
 
   /**
    * @param location the database file (absolute path)
@@ -86,13 +90,13 @@ export class ReaderPool implements SqlReader {
 
   private dispatch(): void {
     while (this.queue.length) {
-      let reader = this.readers.find((r) => !r.job);
+      const reader = this.readers.find((r) => r.ready && !r.job);
       if (!reader) {
-        if (this.readers.length >= this.size) return;
-        reader = this.start();
+        if (this.readers.length < this.size) this.start();
+        return;
       }
       const job = this.queue.shift()!;
-      const waited = Date.now() - job.queuedAt;
+      const waited = Date.now() - Math.max(job.queuedAt, this.readySince ?? Infinity);
       if (waited >= this.limitMs) {
         job.reject(overLimit('waited', this.limitMs));
         continue;
@@ -108,8 +112,14 @@ export class ReaderPool implements SqlReader {
   private start(): Reader {
     const worker = startThread({ module: import.meta.url }, { [WORKER_KEY]: { location: this.location } });
     worker.unref();
-    const reader: Reader = { worker };
-    worker.on('message', (reply: ReadReply) => {
+    const reader: Reader = { worker, ready: false };
+    worker.on('message', (reply: ReadReply | { ready: true }) => {
+      if ('ready' in reply) {
+        reader.ready = true;
+        this.readySince ??= Date.now();
+        this.dispatch();
+        return;
+      }
       const job = reader.job;
       if (!job || job.id !== reply.id) return;
       this.free(reader);
@@ -162,6 +172,7 @@ function serveReads(location: string): void {
   db.pragma('busy_timeout = 5000');
   db.pragma('cache_size = -65536');
   const statements = new Map<string, Statement<unknown[]>>();
+  port.postMessage({ ready: true });
   port.on('message', (request: ReadRequest) => {
     let reply: ReadReply;
     try {
