@@ -18,7 +18,7 @@ import { openStores } from './storage.js';
 import { erase, read, write } from './store/types.js';
 import { beaconBatch, postBatch } from './transport.js';
 import { uuid } from './uuid.js';
-import { VERSION } from './version.js';
+import { VERSION } from '../protocol/version.js';
 
 /** A user or company id: strings are kept as given (case-sensitive), finite numbers become strings. */
 export type Id = string | number;
