@@ -30,8 +30,7 @@ export function startThread(code: ThreadCode, workerData: unknown): Worker {
     // inherit loader hooks, so the thread registers tsx before loading the file.
     // It also sees the version the host sees: a build writes it into the code, vitest defines it only in the host.
     return code.module.endsWith('.ts')
-      ? new Worker(`globalThis.__IDSTITCH_VERSION__ ??= ${JSON.stringify(VERSION)};
-          import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(code.module)}); })`, { eval: true, ...options })
+      ? new Worker(`globalThis.__IDSTITCH_VERSION__ ??= ${JSON.stringify(VERSION)}; import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(code.module)}); })`, { eval: true, ...options })
       : new Worker(new URL(code.module), options);
   };
   try {

@@ -12,21 +12,10 @@ import { describe, expect, it } from 'vitest';
 import type { Collector, Stats } from '../../src/collector/index.js';
 import { countFunnel } from '../../src/collector/funnel.js';
 import { Queries } from '../../src/collector/query.js';
+import { random } from './fuzz.js';
 import { get, group, identify, msg, page, send, STORE_KINDS, track, useHarness, type Msg } from './helpers.js';
 
 const harness = useHarness();
-
-/** A small deterministic generator (mulberry32), so a failure can be replayed by its seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A random history of `n` messages over a few people, devices and companies. */
 function history(seed: number, n: number): Msg[] {

@@ -92,7 +92,8 @@ export class ReaderPool implements SqlReader {
     while (this.queue.length) {
       const reader = this.readers.find((r) => r.ready && !r.job);
       if (!reader) {
-        if (this.readers.length < this.size) this.start();
+        // Another thread only when every one is up and busy: a collector that is asked one thing at a time keeps one.
+        if (this.readers.length < this.size && this.readers.every((r) => r.ready)) this.start();
         return;
       }
       const job = this.queue.shift()!;
