@@ -24,3 +24,7 @@ export const payloadTooLarge = (reason: string) => new HttpError(413, reason);
  */
 export const backlogFull = (what: string) =>
   new HttpError(503, `the collector is behind: ${what} wait to be written; retry after the Retry-After seconds`, 1);
+
+/** 503 with `Retry-After`: a query ran (`took`) or waited for a reader (`waited`) past its time limit. */
+export const queryOverLimit = (what: 'took' | 'waited', limitMs: number) =>
+  new HttpError(503, `the query ${what} longer than its limit of ${limitMs} ms; try a narrower one, or again later`, 1);

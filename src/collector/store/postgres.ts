@@ -11,10 +11,9 @@
 import type pg from 'pg';
 import { applyBatches, countStored, dedupeKey, onlyRegistersIds, SQL, UPSERT, type IdTable, type WriteTx } from './apply.js';
 import { ADD_COUNTS, COUNTER_SHARDS, META_TABLE, migrationsFrom, READ_VERSION, SCHEMA_VERSION, WRITE_VERSION } from './schema.js';
-import { backlogSize, type IngestResult, type SqlReader, type Store, type StoredEvent } from './types.js';
+import { backlogSize, DEFAULT_QUERY_TIMEOUT_MS, type IngestResult, type SqlReader, type Store, type StoredEvent, type StoreOptions } from './types.js';
 import { WriteQueue, type Backlog, type BacklogLimit } from '../writeQueue.js';
-import { HttpError } from '../errors.js';
-import { DEFAULT_QUERY_TIMEOUT_MS, type StoreOptions } from './types.js';
+import { queryOverLimit, type HttpError } from '../errors.js';
 import { pgDriver } from './drivers.js';
 
 /** The PostgreSQL schema that holds the collector's tables. */
@@ -84,10 +83,8 @@ export function splitPool(poolSize: number): { readers: number; writers: number 
 /** A query cancelled by statement_timeout, or a wait for a connection past the limit, as a 503; otherwise undefined. */
 function overLimit(error: unknown, limitMs: number): HttpError | undefined {
   const { code, message } = error as { code?: string; message?: string };
-  if (code === '57014') return new HttpError(503, `the query took longer than its limit of ${limitMs} ms; try a narrower one, or again later`, 1);
-  if (/timeout exceeded when trying to connect/i.test(message ?? '')) {
-    return new HttpError(503, `the query waited longer than its limit of ${limitMs} ms for a connection; try again later`, 1);
-  }
+  if (code === '57014') return queryOverLimit('took', limitMs);
+  if (/timeout exceeded when trying to connect/i.test(message ?? '')) return queryOverLimit('waited', limitMs);
   return undefined;
 }
 

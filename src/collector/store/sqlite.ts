@@ -9,10 +9,9 @@ import { resolve } from 'node:path';
 import type Database from 'better-sqlite3';
 import { META_TABLE, migrationsFrom, READ_VERSION, SCHEMA_VERSION, WRITE_VERSION } from './schema.js';
 import { CheckpointThread, configure, SqliteWrites, WriterThread } from './sqliteWriter.js';
-import { backlogSize, type IngestResult, type SqlReader, type Store, type StoredEvent } from './types.js';
+import { backlogSize, DEFAULT_QUERY_TIMEOUT_MS, type IngestResult, type SqlReader, type Store, type StoredEvent, type StoreOptions } from './types.js';
 import { WriteQueue, type Backlog } from '../writeQueue.js';
 import { ReaderPool } from './sqliteReader.js';
-import { DEFAULT_QUERY_TIMEOUT_MS, type StoreOptions } from './types.js';
 import { sqliteDriver } from './drivers.js';
 
 /** Reader threads per store: two cores are the machine this is sized for; more threads only queue on them. */

@@ -11,7 +11,7 @@
 import { isMainThread, parentPort, workerData, type Worker } from 'node:worker_threads';
 import type { Statement } from 'better-sqlite3';
 import { startThread } from '../../node/threads.js';
-import { HttpError } from '../errors.js';
+import { queryOverLimit } from '../errors.js';
 import { sqliteDriver } from './drivers.js';
 import type { SqlReader } from './types.js';
 
@@ -40,10 +40,6 @@ interface Reader {
 
 /** The threads' own key in `workerData`, so no other worker of the host starts one. */
 const WORKER_KEY = 'idstitchSqliteRead';
-
-/** 503: a query ran (or waited) past its limit. */
-const overLimit = (what: string, limitMs: number) =>
-  new HttpError(503, `the query ${what} longer than its limit of ${limitMs} ms; try a narrower one, or again later`, 1);
 
 /** A pool of reader threads on one SQLite file; a {@link SqlReader} like any other. */
 export class ReaderPool implements SqlReader {
@@ -99,7 +95,7 @@ export class ReaderPool implements SqlReader {
       const job = this.queue.shift()!;
       const waited = Date.now() - Math.max(job.queuedAt, this.readySince ?? Infinity);
       if (waited >= this.limitMs) {
-        job.reject(overLimit('waited', this.limitMs));
+        job.reject(queryOverLimit('waited', this.limitMs));
         continue;
       }
       reader.job = job;
@@ -145,7 +141,7 @@ export class ReaderPool implements SqlReader {
     const job = reader.job;
     this.retire(reader);
     void reader.worker.terminate();
-    job?.reject(overLimit('took', this.limitMs));
+    job?.reject(queryOverLimit('took', this.limitMs));
     this.dispatch();
   }
 
