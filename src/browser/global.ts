@@ -1,10 +1,15 @@
+import { autoPage } from './autoPage.js';
 import { runAt } from './clock.js';
-import { createTracker, inertResult, TRACKER_METHODS } from './tracker.js';
+import { createTracker as createCoreTracker, inertResult, TRACKER_METHODS } from './tracker.js';
 import type { Tracker } from './tracker.js';
 import type { TrackerOptions } from './options.js';
 
 /** A call the snippet's stub recorded before this script loaded: `[method, arguments, Date.now()]`. */
 type StubCall = [string, unknown[], number?];
+
+/** The script tag bundles every feature: an option's `true` turns on the one it names. */
+const createTracker = (options: TrackerOptions): Tracker =>
+  createCoreTracker(options?.autoPage === true ? { ...options, autoPage } : options);
 
 /** Calls made before `init()` wait here, in order, with their times; bounded so a missing init cannot grow it forever. */
 const MAX_PENDING = 100;

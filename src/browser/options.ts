@@ -1,4 +1,5 @@
 import type { Message } from '../protocol/messages.js';
+import type { AutoPage } from './autoPage.js';
 
 /** Where the tracker keeps its identity between page loads. */
 export type Persistence = 'localStorage+cookie' | 'localStorage' | 'cookie' | 'memory';
@@ -23,8 +24,12 @@ export interface TrackerOptions {
   cookieExpiryDays?: number;
   /** Inactivity in ms after which a new session id starts. @default 1800000 (30 min) */
   sessionTimeout?: number;
-  /** Send a page view on init and on every SPA history change. @default false */
-  autoPage?: boolean;
+  /**
+   * A page view on init and on every SPA history change: the {@link AutoPage}
+   * feature, imported from `idstitch` (so apps without it do not ship it);
+   * `true` in the script-tag build, which bundles it. @default false
+   */
+  autoPage?: boolean | AutoPage;
   /** Sees each message before it is queued; return it (changed or not) to send it, `null` to drop it. @default none */
   beforeSend?: (message: Message) => Message | null | undefined;
   /** Logs what the tracker does to the console, prefixed `[idstitch]`. @default false */
@@ -41,7 +46,7 @@ export type ResolvedOptions = Required<Omit<TrackerOptions, 'writeKey' | 'cookie
 const BEACON_LIMIT = 64 * 1024;
 
 /**
- * Every option in one place: its `typeof` and its default, then what else a
+ * Every option in one place: its `typeof` (or those it may be) and its default, then what else a
  * value must be: a number within `[min, max]`, or a string matching a
  * pattern (described for the message).
  */
@@ -56,7 +61,8 @@ const SPEC: Record<keyof TrackerOptions, [type: string, fallback?: unknown, chec
   cookieDomain: ['string', undefined, /^\.?[a-z0-9-]+(\.[a-z0-9-]+)*$/i, 'a domain name'],
   cookieExpiryDays: ['number', 365, 0.001, 3650],
   sessionTimeout: ['number', 30 * 60 * 1000, 1000, 604_800_000],
-  autoPage: ['boolean', false],
+  // `true` is the script tag's (global.ts turns it into the feature); on the npm path it names what to import.
+  autoPage: ['boolean function', false, /^(?!true$)/, "the autoPage export of 'idstitch'"],
   beforeSend: ['function'],
   debug: ['boolean', false],
   onError: ['function'],
@@ -77,7 +83,7 @@ export function resolveOptions(input: unknown): ResolvedOptions | string {
     if (
       value === undefined
         ? name === 'endpoint'
-        : typeof value !== type ||
+        : !type.includes(typeof value) ||
           (range ? !(value >= check && value <= (expected as number) && (name !== 'batchSize' || Number.isInteger(value))) : check && !check.test(value))
     ) {
       return `option \`${name}\` ${value === undefined ? 'is required' : `must be ${range ? `a ${type} from ${check} to ${expected}` : (expected ?? `a ${type}`)}`}`;

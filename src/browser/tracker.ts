@@ -3,8 +3,8 @@ import { BROWSER_LIBRARY, LIMITS } from '../protocol/messages.js';
 import type { Message, MessageContext, MessageType, Properties } from '../protocol/messages.js';
 import { storagePrefix } from '../protocol/storageKeys.js';
 import { now } from './clock.js';
+import type { AutoPage } from './autoPage.js';
 import { campaignFrom, pageContext, staticContext } from './context.js';
-import { onNavigation } from './history.js';
 import { anonymousIdentity, KEY, loadIdentity, saveIdentity } from './identity.js';
 import { createLogger } from './logger.js';
 import type { Logger } from './logger.js';
@@ -110,11 +110,7 @@ export function createTracker(input: TrackerOptions): Tracker {
       // No document: server rendering, a worker (Deno 1 has a window without one).
       if (typeof document !== 'undefined') {
         Object.assign(actions, startTracker(options, logger));
-        if (options.autoPage) {
-          const page = () => tracker.page();
-          onNavigation(page);
-          page();
-        }
+        if (options.autoPage) (options.autoPage as AutoPage)(tracker);
       }
     }
   } catch (error) {

@@ -90,3 +90,35 @@ describe('the contract message shapes, from a real Chromium', () => {
     expectJourney(messages);
   });
 });
+
+describe('autoPage in each build', () => {
+  /** Paths (below the page's folder) of the page views a page sent; an earlier test's page may still beacon its own. */
+  async function pagePaths(path: string, html: string): Promise<string[]> {
+    const folder = path.slice(0, path.lastIndexOf('/') + 1);
+    rig.site.setPage(path, html);
+    const context = await rig.browser.newContext();
+    const { page, errors } = await openPage(context);
+    await page.goto(`${rig.site.origin()}${path}`);
+    const paths = () => rig.receiver.batches.flatMap((b) => b.batch).filter((m) => m.type === 'page').map((m) => m.context.page!.path).filter((p) => p.startsWith(folder));
+    const sent = await eventually(async () => (paths().length >= 3 ? paths() : undefined), `3 page views from ${path}`, 10_000);
+    await context.close();
+    expect(errors).toEqual([]);
+    return sent;
+  }
+  const navigate = `history.pushState(null, '', 'one'); history.pushState(null, '', 'two');`;
+  const autoOptions = (autoPage: string) => `{ endpoint: ${JSON.stringify(rig.receiver.endpoint)}, flushInterval: 50, autoPage: ${autoPage} }`;
+
+  it('script tag: autoPage: true', async () => {
+    const html = `<!doctype html><script src="/dist/idstitch.min.js"></script>
+      <script>idstitch.init(${autoOptions('true')}); ${navigate}</script>`;
+    expect(await pagePaths('/tag/page.html', html)).toEqual(['/tag/page.html', '/tag/one', '/tag/two']);
+  });
+
+  it('ES module: the autoPage import as the option', async () => {
+    const html = `<!doctype html>${IMPORT_MAP}<script type="module">
+        import { autoPage, createTracker } from '/dist/index.mjs';
+        createTracker(${autoOptions('autoPage')}); ${navigate}
+      </script>`;
+    expect(await pagePaths('/esm/page.html', html)).toEqual(['/esm/page.html', '/esm/one', '/esm/two']);
+  });
+});

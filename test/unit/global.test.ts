@@ -87,6 +87,16 @@ describe('window.idstitch', () => {
     expect(capture.sent[0]!.body.writeKey).toBe('wk_global');
   });
 
+  test('autoPage: true works on init and on the global createTracker: the script tag bundles the feature', async () => {
+    await loadGlobal();
+    idstitch().init({ endpoint, autoPage: true });
+    const other = idstitch().createTracker({ endpoint, writeKey: 'other', autoPage: true });
+    history.pushState(null, '', '/next');
+    await other.flush();
+    const messages = await sentMessages();
+    expect(messages.filter((m) => m.type === 'page').map((m) => m.context.page!.path).sort()).toEqual(['/', '/', '/next', '/next']);
+  });
+
   test('a second init is ignored', async () => {
     await loadGlobal();
     idstitch().init({ endpoint, writeKey: 'first' });

@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import { autoPage } from '../../src/browser/autoPage';
 import { resolveOptions } from '../../src/browser/options';
 import type { ResolvedOptions } from '../../src/browser/options';
 
@@ -77,7 +78,8 @@ describe('valid values are kept', () => {
     ['cookieExpiryDays', 3650],
     ['sessionTimeout', 1000],
     ['sessionTimeout', 7 * 86_400_000],
-    ['autoPage', true],
+    ['autoPage', false],
+    ['autoPage', autoPage],
     ['debug', true],
     ['beforeSend', beforeSend],
     ['onError', onError],
@@ -122,6 +124,7 @@ describe('invalid values are refused with a message naming the option', () => {
     ['sessionTimeout', 999],
     ['sessionTimeout', 7 * 86_400_000 + 1],
     ['sessionTimeout', null],
+    ['autoPage', true],
     ['autoPage', 'true'],
     ['autoPage', 1],
     ['debug', 'yes'],

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, test, vi } from 'vitest';
+import { autoPage } from '../../src/browser/autoPage';
 import { createTracker } from '../../src/browser/tracker';
 import type { Tracker } from '../../src/browser/tracker';
 import type { TrackerOptions } from '../../src/browser/options';
@@ -697,7 +698,7 @@ describe('autoPage', () => {
   });
 
   test('a page view on init, on pushState and replaceState to a new URL, and on popstate', async () => {
-    const { tracker: t, capture } = trackerWithCapture({ autoPage: true });
+    const { tracker: t, capture } = trackerWithCapture({ autoPage });
     history.pushState(null, '', '/one');
     history.replaceState(null, '', '/two');
     history.replaceState(null, '', '/two');
@@ -706,14 +707,21 @@ describe('autoPage', () => {
   });
 
   test('the page view carries the new URL in its properties', async () => {
-    const { tracker: t, capture } = trackerWithCapture({ autoPage: true });
+    const { tracker: t, capture } = trackerWithCapture({ autoPage });
     history.pushState(null, '', '/search?q=ids');
     const last = (await flushed(t, capture)).at(-1) as PageMessage;
     expect(last.properties).toMatchObject({ path: '/search', search: '?q=ids', url: 'http://localhost:3000/search?q=ids' });
   });
 
+  test('true on the npm path: one error naming the import, and an inert tracker (the script tag turns true into the feature)', async () => {
+    const { tracker: t, capture, errors } = trackerWithErrors({ autoPage: true as never });
+    expect(errors()).toEqual(["option `autoPage` must be the autoPage export of 'idstitch': tracker disabled"]);
+    t.page();
+    expect(await flushed(t, capture)).toEqual([]);
+  });
+
   test('pushState still navigates and returns what the original returns', () => {
-    trackerWithCapture({ autoPage: true });
+    trackerWithCapture({ autoPage });
     expect(history.pushState({ step: 1 }, '', '/step')).toBeUndefined();
     expect(location.pathname).toBe('/step');
     expect(history.state).toEqual({ step: 1 });
