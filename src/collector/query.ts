@@ -4,7 +4,7 @@
  * identity.ts: an event with a `userId` is that user's; one without is the
  * user's its anonymous id is linked to; otherwise it is the lone anonymous id's.
  */
-import { FunnelCount, PAGE_STEP } from './funnel.js';
+import { funnelQuery } from './funnel.js';
 import { isMegaUser, mergeTraits } from './identity.js';
 import { READ_COUNTS } from './store/schema.js';
 import type { SqlReader } from './store/types.js';
@@ -35,8 +35,6 @@ const COMPANY_USERS = `candidates AS (
       SELECT company_id FROM candidate_memberships cm WHERE cm.user_id = c.user_id ORDER BY ts DESC, company_id DESC LIMIT 1) = ?
   )`;
 
-/** Funnel candidates read per query. */
-const FUNNEL_PAGE = 20_000;
 /** Every event of a user: its own, and the unattributed ones of its anonymous ids (disjoint sets). */
 const USER_EVENTS = (columns: string, where = '') => `
   SELECT ${columns} FROM events WHERE user_id = ? ${where}
@@ -138,8 +136,6 @@ function eventOut(row: EventRow): EventOut {
 export interface QueryOptions {
   megaUserLimit: number;
   megaUserWindowMs: number;
-  /** Funnel candidates read per query. @default 20000 */
-  funnelPageSize?: number;
 }
 
 export class Queries {
@@ -265,41 +261,14 @@ export class Queries {
   }
 
   /**
-   * `GET /v1/funnel`: stitched users (web and API together) per step. The
-   * candidate events are read in pages ({@link FUNNEL_PAGE}) in time order
-   * and counted as they come, so no page of rows is held for long, and each
-   * page is one query under the time limit: the event loop is never held
-   * for more than one page's counting, however long the history.
+   * `GET /v1/funnel`: stitched users (web and API together) per step, from
+   * the first times kept as events land (funnel.ts): one statement that
+   * reads the steps' rows, never the events. Steps must be distinct.
    */
   async funnel(steps: readonly string[], withinMs: number | null): Promise<{ step: string; users: number }[]> {
-    const names = [...new Set(steps.filter((s) => s !== PAGE_STEP))];
-    const conditions: string[] = [];
-    if (steps.includes(PAGE_STEP)) conditions.push("e.type = 'page'");
-    if (names.length) conditions.push(`(e.type = 'track' AND e.event IN (${names.map(() => '?').join(', ')}))`);
-    const pageSize = this.options.funnelPageSize ?? FUNNEL_PAGE;
-    const sql = `SELECT e.seq, e.ts, e.type, e.event, e.user_id, e.anonymous_id, l.user_id AS linked_user
-       FROM events e LEFT JOIN links l ON e.user_id IS NULL AND l.anonymous_id = e.anonymous_id
-       WHERE (${conditions.join(' OR ')}) AND e.ts >= ? AND (e.ts > ? OR e.seq > ?) ORDER BY e.ts, e.seq LIMIT ${pageSize}`;
-    // `ts >= ?` alone bounds the index range; as `ts > ? OR (ts = ? AND ...)` SQLite sorted every later row for each page.
-    const count = new FunnelCount(steps, withinMs);
-    let after: Cursor = { ts: Number.MIN_SAFE_INTEGER, seq: -1 };
-    for (;;) {
-      const rows = await this.db.all<{ seq: number; ts: number; type: string; event: string | null; user_id: string | null; anonymous_id: string | null; linked_user: string | null }>(
-        sql, [...names, after.ts, after.ts, after.seq]);
-      for (const r of rows) {
-        count.add({
-          principal: r.user_id !== null ? `u:${r.user_id}` : r.linked_user !== null ? `u:${r.linked_user}` : `a:${r.anonymous_id}`,
-          type: r.type,
-          event: r.event,
-          ts: r.ts,
-        });
-      }
-      if (rows.length < pageSize) break;
-      const last = rows[rows.length - 1]!;
-      after = { ts: last.ts, seq: last.seq };
-    }
-    const counts = count.counts();
-    return steps.map((step, i) => ({ step, users: counts[i]! }));
+    const { sql, params } = funnelQuery(steps, withinMs);
+    const row = (await this.db.get<Record<string, number>>(sql, params))!;
+    return steps.map((step, k) => ({ step, users: Number(row[`s${k}`]) }));
   }
 
   /** `GET /v1/conflicts`: refused re-links, oldest first, `limit` after the `after` cursor (a sequence number). */

@@ -77,7 +77,7 @@ describe.each(STORE_KINDS)('query API on %s', (kind) => {
     }
   });
 
-  it('funnel: stitched users (web and API) through ordered steps, each within the window of the first', async () => {
+  it('funnel: stitched users (web and API) whose first time of each step is in order, each within the window of the first', async () => {
     const c = await harness.collector(kind);
     await put(c, [
       // Complete journey: visit → sign up → identify → API call within 2 days.
@@ -91,18 +91,33 @@ describe.each(STORE_KINDS)('query API on %s', (kind) => {
       at(day(0, 3), track({ anonymousId: 'j3' }, 'Signed Up')),
       // Only a visit.
       at(day(0), page('j4')),
-      // An early visit that times out, then a later one that completes: the later start counts.
+      // The first visit starts the journey: signing up 20 days later is outside a 7-day window.
       at(day(0), page('j5')), at(day(20), page('j5')), at(day(20, 1), track({ anonymousId: 'j5' }, 'Signed Up')), at(day(21), apiCall({ anonymousId: 'j5' })),
     ]);
     const funnel = (await get(c, `/v1/funnel?steps=${encodeURIComponent('page,Signed Up,API Call')}&within=7d`)).body;
-    expect(funnel.steps).toEqual([{ step: 'page', users: 5 }, { step: 'Signed Up', users: 4 }, { step: 'API Call', users: 2 }]);
+    expect(funnel.steps).toEqual([{ step: 'page', users: 5 }, { step: 'Signed Up', users: 3 }, { step: 'API Call', users: 1 }]);
     const unbounded = (await get(c, `/v1/funnel?steps=${encodeURIComponent('page,Signed Up,API Call')}`)).body;
     expect(unbounded.steps.map((s: { users: number }) => s.users)).toEqual([5, 4, 3]);
     const short = (await get(c, `/v1/funnel?steps=${encodeURIComponent('Signed Up,API Call')}&within=30m`)).body;
     expect(short.steps.map((s: { users: number }) => s.users)).toEqual([4, 0]);
 
     expect((await get(c, '/v1/funnel')).status).toBe(400);
+    expect((await get(c, '/v1/funnel?steps=page,Signed%20Up,page')).body).toEqual({ ok: false, reason: 'steps names "page" twice; each step may appear once' });
     expect((await get(c, '/v1/funnel?steps=page&within=soon')).body).toEqual({ ok: false, reason: 'within must be a duration such as 30m, 24h or 7d' });
+  });
+
+  it('funnel: equal first times count as in order, the window is inclusive, a late identify brings the anonymous steps along', async () => {
+    const c = await harness.collector(kind);
+    await put(c, [
+      at(day(0), page('k1')), at(day(0), track({ anonymousId: 'k1' }, 'Signed Up')), at(day(0, 2), track({ anonymousId: 'k1' }, 'Invited')),
+      // The user's own API-side first step, then the anonymous id's page view, stitched only by an identify that comes last.
+      at(day(0, 1), track({ userId: 'late' }, 'Signed Up')), at(day(0), page('k2')), at(day(0, 2), track({ userId: 'late' }, 'Invited')),
+    ]);
+    const steps = encodeURIComponent('page,Signed Up,Invited');
+    expect((await get(c, `/v1/funnel?steps=${steps}&within=2h`)).body.steps.map((s: { users: number }) => s.users)).toEqual([2, 1, 1]);
+    await put(c, [at(day(5), identify('k2', 'late'))]);
+    expect((await get(c, `/v1/funnel?steps=${steps}&within=2h`)).body.steps.map((s: { users: number }) => s.users)).toEqual([2, 2, 2]);
+    expect((await get(c, `/v1/funnel?steps=${steps}&within=${2 * 3_600_000 - 1}ms`)).body.steps.map((s: { users: number }) => s.users)).toEqual([2, 2, 0]);
   });
 
   it('lists conflicts, oldest first, one per refused (anonymous id, user) pair, paged', async () => {

@@ -1,41 +1,10 @@
-/** The pure rules under the collector: funnel counting, clock skew, sources, mega-user windows, trait merging. */
+/** The pure rules under the collector: clock skew, sources, mega-user windows, trait merging. */
 import { describe, expect, it } from 'vitest';
 import { correctedTimestamp, MAX_FUTURE_MS, parseTimestamp } from '../../src/collector/clock.js';
-import { countFunnel, type FunnelEvent } from '../../src/collector/funnel.js';
 import { isMegaUser, mergeTraits } from '../../src/collector/identity.js';
 import { sourceOf } from '../../src/collector/source.js';
 
 const H = 3_600_000;
-const ev = (principal: string, step: string, ts: number): FunnelEvent =>
-  step === 'page' ? { principal, type: 'page', event: null, ts } : { principal, type: 'track', event: step, ts };
-
-describe('countFunnel', () => {
-  it('counts principals per step, in order, within the window of the first step', () => {
-    const events = [
-      ev('a', 'page', 0), ev('a', 'B', 1), ev('a', 'C', 2),
-      ev('b', 'B', 0), ev('b', 'page', 1), ev('b', 'C', 2),
-      ev('c', 'page', 0), ev('c', 'B', 2 * H), ev('c', 'C', 3 * H),
-    ];
-    expect(countFunnel(events, ['page', 'B', 'C'], null)).toEqual([3, 2, 2]);
-    expect(countFunnel(events, ['page', 'B', 'C'], H)).toEqual([3, 1, 1]);
-  });
-
-  it('uses the latest possible start, so an early lone first step does not spoil a later journey', () => {
-    const events = [ev('a', 'page', 0), ev('a', 'page', 10 * H), ev('a', 'B', 10 * H + 1), ev('a', 'C', 11 * H)];
-    expect(countFunnel(events, ['page', 'B', 'C'], 2 * H)).toEqual([1, 1, 1]);
-  });
-
-  it('one event never serves two steps; a repeated step needs two events', () => {
-    expect(countFunnel([ev('a', 'B', 0)], ['B', 'B'], null)).toEqual([1, 0]);
-    expect(countFunnel([ev('a', 'B', 0), ev('a', 'B', 1)], ['B', 'B'], null)).toEqual([1, 1]);
-  });
-
-  it('the window is inclusive and measured from the first step', () => {
-    const events = [ev('a', 'page', 0), ev('a', 'B', H), ev('a', 'C', 2 * H)];
-    expect(countFunnel(events, ['page', 'B', 'C'], 2 * H)).toEqual([1, 1, 1]);
-    expect(countFunnel(events, ['page', 'B', 'C'], 2 * H - 1)).toEqual([1, 1, 0]);
-  });
-});
 
 describe('clock skew correction', () => {
   const received = Date.parse('2024-06-01T12:00:00.000Z');

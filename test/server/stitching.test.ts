@@ -120,8 +120,12 @@ it('an anonymous browser session with API calls ends up as one user with web and
 
   const company = await collector.get('/v1/companies/c_analytical');
   expect(company.body).toMatchObject({ companyId: 'c_analytical', userIds: ['u_ada'], eventCount: 7, traits: { name: 'Analytical Engines' } });
-  const funnel = await collector.get('/v1/funnel?steps=page,Pricing%20Viewed,API%20Call&within=1d');
+  // The funnel counts each step's first time: the page view, the anonymous API call (stitched through the
+  // anonymous id), then the pricing view. Asked the other way round, the first API call came before it.
+  const funnel = await collector.get('/v1/funnel?steps=page,API%20Call,Pricing%20Viewed&within=1d');
   expect(funnel.body.steps.map((s: { users: number }) => s.users)).toEqual([1, 1, 1]);
+  const reversed = await collector.get('/v1/funnel?steps=page,Pricing%20Viewed,API%20Call&within=1d');
+  expect(reversed.body.steps.map((s: { users: number }) => s.users)).toEqual([1, 1, 0]);
   expect(log.errors).toEqual([]);
   await context.close();
 });

@@ -84,6 +84,9 @@ export async function queryRoutes(app: FastifyInstance, options: QueryRoutesOpti
     const steps = (request.query.steps ?? '').split(',').map((s) => s.trim()).filter(Boolean);
     if (!steps.length) throw badRequest('steps is required: ?steps=page,Signed Up,API Call');
     if (steps.length > MAX_STEPS) throw badRequest(`steps has ${steps.length} entries; at most ${MAX_STEPS}`);
+    // A step's first time is one moment: a step repeated could only ever match itself.
+    const repeated = steps.find((step, i) => steps.indexOf(step) !== i);
+    if (repeated !== undefined) throw badRequest(`steps names ${JSON.stringify(repeated)} twice; each step may appear once`);
     let withinMs: number | null = null;
     if (request.query.within !== undefined) {
       withinMs = parseDuration(request.query.within);

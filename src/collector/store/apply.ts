@@ -2,6 +2,7 @@
  * The ingest transaction, written once for both stores: insert the events
  * (duplicates do nothing), then apply the graph effects of the new ones.
  */
+import { firstStepsOf, type FirstStep } from '../funnel.js';
 import { planEffects, type LinkAttempt, type MembershipWrite, type TraitWrite } from '../identity.js';
 import type { CounterDelta } from './schema.js';
 import type { IngestResult, StoredEvent } from './types.js';
@@ -35,6 +36,16 @@ export interface WriteTx {
   upsertMemberships(writes: readonly MembershipWrite[]): Promise<void>;
   /** Adds what this transaction stored to the stats counters (see schema.ts). */
   addCounts(delta: CounterDelta): Promise<void>;
+  /**
+   * Holds each anonymous id's lock until the transaction ends, where writers
+   * run concurrently (PostgreSQL; SQLite has one writer): see the
+   * `record_first_steps` function in schema.ts.
+   */
+  lockAnonymousIds(anonymousIds: readonly string[]): Promise<void>;
+  /** A new link: the anonymous id's first times join its user's (funnel.ts). */
+  mergeFirstSteps(anonymousId: string, userId: string): Promise<void>;
+  /** Keeps each candidate first time that is earlier than its principal's stored one, attributed under the links stored so far. */
+  recordFirstSteps(steps: readonly FirstStep[]): Promise<void>;
 }
 
 /** What makes two messages one: the same `messageId` and client `timestamp` (see schema.ts). */
@@ -94,6 +105,10 @@ export async function applyBatches(tx: WriteTx, batches: readonly (readonly Stor
   if (!fresh.length) return results;
 
   const effects = planEffects(fresh);
+  const steps = firstStepsOf(fresh);
+  const anonymousSteps = steps.flatMap((step) => (step.anonymousId === null ? [] : [step.anonymousId]));
+  // Every lock at once, before anything reads a link: taken one by one, two writers could wait on each other.
+  if (effects.links.length || anonymousSteps.length) await tx.lockAnonymousIds([...effects.links.map((link) => link.anonymousId), ...anonymousSteps]);
   const delta: CounterDelta = { events: fresh.length, users: 0, anonymousIds: 0, linkedAnonymousIds: 0 };
   delta.anonymousIds = await tx.registerIds('anonymous_ids', sortedEntries(effects.anonymousIds));
   delta.users = await tx.registerIds('users', sortedEntries(effects.userIds));
@@ -101,6 +116,7 @@ export async function applyBatches(tx: WriteTx, batches: readonly (readonly Stor
   for (const link of effects.links) {
     if (await tx.insertLink(link)) {
       delta.linkedAnonymousIds++;
+      await tx.mergeFirstSteps(link.anonymousId, link.userId);
       continue;
     }
     const owner = await tx.linkedUser(link.anonymousId);
@@ -110,6 +126,8 @@ export async function applyBatches(tx: WriteTx, batches: readonly (readonly Stor
   }
   await tx.upsertTraits(effects.traits);
   await tx.upsertMemberships(effects.memberships);
+  // After the links: an event of an anonymous id linked in this transaction is its user's.
+  await tx.recordFirstSteps(steps);
   // Last: on PostgreSQL the counter row stays locked until the commit that follows.
   await tx.addCounts(delta);
   return results;

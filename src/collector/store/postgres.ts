@@ -15,6 +15,7 @@ import { backlogSize, DEFAULT_QUERY_TIMEOUT_MS, type IngestResult, type SqlReade
 import { WriteQueue, type Backlog, type BacklogLimit } from '../writeQueue.js';
 import { queryOverLimit, type HttpError } from '../errors.js';
 import { pgDriver } from './drivers.js';
+import { anonymousPrincipal, MERGE_FIRST_STEPS, userPrincipal, type FirstStep } from '../funnel.js';
 
 /** The PostgreSQL schema that holds the collector's tables. */
 export const PG_SCHEMA = 'idstitch';
@@ -101,7 +102,7 @@ const insertedKeys = (result: pg.QueryResult) =>
  * inserted now, first seen at their earliest arrival, in sorted order as
  * {@link applyBatches} writes them.
  */
-const INSERT_REGISTERING = `WITH inserted AS (${INSERT_EVENTS} RETURNING message_id, original_ts, anonymous_id, user_id, received_at),
+const INSERT_REGISTERING = `WITH inserted AS (${INSERT_EVENTS} RETURNING message_id, original_ts, anonymous_id, user_id, received_at, type, event, ts),
   anonymous AS (
     INSERT INTO anonymous_ids (anonymous_id, first_seen)
     SELECT anonymous_id, min(received_at) FROM inserted WHERE anonymous_id IS NOT NULL GROUP BY anonymous_id ORDER BY anonymous_id
@@ -114,9 +115,14 @@ const INSERT_REGISTERING = `WITH inserted AS (${INSERT_EVENTS} RETURNING message
     INSERT INTO counters (shard, events, users, anonymous_ids, linked_anonymous_ids)
     SELECT $12::int, (SELECT count(*) FROM inserted), (SELECT count(*) FROM users), (SELECT count(*) FROM anonymous), 0
     ON CONFLICT (shard) DO UPDATE SET events = counters.events + excluded.events, users = counters.users + excluded.users,
-      anonymous_ids = counters.anonymous_ids + excluded.anonymous_ids)
-  SELECT message_id, original_ts FROM inserted`;
-// $12: the counter shard, after eventColumns' eleven.
+      anonymous_ids = counters.anonymous_ids + excluded.anonymous_ids),
+  steps AS (
+    SELECT record_first_steps(array_agg(CASE WHEN type = 'page' THEN 'p' ELSE 't:' || event END),
+      array_agg(user_id), array_agg(CASE WHEN user_id IS NULL THEN anonymous_id END), array_agg(ts))
+    FROM inserted WHERE type = 'page' OR (type = 'track' AND event IS NOT NULL))
+  SELECT message_id, original_ts FROM inserted WHERE (SELECT count(*) FROM steps) > 0`;
+// $12: the counter shard, after eventColumns' eleven. `steps` is read by the final SELECT only so that it
+// runs (PostgreSQL skips a plain WITH query nothing reads); it always has its one row.
 
 function writeTx(query: Query): WriteTx {
   return {
@@ -141,6 +147,18 @@ function writeTx(query: Query): WriteTx {
       await query(`INSERT INTO traits (subject_kind, subject_id, key, value, ts)
         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[]) ${UPSERT.traits}`,
       [writes.map((t) => t.kind), writes.map((t) => t.id), writes.map((t) => t.key), writes.map((t) => t.value), writes.map((t) => t.ts)]);
+    },
+    lockAnonymousIds: async (anonymousIds) => {
+      await query('SELECT lock_anonymous_ids($1::text[])', [anonymousIds]);
+    },
+    mergeFirstSteps: async (anonymousId, userId) => {
+      await query(numberedParams(MERGE_FIRST_STEPS[0]), [userPrincipal(userId), anonymousPrincipal(anonymousId)]);
+      await query(numberedParams(MERGE_FIRST_STEPS[1]), [anonymousPrincipal(anonymousId)]);
+    },
+    recordFirstSteps: async (steps: readonly FirstStep[]) => {
+      if (!steps.length) return;
+      await query('SELECT record_first_steps($1::text[], $2::text[], $3::text[], $4::bigint[])',
+        [steps.map((s) => s.step), steps.map((s) => s.userId), steps.map((s) => s.anonymousId), steps.map((s) => s.ts)]);
     },
     upsertMemberships: async (writes) => {
       if (!writes.length) return;

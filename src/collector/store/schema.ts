@@ -17,7 +17,7 @@
 export type Dialect = 'sqlite' | 'postgres';
 
 /** The version this code writes; a newer database is refused. */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 /** Statements that bring a database from version `index` to `index + 1`. */
 const types = (d: Dialect) => ({
@@ -100,6 +100,56 @@ export const ADD_COUNTS = `INSERT INTO counters (shard, events, users, anonymous
 export const READ_COUNTS = `SELECT COALESCE(SUM(events), 0) AS events, COALESCE(SUM(users), 0) AS users,
   COALESCE(SUM(anonymous_ids), 0) AS anonymous_ids, COALESCE(SUM(linked_anonymous_ids), 0) AS linked_anonymous_ids FROM counters`;
 
+/**
+ * The first time each principal did each step, for the funnel (see
+ * funnel.ts): keyed by step first, so a funnel reads one step's rows in
+ * order and finds another step's row by its key. On SQLite the rows are the
+ * key's own b-tree (WITHOUT ROWID): no second lookup for `ts`.
+ */
+const FIRST_STEPS_TABLE = (d: Dialect) => `CREATE TABLE first_steps (
+        step TEXT NOT NULL,
+        principal TEXT NOT NULL,
+        ts ${types(d).int} NOT NULL,
+        PRIMARY KEY (step, principal)
+      )${d === 'sqlite' ? ' WITHOUT ROWID' : ''}`;
+
+/**
+ * The principal of a stored event under today's links (identity.ts), as SQL
+ * over `e` (events) and `l` (its anonymous id's link, joined only when the
+ * event has no user id).
+ */
+const EVENT_PRINCIPAL = "COALESCE('u:' || e.user_id, 'u:' || l.user_id, 'a:' || e.anonymous_id)";
+
+/**
+ * PostgreSQL: the first times of an ingest transaction's events, written
+ * under a lock per anonymous id (transaction advisory locks, in one order).
+ * The lock is what keeps the table exact with concurrent writers: a link
+ * landing in one transaction merges the anonymous id's rows while another
+ * writes new ones for it. Whichever takes the lock second sees the other's
+ * commit: the link, or the rows to merge. A VOLATILE function reads with a
+ * fresh snapshot per statement, so its insert sees what committed while it
+ * waited for the lock, also when it runs inside a larger statement.
+ */
+const RECORD_FIRST_STEPS = `CREATE FUNCTION record_first_steps(steps text[], user_ids text[], anonymous_ids text[], times bigint[])
+  RETURNS integer LANGUAGE plpgsql VOLATILE SET search_path FROM CURRENT AS $fn$
+BEGIN
+  PERFORM lock_anonymous_ids(anonymous_ids);
+  INSERT INTO first_steps (step, principal, ts)
+    SELECT s.step, COALESCE('u:' || s.user_id, 'u:' || l.user_id, 'a:' || s.anonymous_id), min(s.ts)
+    FROM unnest(steps, user_ids, anonymous_ids, times) AS s (step, user_id, anonymous_id, ts)
+    LEFT JOIN links l ON s.user_id IS NULL AND l.anonymous_id = s.anonymous_id
+    GROUP BY 1, 2 ORDER BY 1, 2
+    ON CONFLICT (step, principal) DO UPDATE SET ts = excluded.ts WHERE excluded.ts < first_steps.ts;
+  RETURN 0;
+END $fn$`;
+
+/** PostgreSQL: the advisory lock of each anonymous id, in one order (hash order), held until the transaction ends. */
+// PERFORM runs its query to the end (a SQL function would stop at its first row, one lock).
+const LOCK_ANONYMOUS_IDS = `CREATE FUNCTION lock_anonymous_ids(ids text[]) RETURNS void LANGUAGE plpgsql VOLATILE AS $fn$
+BEGIN
+  PERFORM pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtext(id) AS h FROM unnest(ids) AS id WHERE id IS NOT NULL ORDER BY 1) ordered;
+END $fn$`;
+
 const MIGRATIONS: ReadonlyArray<(d: Dialect) => string[]> = [
   (d) => {
     const { int, serial } = types(d);
@@ -165,6 +215,17 @@ const MIGRATIONS: ReadonlyArray<(d: Dialect) => string[]> = [
     `INSERT INTO counters (shard, events, users, anonymous_ids, linked_anonymous_ids)
      SELECT 0, (SELECT COUNT(*) FROM events), (SELECT COUNT(*) FROM users), (SELECT COUNT(*) FROM anonymous_ids),
             (SELECT COUNT(*) FROM links l WHERE EXISTS (SELECT 1 FROM anonymous_ids a WHERE a.anonymous_id = l.anonymous_id))`,
+  ],
+  // Version 5: the funnel's first times (see funnel.ts), derived once from what is stored.
+  (d) => [
+    FIRST_STEPS_TABLE(d),
+    'CREATE INDEX first_steps_principal ON first_steps (principal)',
+    `INSERT INTO first_steps (step, principal, ts)
+     SELECT CASE WHEN e.type = 'page' THEN 'p' ELSE 't:' || e.event END, ${EVENT_PRINCIPAL}, MIN(e.ts)
+     FROM events e LEFT JOIN links l ON e.user_id IS NULL AND l.anonymous_id = e.anonymous_id
+     WHERE (e.type = 'page' OR (e.type = 'track' AND e.event IS NOT NULL)) AND (e.user_id IS NOT NULL OR e.anonymous_id IS NOT NULL)
+     GROUP BY 1, 2`,
+    ...(d === 'postgres' ? [LOCK_ANONYMOUS_IDS, RECORD_FIRST_STEPS] : []),
   ],
 ];
 

@@ -12,6 +12,7 @@ import { isMainThread, parentPort, workerData, type Worker } from 'node:worker_t
 import { startThread } from '../../node/threads.js';
 import { applyBatches, dedupeKey, SQL, UPSERT, type ConflictRecord, type IdTable, type WriteTx } from './apply.js';
 import { ADD_COUNTS } from './schema.js';
+import { anonymousPrincipal, MERGE_FIRST_STEPS, UPSERT_FIRST_STEP, userPrincipal } from '../funnel.js';
 import type { IngestResult, StoredEvent } from './types.js';
 import type { LinkAttempt, MembershipWrite, TraitWrite } from '../identity.js';
 import { sqliteDriver } from './drivers.js';
@@ -57,6 +58,9 @@ export class SqliteWrites {
     const recordConflict = db.prepare(SQL.recordConflict);
     const upsertTrait = db.prepare(`INSERT INTO traits (subject_kind, subject_id, key, value, ts) VALUES (?, ?, ?, ?, ?) ${UPSERT.traits}`);
     const upsertMembership = db.prepare(`INSERT INTO memberships (subject_kind, subject_id, company_id, ts) VALUES (?, ?, ?, ?) ${UPSERT.memberships}`);
+    const upsertFirstStep = db.prepare(`INSERT INTO first_steps (step, principal, ts) VALUES (?, ?, ?) ${UPSERT_FIRST_STEP}`);
+    const [mergeFirstSteps, dropFirstSteps] = MERGE_FIRST_STEPS.map((sql) => db.prepare(sql));
+    const linkOf = (anonymousId: string) => (linkedUser.get(anonymousId) as { user_id: string } | undefined)?.user_id;
     this.tx = {
       insertEvents: async (events) => {
         const inserted = new Set<string>();
@@ -74,7 +78,7 @@ export class SqliteWrites {
         return added;
       },
       insertLink: async (l: LinkAttempt) => insertLink.run(l.anonymousId, l.userId, l.at, l.messageId).changes > 0,
-      linkedUser: async (anonymousId) => (linkedUser.get(anonymousId) as { user_id: string } | undefined)?.user_id,
+      linkedUser: async (anonymousId) => linkOf(anonymousId),
       recordConflict: async (c: ConflictRecord) => {
         recordConflict.run(c.anonymousId, c.userId, c.attemptedUserId, c.at, c.messageId);
       },
@@ -86,6 +90,26 @@ export class SqliteWrites {
       },
       addCounts: async (d) => {
         addCounts.run(0, d.events, d.users, d.anonymousIds, d.linkedAnonymousIds);
+      },
+      // One writer: nothing to wait for.
+      lockAnonymousIds: async () => {},
+      mergeFirstSteps: async (anonymousId, userId) => {
+        mergeFirstSteps!.run(userPrincipal(userId), anonymousPrincipal(anonymousId));
+        dropFirstSteps!.run(anonymousPrincipal(anonymousId));
+      },
+      recordFirstSteps: async (steps) => {
+        const links = new Map<string, string | undefined>();
+        for (const { step, userId, anonymousId, ts } of steps) {
+          let principal: string;
+          if (userId !== null) principal = userPrincipal(userId);
+          else {
+            if (!links.has(anonymousId!)) links.set(anonymousId!, linkOf(anonymousId!));
+            const linked = links.get(anonymousId!);
+            principal = linked !== undefined ? userPrincipal(linked) : anonymousPrincipal(anonymousId!);
+          }
+          // Two candidates of one principal (its user's own event and a linked id's) keep the earlier: the upsert's rule.
+          upsertFirstStep.run(step, principal, ts);
+        }
       },
     };
   }
