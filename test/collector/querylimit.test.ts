@@ -5,7 +5,9 @@
  * behind it, as it did when SQLite read on the event loop).
  */
 import { describe, expect, it } from 'vitest';
+import { join } from 'node:path';
 import { HttpError } from '../../src/collector/errors.js';
+import { ReaderPool } from '../../src/collector/store/sqliteReader.js';
 import { get, page, send, STORE_KINDS, useHarness, type StoreKind } from './helpers.js';
 
 const harness = useHarness();
@@ -54,5 +56,20 @@ describe.each(STORE_KINDS)('query time limit (%s)', (kind) => {
     expect(response.headers['retry-after']).toBe('1');
     expect(response.json()).toEqual({ ok: false, reason: expect.stringMatching(new RegExp(`limit of ${LIMIT_MS} ms`)) });
     await Promise.all(blockers);
+  });
+});
+
+describe('SQLite reader threads that cannot start', () => {
+  it('refuse the queries waiting for them with the reason, and a later query tries a new thread', async () => {
+    // A read-only connection to a file that does not exist fails as the thread opens it.
+    const pool = new ReaderPool(join(harness.dir, 'missing.db'), 2, 10_000);
+    try {
+      const waiting = await Promise.allSettled([pool.get('SELECT 1 AS n'), pool.get('SELECT 2 AS n')]);
+      expect(waiting.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+      expect(String((waiting[0] as PromiseRejectedResult).reason)).toMatch(/a SQLite reader cannot open the database: \w/);
+      await expect(pool.get('SELECT 3 AS n')).rejects.toThrow(/a SQLite reader cannot open the database: \w/);
+    } finally {
+      await pool.close();
+    }
   });
 });

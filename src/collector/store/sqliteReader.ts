@@ -110,7 +110,11 @@ export class ReaderPool implements SqlReader {
     const worker = startThread({ module: import.meta.url }, { [WORKER_KEY]: { location: this.location } });
     worker.unref();
     const reader: Reader = { worker, ready: false };
-    worker.on('message', (reply: ReadReply | { ready: true }) => {
+    worker.on('message', (reply: ReadReply | { ready: true } | { failed: { message: string; code?: string } }) => {
+      if ('failed' in reply) {
+        fail(Object.assign(new Error(`idstitch collector: a SQLite reader cannot open the database: ${reply.failed.message}`), { code: reply.failed.code }));
+        return;
+      }
       if ('ready' in reply) {
         reader.ready = true;
         this.readySince ??= Date.now();
@@ -125,9 +129,12 @@ export class ReaderPool implements SqlReader {
       this.dispatch();
     });
     const fail = (error: Error) => {
-      const job = reader.job;
+      const { job, ready } = reader;
       this.retire(reader);
       job?.reject(error);
+      // A thread that could not even open the file would fail the same way again: the queries waiting
+      // for it get its error (instead of waiting for ever), and the next query tries a new thread.
+      if (!ready && !this.readers.some((r) => r.ready)) for (const queued of this.queue.splice(0)) queued.reject(error);
       this.dispatch();
     };
     worker.on('error', fail);
@@ -165,9 +172,18 @@ export class ReaderPool implements SqlReader {
 /** The thread's side: one read-only connection, statements prepared once, one query at a time. */
 function serveReads(location: string): void {
   const port = parentPort!;
-  const db = new (sqliteDriver())(location, { readonly: true });
-  db.pragma('busy_timeout = 5000');
-  db.pragma('cache_size = -65536');
+  let db: InstanceType<ReturnType<typeof sqliteDriver>>;
+  try {
+    db = new (sqliteDriver())(location, { readonly: true });
+    db.pragma('busy_timeout = 5000');
+    db.pragma('cache_size = -65536');
+  } catch (error) {
+    // Said as text: SQLite's errors cross to the event loop as bare objects without their message.
+    const { message, code } = error as { message?: string; code?: string };
+    port.postMessage({ failed: { message: String(message ?? error), code } });
+    port.close();
+    return;
+  }
   const statements = new Map<string, Statement<unknown[]>>();
   port.postMessage({ ready: true });
   port.on('message', (request: ReadRequest) => {
