@@ -245,7 +245,7 @@ function* seedEvents(total: number): Generator<StoredEvent[]> {
     const kind = groupId ? 'group' : userId ? 'identify' : round === 0 ? 'page' : 'track';
     const message = { type: kind, messageId: `seed-${n}`, anonymousId: `anon-${a}`, userId, groupId: groupId ?? undefined, event: kind === 'track' ? eventName(a, round) : undefined, properties: { n }, timestamp: new Date(ts).toISOString() };
     chunk.push({
-      messageId: message.messageId, kind, event: message.event ?? null, anonymousId: message.anonymousId, userId, previousId: null,
+      messageId: message.messageId, kind, event: message.event ?? null, anonymousId: message.anonymousId, userId, previousId: null, unverifiedUserId: null,
       groupId, traits: userId ? { plan: a % 3 ? 'pro' : 'free' } : null, source: 'web', timestamp: ts, originalTimestamp: ts,
       receivedAt: ts, body: JSON.stringify(message),
     });

@@ -4,7 +4,10 @@
  *   message, attributed to the logged-in user and company, and, through the
  *   browser SDK's anonymous-id cookie, to the visitor's journey before login;
  * - the login route answers with `hmacUid(secret, email)`, an opaque user id
- *   the page passes to `identifyUser` (never the email itself).
+ *   the page passes to `identifyUser` (never the email itself), and with
+ *   `signIdentity(identitySecret, userId)`, the token that makes the
+ *   collector believe that user id from this browser (README "Verified
+ *   identity").
  * It also serves the two example sites and the built SDK, so the pages and
  * the API share one origin and the SDK's cookie rides along on API calls.
  *
@@ -15,7 +18,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { createServerClient, hmacUid, idstitchMiddleware, type ServerClient, type ServerError } from '../src/server/index.js';
+import { createServerClient, hmacUid, idstitchMiddleware, signIdentity, type ServerClient, type ServerError } from '../src/server/index.js';
 import { readDocsFile, readExampleFile, REPO, type PageOptions, type ServedFile } from './pages.js';
 import { clearedSessionCookie, readSession, sessionCookie, sessionDomain, type SessionUser } from './session.js';
 
@@ -30,6 +33,10 @@ export interface ExampleServerOptions {
   secret?: string;
   /** Flush interval in ms of the pages' trackers and of the server client. @default 1000 */
   flushInterval?: number;
+  /** The collector's identity secret: login answers with a token signed with it. @default none: no token */
+  identitySecret?: string;
+  /** The server client's write key (the collector's server write key, trusted without tokens). @default none */
+  serverWriteKey?: string;
   /** Errors the server client absorbed (the collector down, ...). @default printed to stderr */
   onError?: (error: ServerError) => void;
 }
@@ -54,6 +61,7 @@ export async function startExampleServer(options: ExampleServerOptions): Promise
   const pageOptions: PageOptions = { endpoint: options.endpoint, ...(options.flushInterval ? { flushInterval: options.flushInterval } : {}) };
   const client = createServerClient({
     endpoint: options.endpoint,
+    ...(options.serverWriteKey ? { writeKey: options.serverWriteKey } : {}),
     ...(options.flushInterval ? { flushInterval: options.flushInterval } : {}),
     onError: options.onError ?? ((error) => console.error(`example API: ${error.message}`)),
   });
@@ -79,7 +87,9 @@ export async function startExampleServer(options: ExampleServerOptions): Promise
     // The user id is an HMAC of the email: stable, opaque, not guessable from the browser.
     const user: SessionUser = { id: hmacUid(secret, email), companyId: domain, email };
     res.setHeader('set-cookie', sessionCookie(secret, user, sessionDomain(req.hostname)));
-    res.json({ userId: user.id, companyId: user.companyId, company: { name: domain } });
+    // Signed for this user id at each login: the page hands it to identifyUser, so the collector believes it.
+    const identityToken = options.identitySecret ? signIdentity(options.identitySecret, user.id) : undefined;
+    res.json({ userId: user.id, companyId: user.companyId, company: { name: domain }, identityToken });
   });
   app.post('/api/logout', (req, res) => {
     res.setHeader('set-cookie', clearedSessionCookie(sessionDomain(req.hostname)));

@@ -4,6 +4,7 @@
  * calls it with the defaults; the e2e tests call it on free ports and a
  * temporary database.
  */
+import { randomBytes } from 'node:crypto';
 import { createCollector, type Collector } from '../src/collector/index.js';
 import type { ServerError } from '../src/server/index.js';
 import { startExampleServer, type ExampleServer } from './api-server.js';
@@ -19,11 +20,15 @@ export interface StackOptions {
   flushInterval?: number;
   /** Errors of the example API's idstitch client. @default printed to stderr */
   onError?: (error: ServerError) => void;
+  /** The collector's identity secret (verification on); null: verification off. @default a new random one */
+  identitySecret?: string | null;
 }
 
 export interface Stack {
   collector: Collector;
   examples: ExampleServer;
+  /** The identity secret the collector verifies with and the example API signs with; null when off. */
+  identitySecret: string | null;
   /** What to open, by name. */
   urls: { examples: string; docs: string; app: string; dashboard: string; ingest: string; stats: string };
   /** Stops the example server (sending its last API calls), then the collector (storing all it accepted). */
@@ -31,7 +36,14 @@ export interface Stack {
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
-  const collector = await createCollector({ port: options.collectorPort ?? 8787, database: options.database ?? './idstitch.db', logLevel: 'warn' });
+  // Verification on, as a real deployment should run: the example API signs each login, and its own
+  // API calls go under a server write key. Both are made anew unless given.
+  const identitySecret = options.identitySecret === undefined ? randomBytes(32).toString('base64url') : options.identitySecret;
+  const serverWriteKey = randomBytes(24).toString('base64url');
+  const collector = await createCollector({
+    port: options.collectorPort ?? 8787, database: options.database ?? './idstitch.db', logLevel: 'warn',
+    ...(identitySecret ? { identitySecrets: [identitySecret], serverWriteKeys: [serverWriteKey] } : {}),
+  });
   const collectorUrl = await collector.listen();
   let examples: ExampleServer;
   try {
@@ -40,6 +52,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       port: options.examplesPort ?? 8788,
       ...(options.flushInterval ? { flushInterval: options.flushInterval } : {}),
       ...(options.onError ? { onError: options.onError } : {}),
+      ...(identitySecret ? { identitySecret, serverWriteKey } : {}),
     });
   } catch (error) {
     await collector.close();
@@ -49,6 +62,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   return {
     collector,
     examples,
+    identitySecret,
     urls: {
       examples: `${examples.url}/`,
       docs: `${examples.url}/docs/`,

@@ -3,7 +3,9 @@
 // with the two example sites (127.0.0.1:8788), prints their URLs, and stops
 // both cleanly on SIGINT/SIGTERM (the API's last calls are sent, everything
 // the collector accepted is stored). IDSTITCH_PORT, IDSTITCH_DATABASE and
-// EXAMPLES_PORT override the defaults.
+// EXAMPLES_PORT override the defaults. Verified identity is on: the collector
+// and the example API share an identity secret, made anew at each start and
+// printed, unless IDSTITCH_IDENTITY_SECRET gives one.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -53,6 +55,7 @@ try {
     collectorPort: port('IDSTITCH_PORT', 8787),
     examplesPort: port('EXAMPLES_PORT', 8788),
     database: process.env.IDSTITCH_DATABASE ?? './idstitch.db',
+    ...(process.env.IDSTITCH_IDENTITY_SECRET ? { identitySecret: process.env.IDSTITCH_IDENTITY_SECRET } : {}),
   });
 } catch (error) {
   console.error(`idstitch: could not start: ${error?.code === 'EADDRINUSE' ? `a port is in use (${error.message})` : (error?.stack ?? error)}`);
@@ -70,6 +73,9 @@ idstitch is running
     ingest     ${urls.ingest}
     stats      ${urls.stats}
     store      ${stack.collector.store.kind} ${stack.collector.store.location}
+  verified identity on: the example API signs each login with the identity secret
+    IDSTITCH_IDENTITY_SECRET=${stack.identitySecret}
+    (new at each start unless you set it: a browser identified under another secret is kept as anonymous)
 
 Try the docs on two subdomains that share one identity: replace 127.0.0.1 with
 a.example.test and b.example.test once they resolve to 127.0.0.1 (/etc/hosts).

@@ -29,7 +29,8 @@ async function showAccount(user) {
 
 /**
  * Login: the server checks the credentials and answers with the user id it
- * made with hmacUid(secret, email), and the company. Identifying links every
+ * made with hmacUid(secret, email), the company, and an identity token
+ * signed for that user id. Identifying links every
  * anonymous page view and API call of this browser to the user.
  */
 async function login(email) {
@@ -39,8 +40,9 @@ async function login(email) {
     body: JSON.stringify({ email }),
   });
   if (!response.ok) throw new Error(`login failed: ${response.status}`);
-  const { userId, companyId, company } = await response.json();
-  idstitch.identifyUser(userId, { plan: 'team' });
+  const { userId, companyId, company, identityToken } = await response.json();
+  // The token the server signed for this user id: with it the collector believes the identify.
+  idstitch.identifyUser(userId, { plan: 'team' }, { token: identityToken });
   idstitch.identifyCompany(companyId, company);
   idstitch.track('Logged In');
   await showAccount({ email });

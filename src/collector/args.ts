@@ -21,6 +21,8 @@ export const FLAGS: readonly FlagSpec[] = [
   { key: 'port', flag: 'port', env: 'IDSTITCH_PORT', valueName: 'PORT', help: 'port, 0 = any free one [8787]' },
   { key: 'database', flag: 'database', env: 'IDSTITCH_DATABASE', valueName: 'FILE|URL', help: 'SQLite file or postgres:// URL [./idstitch.db]' },
   { key: 'writeKeys', flag: 'write-key', env: 'IDSTITCH_WRITE_KEY', valueName: 'KEY', help: 'accepted write key; repeat the flag (or comma-separate the variable) for several [none: open]' },
+  { key: 'serverWriteKeys', flag: 'server-write-key', env: 'IDSTITCH_SERVER_WRITE_KEY', valueName: 'KEY', help: 'write key of servers, whose user ids need no token; repeatable [none]' },
+  { key: 'identitySecrets', flag: 'identity-secret', env: 'IDSTITCH_IDENTITY_SECRET', valueName: 'SECRET', help: 'secret of identity tokens: turns verification on; repeat to rotate [none: off]' },
   { key: 'dashboardToken', flag: 'dashboard-token', env: 'IDSTITCH_DASHBOARD_TOKEN', valueName: 'TOKEN', help: 'token for the dashboard and query API; required off loopback' },
   { key: 'megaUserLimit', flag: 'mega-user-limit', env: 'IDSTITCH_MEGA_USER_LIMIT', valueName: 'N', help: 'anonymous ids per user within the window before the mega-user flag [50]' },
   { key: 'megaUserWindowMs', flag: 'mega-user-window', env: 'IDSTITCH_MEGA_USER_WINDOW', valueName: 'DURATION', help: 'mega-user window, e.g. 30m, 1h [1h]' },
@@ -30,6 +32,9 @@ export const FLAGS: readonly FlagSpec[] = [
   { key: 'queryTimeoutMs', flag: 'query-timeout', env: 'IDSTITCH_QUERY_TIMEOUT', valueName: 'DURATION', help: 'most a query may take before it answers 503, e.g. 5s, 500ms [5s]' },
   { key: 'logLevel', flag: 'log-level', env: 'IDSTITCH_LOG_LEVEL', valueName: 'LEVEL', help: 'fatal|error|warn|info|debug|trace|silent [warn]' },
 ];
+
+/** Options that a repeated flag (or a comma-separated variable) gives several values of. */
+const LISTS = new Set<keyof CollectorOptions>(['writeKeys', 'serverWriteKeys', 'identitySecrets']);
 
 /** What the command line asked for. */
 export interface ParsedArgs {
@@ -57,6 +62,8 @@ function convert(spec: FlagSpec, label: string, raw: string | string[]): Collect
     case 'queryTimeoutMs':
       return durationOption(label, text);
     case 'writeKeys':
+    case 'serverWriteKeys':
+    case 'identitySecrets':
       return (Array.isArray(raw) ? raw : raw.split(',')).map((k) => k.trim()).filter(Boolean);
     case 'logLevel':
       return text as LogLevel;
@@ -67,7 +74,7 @@ function convert(spec: FlagSpec, label: string, raw: string | string[]): Collect
 
 /** Parses `argv` (without node and the script) and `env` into collector options. */
 export function parseCollectorArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ParsedArgs {
-  const config = Object.fromEntries(FLAGS.map((f) => [f.flag, { type: 'string' as const, multiple: f.key === 'writeKeys' }]));
+  const config = Object.fromEntries(FLAGS.map((f) => [f.flag, { type: 'string' as const, multiple: LISTS.has(f.key) }]));
   let values: Record<string, string | string[] | boolean | undefined>;
   try {
     ({ values } = parseArgs({ args: [...argv], options: { ...config, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false }));

@@ -79,10 +79,16 @@ function readBag(field: string, value: unknown, storedByKey = false): Json | nul
 
 const failed = (value: unknown): value is Refusal => isObject(value) && typeof value.reason === 'string';
 
-/** When a batch arrived and what its `sentAt` said. */
+/** When a batch arrived, what its `sentAt` said, and how its user ids are checked. */
 export interface Arrival {
   receivedAt: number;
   sentAt: number | null;
+  /**
+   * Whether a message's `userId` counts, given its `context.identityToken`
+   * (README "Verified identity"); absent when every user id counts
+   * (verification off, or a batch under a server write key).
+   */
+  verify?: (userId: string, token: unknown) => boolean;
 }
 
 /**
@@ -93,6 +99,12 @@ export function readMessage(raw: unknown, arrival: Arrival, type?: string): Stor
   if (!isObject(raw)) return refuse('message must be a JSON object');
   if (type !== undefined) raw.type = type;
   delete raw.writeKey;
+  // A token is a credential: checked here, never stored or shown.
+  let token: unknown;
+  if (isObject(raw.context) && 'identityToken' in raw.context) {
+    token = raw.context.identityToken;
+    delete raw.context.identityToken;
+  }
   let body: string;
   try {
     body = JSON.stringify(raw);
@@ -123,8 +135,17 @@ export function readMessage(raw: unknown, arrival: Arrival, type?: string): Stor
 
   const anonymousId = raw.anonymousId === undefined || raw.anonymousId === null ? null : readAnonymousId('anonymousId', raw.anonymousId);
   if (failed(anonymousId)) return anonymousId;
-  const userId = raw.userId === undefined || raw.userId === null ? null : readId('userId', raw.userId);
+  let userId = raw.userId === undefined || raw.userId === null ? null : readId('userId', raw.userId);
   if (failed(userId)) return userId;
+  let unverifiedUserId: string | null = null;
+  if (userId !== null && arrival.verify && !arrival.verify(userId, token)) {
+    // Nothing but the anonymous id is left to store it under: an alias names no anonymous id of its sender's.
+    if (anonymousId === null || kind === 'alias') return refuse('unverified');
+    unverifiedUserId = userId;
+    userId = null;
+    delete raw.userId;
+    body = JSON.stringify(raw);
+  }
 
   let previousId: string | null = null;
   if (kind === 'alias') {
@@ -176,6 +197,11 @@ export function readMessage(raw: unknown, arrival: Arrival, type?: string): Stor
     const company = readId('context.groupId', context.groupId);
     groupId = failed(company) ? null : company;
   }
+  // An unverified sender joins no company and names none: the company's profile and count stay as they are.
+  if (unverifiedUserId !== null) {
+    groupId = null;
+    if (kind === 'group') traits = null;
+  }
 
   return {
     messageId,
@@ -185,6 +211,7 @@ export function readMessage(raw: unknown, arrival: Arrival, type?: string): Stor
     userId,
     previousId,
     groupId,
+    unverifiedUserId,
     traits,
     source: sourceOf(library),
     timestamp: correctedTimestamp(arrival.receivedAt, originalTimestamp, sentAt),
@@ -206,13 +233,13 @@ export function bodyWriteKey(body: unknown): string | undefined {
 }
 
 /** Reads a `/v1/batch` body; throws a 400 when it is not a batch at all. */
-export function readBatch(body: unknown, receivedAt: number): ReadBatch {
+export function readBatch(body: unknown, receivedAt: number, verify?: Arrival['verify']): ReadBatch {
   if (!isObject(body)) throw badRequest('body must be a JSON object with a "batch" array');
   if (!Array.isArray(body.batch)) throw badRequest('body has no "batch" array');
   if (body.batch.length > LIMITS.batchMessages) {
     throw badRequest(`batch has ${body.batch.length} messages; at most ${LIMITS.batchMessages} are accepted`);
   }
-  const arrival: Arrival = { receivedAt, sentAt: parseTimestamp(body.sentAt) };
+  const arrival: Arrival = { receivedAt, sentAt: parseTimestamp(body.sentAt), verify };
   const events: StoredEvent[] = [];
   const rejected: Rejection[] = [];
   body.batch.forEach((raw: unknown, index: number) => {
@@ -227,9 +254,9 @@ export function readBatch(body: unknown, receivedAt: number): ReadBatch {
  * Reads a single-message body (`/v1/track`, ...). The route names the type.
  * Throws 400 (or 413 when the message is over 32 KB) when it is refused.
  */
-export function readSingle(body: unknown, type: string, receivedAt: number): StoredEvent {
+export function readSingle(body: unknown, type: string, receivedAt: number, verify?: Arrival['verify']): StoredEvent {
   if (!isObject(body)) throw badRequest('body must be a JSON object (one message)');
-  const result = readMessage(body, { receivedAt, sentAt: null }, type);
+  const result = readMessage(body, { receivedAt, sentAt: null, verify }, type);
   if (failed(result)) {
     throw result.tooLarge ? payloadTooLarge(result.reason) : badRequest(result.reason);
   }

@@ -32,6 +32,22 @@ export interface CollectorOptions {
    */
   writeKeys?: readonly string[];
   /**
+   * Write keys of servers (`idstitch/server`'s `writeKey`): accepted like
+   * `writeKeys`, and their batches are trusted with any `userId`, token or
+   * not. Keep them secret: unlike a browser's write key, they are never in
+   * a page.
+   * @default []
+   */
+  serverWriteKeys?: readonly string[];
+  /**
+   * Secrets of identity tokens (`signIdentity` in `idstitch/server`). Set,
+   * they turn verification on: a `userId` from a browser counts only with a
+   * valid, unexpired token for it (README "Verified identity"). Several for
+   * a rotation: tokens signed with any of them verify.
+   * @default []
+   */
+  identitySecrets?: readonly string[];
+  /**
    * Token for the dashboard and the query API (`Authorization: Bearer <token>`
    * or `?token=<token>`). Required when `host` is not loopback; when set it is
    * always enforced.
@@ -83,7 +99,7 @@ export interface CollectorOptions {
 }
 
 /** Options with every default filled in. */
-export type ResolvedOptions = Required<CollectorOptions> & { writeKeys: readonly string[] };
+export type ResolvedOptions = Required<CollectorOptions>;
 
 /** Every default, in one place. */
 export const DEFAULTS: ResolvedOptions = {
@@ -91,6 +107,8 @@ export const DEFAULTS: ResolvedOptions = {
   port: 8787,
   database: './idstitch.db',
   writeKeys: [],
+  serverWriteKeys: [],
+  identitySecrets: [],
   dashboardToken: null,
   megaUserLimit: 50,
   megaUserWindowMs: 3_600_000,
@@ -143,8 +161,13 @@ export function resolveOptions(input: CollectorOptions = {}, labels: OptionLabel
   if (typeof o.database !== 'string' || !o.database.trim()) {
     throw new CollectorOptionError(label('database'), 'must be a SQLite file path or a postgres:// URL');
   }
-  if (!Array.isArray(o.writeKeys) || o.writeKeys.some((k) => typeof k !== 'string' || !k)) {
-    throw new CollectorOptionError(label('writeKeys'), 'must be a list of non-empty strings');
+  for (const key of ['writeKeys', 'serverWriteKeys', 'identitySecrets'] as const) {
+    const list = o[key];
+    if (!Array.isArray(list) || list.some((k) => typeof k !== 'string' || !k)) throw new CollectorOptionError(label(key), 'must be a list of non-empty strings');
+  }
+  // A short secret can be guessed offline from any one token.
+  if (o.identitySecrets.some((secret) => secret.length < 16)) {
+    throw new CollectorOptionError(label('identitySecrets'), 'must each be at least 16 characters (32 random bytes, base64, is a good secret)');
   }
   if (o.dashboardToken !== null && (typeof o.dashboardToken !== 'string' || !o.dashboardToken)) {
     throw new CollectorOptionError(label('dashboardToken'), 'must be a non-empty string');
@@ -176,7 +199,7 @@ export function resolveOptions(input: CollectorOptions = {}, labels: OptionLabel
   if (!LOG_LEVELS.includes(o.logLevel)) {
     throw new CollectorOptionError(label('logLevel'), `must be one of ${LOG_LEVELS.join(', ')} (got ${JSON.stringify(o.logLevel)})`);
   }
-  return { ...o, writeKeys: [...new Set(o.writeKeys)] };
+  return { ...o, writeKeys: [...new Set(o.writeKeys)], serverWriteKeys: [...new Set(o.serverWriteKeys)], identitySecrets: [...new Set(o.identitySecrets)] };
 }
 
 /** Parses a duration option (`1h`, `30m`) or throws naming it. */

@@ -90,11 +90,15 @@ export interface Stats {
   anonymousVisitors: number;
 }
 
+/** A refused link (store/apply.ts ConflictReason). */
 export interface Conflict {
   anonymousId: string;
-  userId: string;
+  /** The user the anonymous id stays linked to; null for an unverified claim. */
+  userId: string | null;
   attemptedUserId: string;
   at: string;
+  /** `relinked`: the anonymous id was another user's already; `unverified`: a browser named the user without a valid identity token. */
+  reason: 'relinked' | 'unverified';
 }
 
 /** A position in a timeline: event time and sequence number. */
@@ -273,12 +277,14 @@ export class Queries {
 
   /** `GET /v1/conflicts`: refused re-links, oldest first, `limit` after the `after` cursor (a sequence number). */
   async conflicts(page: { limit: number; after: number }): Promise<{ conflicts: Conflict[]; after: string | null }> {
-    const rows = await this.db.all<{ seq: number; anonymous_id: string; user_id: string; attempted_user_id: string; at: number }>(
-      'SELECT seq, anonymous_id, user_id, attempted_user_id, at FROM conflicts WHERE seq > ? ORDER BY seq LIMIT ?',
+    const rows = await this.db.all<{ seq: number; anonymous_id: string; user_id: string; attempted_user_id: string; at: number; reason: Conflict['reason'] }>(
+      'SELECT seq, anonymous_id, user_id, attempted_user_id, at, reason FROM conflicts WHERE seq > ? ORDER BY seq LIMIT ?',
       [page.after, page.limit + 1]);
     const shown = rows.slice(0, page.limit);
     return {
-      conflicts: shown.map((r) => ({ anonymousId: r.anonymous_id, userId: r.user_id, attemptedUserId: r.attempted_user_id, at: iso(r.at)! })),
+      conflicts: shown.map((r) => ({
+        anonymousId: r.anonymous_id, userId: r.user_id || null, attemptedUserId: r.attempted_user_id, at: iso(r.at)!, reason: r.reason,
+      })),
       after: rows.length > page.limit ? String(shown[shown.length - 1]!.seq) : null,
     };
   }

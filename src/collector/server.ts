@@ -80,7 +80,9 @@ export async function createCollector(input: CollectorOptions = {}, labels?: Opt
   app.addHook('onClose', async () => live.stop());
 
   await app.register(healthRoutes, { store });
-  await app.register(ingestRoutes, { store: publishingStore(store, live), writeKeys: options.writeKeys });
+  await app.register(ingestRoutes, {
+    store: publishingStore(store, live), writeKeys: options.writeKeys, serverWriteKeys: options.serverWriteKeys, identitySecrets: options.identitySecrets,
+  });
   // Everything that reads, in one context whose requests must name this machine (DNS rebinding, src/collector/auth.ts).
   await app.register(async (reads) => {
     refuseForeignHosts(reads, options);

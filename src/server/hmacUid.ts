@@ -1,4 +1,5 @@
 import { createHmac, type KeyObject } from 'node:crypto';
+import { isUsableSecret } from '../node/identityToken.js';
 
 /** Options of {@link hmacUid}. */
 export interface HmacUidOptions {
@@ -34,9 +35,7 @@ const SEPARATOR = '::';
  * hmacUid(process.env.UID_SECRET, 'name@customer.com', { actor: 'support@app.com' }); // support acting as them
  */
 export function hmacUid(secret: string | Buffer | KeyObject, value: string, options: HmacUidOptions = {}): string {
-  if (typeof secret === 'string' ? !secret : Buffer.isBuffer(secret) ? !secret.length : typeof secret?.export !== 'function') {
-    throw new TypeError('hmacUid: secret must be a non-empty string, Buffer or KeyObject');
-  }
+  if (!isUsableSecret(secret)) throw new TypeError('hmacUid: secret must be a non-empty string, Buffer or KeyObject');
   if (typeof value !== 'string' || !value) throw new TypeError('hmacUid: value must be a non-empty string');
   const { actor } = options;
   if (actor !== undefined && (typeof actor !== 'string' || !actor)) throw new TypeError('hmacUid: options.actor must be a non-empty string');

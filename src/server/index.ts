@@ -2,6 +2,7 @@ export { createServerClient, type Id, type ServerClient, type TrackCall } from '
 export { idstitchMiddleware, type IdstitchMiddleware } from './middleware.js';
 export { idstitchFastify, type IdstitchFastifyOptions } from './fastify.js';
 export { hmacUid, type HmacUidOptions } from './hmacUid.js';
+export { signIdentity, type SignIdentityOptions } from './signIdentity.js';
 export { MASK, type ApiCallProperties } from './apiCall.js';
 export type { DeliveryStats } from './delivery.js';
 export { ServerError, ServerOptionError, type ServerErrorCode } from './errors.js';

@@ -170,7 +170,7 @@ describe('dashboard in Chromium', () => {
     await tab.waitForSelector('#profile .flag');
     expect(await tab.textContent('#profile .flag')).toBe('mega-user');
     await tab.waitForSelector('#conflicts table');
-    expect(await tab.locator('#conflicts tbody td').allTextContents()).toEqual([expect.any(String), 'device-0', 'shared-login', 'someone-else']);
+    expect(await tab.locator('#conflicts tbody td').allTextContents()).toEqual([expect.any(String), 'device-0', 'shared-login', 'someone-else', 'linked to another user']);
     expect(errors).toEqual([]);
     await close();
   });

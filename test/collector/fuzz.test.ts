@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Collector } from '../../src/collector/index.js';
-import { generator, type BadRequest } from './fuzz.js';
+import { badToken, generator, random, type BadRequest } from './fuzz.js';
 import { get, send, STORE_KINDS, track, useHarness, type Msg } from './helpers.js';
 
 const harness = useHarness();
@@ -94,5 +94,25 @@ describe.each(STORE_KINDS)('fuzzing ingest on %s', (kind) => {
     }
     expect(failures.slice(0, 10)).toEqual([]);
     await expectGoodBatchStoredIntact(c);
+  });
+});
+
+describe.each(STORE_KINDS)('fuzzing identity tokens on %s (verification on)', (kind) => {
+  it('2,000 batches of user ids with bad tokens: never a 5xx, those without an anonymous id refused as unverified, no user ever made', { timeout: 120_000 }, async () => {
+    const c = await harness.collector(kind, { identitySecrets: ['fuzz-secret-0123456789'] });
+    const rnd = random(SEED + 11);
+    for (let i = 0; i < 2000; i++) {
+      const messages: Msg[] = Array.from({ length: 1 + Math.floor(rnd() * 5) }, (_, k) => {
+        const message = track({ userId: `fuzz-user-${i % 7}`, ...(rnd() < 0.5 ? { anonymousId: `fuzz-device-${i}` } : {}) }, 'Fuzzed');
+        return { ...message, context: { ...(message.context as Msg), identityToken: badToken(rnd) }, messageId: `tok-${i}-${k}` };
+      });
+      const answer = await withDeadline(send(c, messages), `token batch #${i}`);
+      const refused = messages.flatMap((m, index) => (m.anonymousId === undefined ? [{ index, reason: 'unverified' }] : []));
+      expect(answer.status, `token batch #${i}`).toBe(200);
+      expect(answer.body, `token batch #${i}`).toEqual(refused.length ? { ok: true, rejected: refused } : { ok: true });
+    }
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect((await get(c, '/v1/stats')).body.identifiedUsers).toBe(0);
+    for (let u = 0; u < 7; u++) expect((await get(c, `/v1/users/fuzz-user-${u}`)).status).toBe(404);
   });
 });

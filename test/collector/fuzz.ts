@@ -36,6 +36,22 @@ const BOMBS = [
 ];
 const TEN_MB = 'z'.repeat(10 * 1024 * 1024);
 
+/**
+ * Identity tokens that must never verify (README "Verified identity"): over
+ * 512 characters, malformed, of the wrong type, the right shape with a
+ * garbage mac. Deterministic from `rnd`.
+ */
+export function badToken(rnd: () => number): unknown {
+  const int = (n: number) => Math.floor(rnd() * n);
+  const mac = Array.from({ length: 43 }, () => 'Aa0_-'[int(5)]).join('');
+  const cases: unknown[] = [
+    `v1.${'9'.repeat(int(4000) + 513)}`, 'x'.repeat(513 + int(100_000)), '', ' ', 'v1', 'v1..', `v1.zzzzzzzzzz.${mac}`, `v1.${'z'.repeat(11)}.${mac}`,
+    `v2.abc.${mac}`, `v1.abc.${mac}=`, `v1.ABC.${mac}`, `v1.abc.${mac.slice(1)}`, `v1.-1.${mac}`, `v1.abc.${mac}\u0000`, 'v1.abc.\ud800',
+    5, -0, 1e308, true, [], ['v1.a.b'], { token: 'v1.a.b' }, { __proto__: { polluted: 'yes' } }, `${'v1.abc.'.repeat(80)}`,
+  ];
+  return cases[int(cases.length)];
+}
+
 export function generator(seed: number) {
   const rnd = random(seed);
   const int = (n: number) => Math.floor(rnd() * n);

@@ -129,7 +129,7 @@ describe.each(STORE_KINDS)('query API on %s', (kind) => {
     const page2 = (await get(c, `/v1/conflicts?limit=3&after=${page1.after}`)).body;
     expect(page2.conflicts.map((x: { attemptedUserId: string }) => x.attemptedUserId)).toEqual(['other-3', 'other-4']);
     expect(page2.after).toBeNull();
-    expect(page2.conflicts[0]).toEqual({ anonymousId: 'shared', userId: 'first', attemptedUserId: 'other-3', at: expect.stringMatching(ISO) });
+    expect(page2.conflicts[0]).toEqual({ anonymousId: 'shared', userId: 'first', attemptedUserId: 'other-3', at: expect.stringMatching(ISO), reason: 'relinked' });
   });
 
   it('with a dashboard token, the query API and dashboard need it; ingest and health do not', async () => {

@@ -23,7 +23,7 @@ const run = promisify(execFile);
 function event(fields: Partial<StoredEvent> = {}): StoredEvent {
   const messageId = randomUUID();
   return {
-    messageId, kind: 'track', event: 'E', anonymousId: 'anon', userId: null, previousId: null, groupId: null, traits: null,
+    messageId, kind: 'track', event: 'E', anonymousId: 'anon', userId: null, previousId: null, groupId: null, unverifiedUserId: null, traits: null,
     source: 'web', timestamp: 1_700_000_000_000, originalTimestamp: null, receivedAt: 1_700_000_000_500,
     body: JSON.stringify({ type: 'track', messageId, anonymousId: 'anon', event: 'E' }), ...fields,
   };
@@ -97,7 +97,7 @@ describe('SQLite writer thread', () => {
       import { SqliteStore } from './src/collector/store/sqlite.ts';
       const store = new SqliteStore(${JSON.stringify(location)});
       const body = JSON.stringify({ type: 'track' });
-      store.ingest([{ messageId: 'm1', kind: 'track', event: 'E', anonymousId: 'a', userId: null, previousId: null, groupId: null,
+      store.ingest([{ messageId: 'm1', kind: 'track', event: 'E', anonymousId: 'a', userId: null, previousId: null, groupId: null, unverifiedUserId: null,
         traits: null, source: 'web', timestamp: 1, originalTimestamp: 1, receivedAt: 1, body }]).then((r) => console.log(JSON.stringify(r)));
     `;
     const { stdout } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: join(import.meta.dirname, '../..'), timeout: 20_000 });

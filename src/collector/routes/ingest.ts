@@ -8,6 +8,7 @@ import { basicAuthKey, writeKeyAccepted } from '../auth.js';
 import { HttpError } from '../errors.js';
 import { inflateWithCap } from '../inflate.js';
 import { bodyWriteKey, readBatch, readSingle } from '../ingest.js';
+import { verifyIdentityToken } from '../../node/identityToken.js';
 import { parseJsonBody } from '../json.js';
 import type { Store } from '../store/types.js';
 import { allowOrigin, preflight } from './cors.js';
@@ -15,6 +16,10 @@ import { allowOrigin, preflight } from './cors.js';
 export interface IngestRoutesOptions {
   store: Store;
   writeKeys: readonly string[];
+  /** Keys whose batches are trusted with any user id (README "Verified identity"). */
+  serverWriteKeys: readonly string[];
+  /** Identity token secrets; none: verification off. */
+  identitySecrets: readonly string[];
 }
 
 /** Batch paths: ours, Segment's browser library's short one, and the HTTP API's import. */
@@ -31,8 +36,9 @@ export const SINGLE_PATHS: Record<string, string> = {
 };
 
 export async function ingestRoutes(app: FastifyInstance, options: IngestRoutesOptions): Promise<void> {
-  const { store } = options;
+  const { store, identitySecrets } = options;
   const keys = new Set(options.writeKeys);
+  const serverKeys = new Set(options.serverWriteKeys);
 
   // Segment's clients send JSON as text/plain (no preflight) or application/json, so any type is read as JSON.
   app.removeAllContentTypeParsers();
@@ -51,10 +57,16 @@ export async function ingestRoutes(app: FastifyInstance, options: IngestRoutesOp
   });
   app.addHook('onRequest', async (request, reply) => allowOrigin(request, reply));
 
-  const authorize = (request: FastifyRequest, body: unknown, reply: FastifyReply) => {
-    if (writeKeyAccepted(keys, [basicAuthKey(request.headers.authorization), bodyWriteKey(body)])) return;
-    reply.header('www-authenticate', 'Basic realm="idstitch"');
-    throw new HttpError(401, 'missing or unknown write key (send it as the Basic auth user name or as "writeKey" in the body)');
+  /** Refuses a request without an accepted key; returns how its user ids are checked (none: all trusted). */
+  const authorize = (request: FastifyRequest, body: unknown, reply: FastifyReply, receivedAt: number) => {
+    const presented = [basicAuthKey(request.headers.authorization), bodyWriteKey(body)];
+    const fromServer = presented.some((key) => key !== undefined && serverKeys.has(key));
+    if (!fromServer && !writeKeyAccepted(keys, presented)) {
+      reply.header('www-authenticate', 'Basic realm="idstitch"');
+      throw new HttpError(401, 'missing or unknown write key (send it as the Basic auth user name or as "writeKey" in the body)');
+    }
+    if (fromServer || !identitySecrets.length) return undefined;
+    return (userId: string, token: unknown) => verifyIdentityToken(identitySecrets, userId, token, receivedAt) === 'valid';
   };
 
   for (const path of [...BATCH_PATHS, ...Object.keys(SINGLE_PATHS)]) app.options(path, preflight);
@@ -62,8 +74,8 @@ export async function ingestRoutes(app: FastifyInstance, options: IngestRoutesOp
   for (const path of BATCH_PATHS) {
     app.post(path, { bodyLimit: LIMITS.batchBytes }, async (request, reply) => {
       const receivedAt = Date.now();
-      authorize(request, request.body, reply);
-      const { events, rejected } = readBatch(request.body, receivedAt);
+      const verify = authorize(request, request.body, reply, receivedAt);
+      const { events, rejected } = readBatch(request.body, receivedAt, verify);
       await store.ingest(events);
       return rejected.length ? { ok: true, rejected } : { ok: true };
     });
@@ -71,8 +83,8 @@ export async function ingestRoutes(app: FastifyInstance, options: IngestRoutesOp
   for (const [path, type] of Object.entries(SINGLE_PATHS)) {
     app.post(path, { bodyLimit: LIMITS.messageBytes }, async (request, reply) => {
       const receivedAt = Date.now();
-      authorize(request, request.body, reply);
-      await store.ingest([readSingle(request.body, type, receivedAt)]);
+      const verify = authorize(request, request.body, reply, receivedAt);
+      await store.ingest([readSingle(request.body, type, receivedAt, verify)]);
       return { ok: true };
     });
   }

@@ -7,13 +7,18 @@ import { planEffects, type LinkAttempt, type MembershipWrite, type TraitWrite } 
 import type { CounterDelta } from './schema.js';
 import type { IngestResult, StoredEvent } from './types.js';
 
-/** A refused re-link. */
+/** Why a link was not made: the anonymous id was linked to another user already, or the user id was not verified. */
+export type ConflictReason = 'relinked' | 'unverified';
+
+/** A refused link. */
 export interface ConflictRecord {
   anonymousId: string;
+  /** The user the anonymous id is linked to; `''` for an unverified claim (there is none to name). */
   userId: string;
   attemptedUserId: string;
   at: number;
   messageId: string;
+  reason: ConflictReason;
 }
 
 /** The id registries. */
@@ -56,7 +61,7 @@ export const SQL = {
   insertLink: 'INSERT INTO links (anonymous_id, user_id, linked_at, message_id) VALUES (?, ?, ?, ?) ON CONFLICT (anonymous_id) DO NOTHING',
   linkedUser: 'SELECT user_id FROM links WHERE anonymous_id = ?',
   recordConflict:
-    'INSERT INTO conflicts (anonymous_id, user_id, attempted_user_id, at, message_id) VALUES (?, ?, ?, ?, ?) ON CONFLICT (anonymous_id, attempted_user_id) DO NOTHING',
+    'INSERT INTO conflicts (anonymous_id, user_id, attempted_user_id, at, message_id, reason) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (anonymous_id, attempted_user_id) DO NOTHING',
 } as const;
 
 /** `ON CONFLICT` clauses that keep the newest trait / membership. */
@@ -94,7 +99,7 @@ export function countStored(batches: readonly (readonly StoredEvent[])[], insert
  * does not carry both ids), no alias, no traits, no company.
  */
 export const onlyRegistersIds = (e: StoredEvent): boolean =>
-  e.previousId === null && e.groupId === null && e.traits === null && (e.anonymousId === null || e.userId === null);
+  e.previousId === null && e.groupId === null && e.traits === null && e.unverifiedUserId === null && (e.anonymousId === null || e.userId === null);
 
 /**
  * Writes several HTTP batches in one open transaction; returns one result
@@ -121,8 +126,14 @@ export async function applyBatches(tx: WriteTx, batches: readonly (readonly Stor
     }
     const owner = await tx.linkedUser(link.anonymousId);
     if (owner !== undefined && owner !== link.userId) {
-      await tx.recordConflict({ anonymousId: link.anonymousId, userId: owner, attemptedUserId: link.userId, at: link.at, messageId: link.messageId });
+      await tx.recordConflict({ anonymousId: link.anonymousId, userId: owner, attemptedUserId: link.userId, at: link.at, messageId: link.messageId, reason: 'relinked' });
     }
+  }
+  for (const e of fresh) {
+    if (e.unverifiedUserId === null || e.anonymousId === null) continue;
+    // The claim agrees with a verified link (a sibling subdomain shares the ids by cookie, not the token): nothing to report.
+    if ((await tx.linkedUser(e.anonymousId)) === e.unverifiedUserId) continue;
+    await tx.recordConflict({ anonymousId: e.anonymousId, userId: '', attemptedUserId: e.unverifiedUserId, at: e.receivedAt, messageId: e.messageId, reason: 'unverified' });
   }
   await tx.upsertTraits(effects.traits);
   await tx.upsertMemberships(effects.memberships);

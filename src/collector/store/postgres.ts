@@ -140,7 +140,7 @@ function writeTx(query: Query): WriteTx {
     insertLink: async (l) => ((await query(numberedParams(SQL.insertLink), [l.anonymousId, l.userId, l.at, l.messageId])).rowCount ?? 0) > 0,
     linkedUser: async (anonymousId) => (await query(numberedParams(SQL.linkedUser), [anonymousId])).rows[0]?.user_id as string | undefined,
     recordConflict: async (c) => {
-      await query(numberedParams(SQL.recordConflict), [c.anonymousId, c.userId, c.attemptedUserId, c.at, c.messageId]);
+      await query(numberedParams(SQL.recordConflict), [c.anonymousId, c.userId, c.attemptedUserId, c.at, c.messageId, c.reason]);
     },
     upsertTraits: async (writes) => {
       if (!writes.length) return;

@@ -17,7 +17,7 @@
 export type Dialect = 'sqlite' | 'postgres';
 
 /** The version this code writes; a newer database is refused. */
-export const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 6;
 
 /** Statements that bring a database from version `index` to `index + 1`. */
 const types = (d: Dialect) => ({
@@ -227,6 +227,8 @@ const MIGRATIONS: ReadonlyArray<(d: Dialect) => string[]> = [
      GROUP BY 1, 2`,
     ...(d === 'postgres' ? [LOCK_ANONYMOUS_IDS, RECORD_FIRST_STEPS] : []),
   ],
+  // Version 6: why a link was refused (apply.ts ConflictReason); every earlier one was a re-link.
+  () => ["ALTER TABLE conflicts ADD COLUMN reason TEXT NOT NULL DEFAULT 'relinked'"],
 ];
 
 /** The statements to run on a database at `version` (0 = empty) to reach `target`. */

@@ -80,7 +80,7 @@ export class SqliteWrites {
       insertLink: async (l: LinkAttempt) => insertLink.run(l.anonymousId, l.userId, l.at, l.messageId).changes > 0,
       linkedUser: async (anonymousId) => linkOf(anonymousId),
       recordConflict: async (c: ConflictRecord) => {
-        recordConflict.run(c.anonymousId, c.userId, c.attemptedUserId, c.at, c.messageId);
+        recordConflict.run(c.anonymousId, c.userId, c.attemptedUserId, c.at, c.messageId, c.reason);
       },
       upsertTraits: async (writes: readonly TraitWrite[]) => {
         for (const t of writes) upsertTrait.run(t.kind, t.id, t.key, t.value, t.ts);
@@ -134,7 +134,7 @@ export class SqliteWrites {
 
 // Events cross to the thread as flat arrays of values: copying arrays of
 // strings costs a third of copying objects field by field.
-const FIELDS = ['messageId', 'kind', 'event', 'anonymousId', 'userId', 'previousId', 'groupId', 'traits', 'source',
+const FIELDS = ['messageId', 'kind', 'event', 'anonymousId', 'userId', 'previousId', 'groupId', 'unverifiedUserId', 'traits', 'source',
   'timestamp', 'originalTimestamp', 'receivedAt', 'body'] as const satisfies readonly (keyof StoredEvent)[];
 // A field added to StoredEvent but not to FIELDS would be lost on the way: this fails to compile instead.
 const everyField: Exclude<keyof StoredEvent, (typeof FIELDS)[number]> extends never ? true : never = true;

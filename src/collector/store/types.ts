@@ -20,6 +20,12 @@ export interface StoredEvent {
   previousId: string | null;
   /** `group`: its `groupId`; other messages: a valid `context.groupId`. */
   groupId: string | null;
+  /**
+   * A browser's `userId` that verification refused (README "Verified
+   * identity"): the message is stored as its anonymous id's, with `userId`,
+   * `groupId` and company traits dropped, and the claim listed as a conflict.
+   */
+  unverifiedUserId: string | null;
   /** `identify` / `group` traits; null for other kinds. */
   traits: Record<string, unknown> | null;
   source: Source;
