@@ -27,6 +27,8 @@
  * Flags: --duration S [10]  --warmup S [3]  --rounds N [3]  --connections N [32]  --events N [1000000]
  *        --pg-events N [= --events]  --samples N [2000]  --skip-postgres
  *        --only ingest|queries  --funnel-samples N [5]  --poll-seconds S [20]
+ *        --tokens (ingest: logged-in batches, every message with its identity token,
+ *        and a SQLite collector that verifies them beside one that does not)
  */
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -39,6 +41,7 @@ import Fastify from 'fastify';
 import { createCollector, type Collector, type StoredEvent } from '../src/collector/index.js';
 import { readBatch } from '../src/collector/ingest.js';
 import { openStore } from '../src/collector/store/open.js';
+import { signIdentity } from '../src/server/index.js';
 import { startPostgres, type TestPostgres } from '../test/support/postgres.js';
 
 const { values: flags } = parseArgs({
@@ -55,18 +58,24 @@ const { values: flags } = parseArgs({
     'funnel-samples': { type: 'string', default: '5' },
     'poll-seconds': { type: 'string', default: '20' },
     'serve-noop': { type: 'boolean', default: false },
+    tokens: { type: 'boolean', default: false },
   },
 });
+
+/** With `--tokens`: each batch is a logged-in visitor's, every message with its user id and identity token. */
+const IDENTITY_SECRET = 'bench-identity-secret-0123456789';
 
 const BATCH = 20;
 
 function batchBody(): string {
   const anonymousId = randomUUID();
   const now = new Date().toISOString();
+  const user = flags.tokens ? `bench-user-${anonymousId.slice(0, 8)}` : undefined;
+  const identityToken = user ? signIdentity(IDENTITY_SECRET, user) : undefined;
   const batch = Array.from({ length: BATCH }, (_, i) => ({
-    type: i === 0 ? 'page' : 'track', messageId: randomUUID(), anonymousId, event: i === 0 ? undefined : 'Clicked',
+    type: i === 0 ? 'page' : 'track', messageId: randomUUID(), anonymousId, userId: user, event: i === 0 ? undefined : 'Clicked',
     properties: { i, path: '/pricing', plan: 'pro' }, timestamp: now,
-    context: { library: { name: 'idstitch', version: '0.1.0' }, page: { url: 'https://example.com/pricing', path: '/pricing', title: 'Pricing', referrer: '', search: '' }, userAgent: 'bench', locale: 'en-US', sessionId: anonymousId },
+    context: { library: { name: 'idstitch', version: '0.1.0' }, page: { url: 'https://example.com/pricing', path: '/pricing', title: 'Pricing', referrer: '', search: '' }, userAgent: 'bench', locale: 'en-US', sessionId: anonymousId, identityToken },
   }));
   return JSON.stringify({ batch, sentAt: now });
 }
@@ -176,6 +185,8 @@ async function benchIngest(postgres: TestPostgres | undefined, dir: string): Pro
     ['no-op fastify', async () => [new URL(import.meta.url).pathname, '--serve-noop']],
     ['collector, SQLite', async () => ['src/collector/cli.ts', '--port', '0', '--log-level', 'silent', '--database', join(dir, `ingest-${randomUUID()}.db`)]],
   ];
+  // The same logged-in batches, their tokens checked: what verification costs.
+  if (flags.tokens) targets.push(['collector, SQLite, verified', async () => ['src/collector/cli.ts', '--port', '0', '--log-level', 'silent', '--database', join(dir, `ingest-${randomUUID()}.db`), '--identity-secret', IDENTITY_SECRET]]);
   if (postgres) targets.push(['collector, PostgreSQL', async () => ['src/collector/cli.ts', '--port', '0', '--log-level', 'silent', '--database', await postgres.createDatabase(), '--pool-size', '12']]);
   const runs = new Map<string, Run[]>(targets.map(([name]) => [name, []]));
   for (let round = 1; round <= rounds; round++) {
@@ -190,7 +201,7 @@ async function benchIngest(postgres: TestPostgres | undefined, dir: string): Pro
       await stopServer(child);
       const run = { eventsPerSecond: r.eventsPerSecond, cpuMicrosPerEvent: (cpu * 1e6) / (r.requests * BATCH) };
       runs.get(name)!.push(run);
-      console.log(`  round ${round} ${name.padEnd(22)} ${Math.round(run.eventsPerSecond).toLocaleString('en').padStart(9)} events/s, server CPU ${run.cpuMicrosPerEvent.toFixed(1)} µs/event (request p99 ${r.p99} ms, non-2xx/errors ${r.non2xx}${stored})`);
+      console.log(`  round ${round} ${name.padEnd(28)} ${Math.round(run.eventsPerSecond).toLocaleString('en').padStart(9)} events/s, server CPU ${run.cpuMicrosPerEvent.toFixed(1)} µs/event (request p99 ${r.p99} ms, non-2xx/errors ${r.non2xx}${stored})`);
     }
   }
   console.log(`medians of ${rounds} round(s):`);
@@ -198,7 +209,7 @@ async function benchIngest(postgres: TestPostgres | undefined, dir: string): Pro
   for (const [name, list] of runs) {
     const rate = median(list.map((r) => r.eventsPerSecond));
     const ratio = name === 'no-op fastify' ? '' : ` = ${((rate / noop) * 100).toFixed(0)} % of no-op (rounds: ${list.map((r, i) => `${((r.eventsPerSecond / runs.get('no-op fastify')![i]!.eventsPerSecond) * 100).toFixed(0)} %`).join(', ')})`;
-    console.log(`${name.padEnd(22)} ${Math.round(rate).toLocaleString('en').padStart(9)} events/s${ratio}, server CPU ${median(list.map((r) => r.cpuMicrosPerEvent)).toFixed(1)} µs/event`);
+    console.log(`${name.padEnd(28)} ${Math.round(rate).toLocaleString('en').padStart(9)} events/s${ratio}, server CPU ${median(list.map((r) => r.cpuMicrosPerEvent)).toFixed(1)} µs/event`);
   }
 
   console.log(`\n== ceiling: the stores alone (store.ingest, ${CEILING_IN_FLIGHT} batches in flight, no HTTP), ${flags.duration} s, medians of ${rounds} ==`);
@@ -208,7 +219,7 @@ async function benchIngest(postgres: TestPostgres | undefined, dir: string): Pro
     const list: Run[] = [];
     for (let round = 0; round < rounds; round++) list.push(await storeCeiling(await database(), Number(flags.duration)));
     const rate = median(list.map((r) => r.eventsPerSecond));
-    console.log(`${`${name} store alone`.padEnd(22)} ${Math.round(rate).toLocaleString('en').padStart(9)} events/s = ${((rate / noop) * 100).toFixed(0)} % of the no-op HTTP route, CPU ${median(list.map((r) => r.cpuMicrosPerEvent)).toFixed(1)} µs/event (this process, all threads)`);
+    console.log(`${`${name} store alone`.padEnd(28)} ${Math.round(rate).toLocaleString('en').padStart(9)} events/s = ${((rate / noop) * 100).toFixed(0)} % of the no-op HTTP route, CPU ${median(list.map((r) => r.cpuMicrosPerEvent)).toFixed(1)} µs/event (this process, all threads)`);
   }
 }
 
