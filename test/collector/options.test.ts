@@ -12,7 +12,7 @@ const resolveArgs = (argv: string[], env: NodeJS.ProcessEnv = {}) => {
 describe('collector options', () => {
   it('defaults: 127.0.0.1:8787, ./idstitch.db, open ingest, mega-user 50 per hour', () => {
     expect(resolveArgs([])).toEqual({
-      host: '127.0.0.1', port: 8787, database: './idstitch.db', writeKeys: [], dashboardToken: null,
+      host: '127.0.0.1', port: 8787, database: './idstitch.db', writeKeys: [], serverWriteKeys: [], identitySecrets: [], dashboardToken: null,
       megaUserLimit: 50, megaUserWindowMs: 3_600_000, poolSize: 10, maxBacklogMessages: 100_000, maxBacklogBytes: 67_108_864, queryTimeoutMs: 5000, logLevel: 'warn',
     });
   });
@@ -24,7 +24,7 @@ describe('collector options', () => {
       '--max-backlog-messages', '500', '--max-backlog-bytes', '2048', '--query-timeout', '2s',
     ]);
     expect(options).toEqual({
-      host: '0.0.0.0', port: 9000, database: 'postgres://db/x', writeKeys: ['k1', 'k2'], dashboardToken: 't',
+      host: '0.0.0.0', port: 9000, database: 'postgres://db/x', writeKeys: ['k1', 'k2'], serverWriteKeys: [], identitySecrets: [], dashboardToken: 't',
       megaUserLimit: 5, megaUserWindowMs: 1_800_000, poolSize: 4, maxBacklogMessages: 500, maxBacklogBytes: 2048, queryTimeoutMs: 2000, logLevel: 'info',
     });
   });
