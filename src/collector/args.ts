@@ -39,6 +39,8 @@ const LISTS = new Set<keyof CollectorOptions>(['writeKeys', 'serverWriteKeys', '
 /** What the command line asked for. */
 export interface ParsedArgs {
   help: boolean;
+  /** `--vacuum`: compact the SQLite file (store/vacuum.ts) and exit, instead of starting. */
+  vacuum: boolean;
   options: CollectorOptions;
   /** Where each option came from, for error messages. */
   labels: OptionLabels;
@@ -77,7 +79,7 @@ export function parseCollectorArgs(argv: readonly string[], env: NodeJS.ProcessE
   const config = Object.fromEntries(FLAGS.map((f) => [f.flag, { type: 'string' as const, multiple: LISTS.has(f.key) }]));
   let values: Record<string, string | string[] | boolean | undefined>;
   try {
-    ({ values } = parseArgs({ args: [...argv], options: { ...config, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false }));
+    ({ values } = parseArgs({ args: [...argv], options: { ...config, help: { type: 'boolean', short: 'h' }, vacuum: { type: 'boolean' } }, strict: true, allowPositionals: false }));
   } catch (error) {
     throw new CollectorOptionError('command line', `is not understood: ${(error as Error).message}. Run idstitch-collector --help.`);
   }
@@ -96,11 +98,11 @@ export function parseCollectorArgs(argv: readonly string[], env: NodeJS.ProcessE
       labels[spec.key] = `--${spec.flag}`;
     }
   }
-  return { help: values.help === true, options: options as CollectorOptions, labels };
+  return { help: values.help === true, vacuum: values.vacuum === true, options: options as CollectorOptions, labels };
 }
 
 /** The `--help` text. */
 export function usage(): string {
   const lines = FLAGS.map((f) => `  --${`${f.flag} ${f.valueName}`.padEnd(28)} ${f.help}\n  ${' '.repeat(30)} (env ${f.env})`);
-  return `Usage: idstitch-collector [options]\n\nThe idstitch reference collector: Segment-compatible ingest, identity stitching, query API.\n\n${lines.join('\n')}\n  --help                         this text\n`;
+  return `Usage: idstitch-collector [options]\n\nThe idstitch reference collector: Segment-compatible ingest, identity stitching, query API.\n\n${lines.join('\n')}\n  --vacuum                       compact the SQLite file (--database) so erased data leaves the disk, then exit;\n                                 run it with the collector stopped\n  --help                         this text\n`;
 }

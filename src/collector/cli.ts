@@ -5,13 +5,19 @@
  * and exits 0. A second signal exits at once.
  */
 import { parseCollectorArgs, usage } from './args.js';
-import { CollectorOptionError } from './options.js';
+import { CollectorOptionError, DEFAULTS } from './options.js';
 import { createCollector } from './server.js';
+import { compactSqlite } from './store/vacuum.js';
 
 async function main(): Promise<void> {
-  const { help, options, labels } = parseCollectorArgs(process.argv.slice(2));
+  const { help, vacuum, options, labels } = parseCollectorArgs(process.argv.slice(2));
   if (help) {
     process.stdout.write(usage());
+    return;
+  }
+  if (vacuum) {
+    const { file, bytesBefore, bytesAfter } = compactSqlite(options.database ?? DEFAULTS.database);
+    process.stdout.write(`idstitch collector: compacted ${file} (with its WAL) from ${bytesBefore} to ${bytesAfter} bytes\n`);
     return;
   }
   const collector = await createCollector(options, labels);

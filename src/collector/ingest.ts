@@ -224,7 +224,22 @@ export function readMessage(raw: unknown, arrival: Arrival, type?: string): Stor
 /** A batch body read: what to store and what was refused. */
 export interface ReadBatch {
   events: StoredEvent[];
+  /** Each event's index in the batch. */
+  indexes: number[];
   rejected: Rejection[];
+}
+
+/** Why the store refused a valid message: it names an erased id (README "Erasure"). */
+export const SUPPRESSED = 'suppressed';
+
+/**
+ * The batch's refusals with those of the store added: `suppressed` are
+ * positions in the batch's events, as the store answered them. In batch order.
+ */
+export function withSuppressed(read: ReadBatch, suppressed: readonly number[] | undefined): Rejection[] {
+  if (!suppressed?.length) return read.rejected;
+  const all = [...read.rejected, ...suppressed.map((position) => ({ index: read.indexes[position]!, reason: SUPPRESSED }))];
+  return all.sort((a, b) => a.index - b.index);
 }
 
 /** The write key a body carries, if any. */
@@ -241,13 +256,17 @@ export function readBatch(body: unknown, receivedAt: number, verify?: Arrival['v
   }
   const arrival: Arrival = { receivedAt, sentAt: parseTimestamp(body.sentAt), verify };
   const events: StoredEvent[] = [];
+  const indexes: number[] = [];
   const rejected: Rejection[] = [];
   body.batch.forEach((raw: unknown, index: number) => {
     const result = readMessage(raw, arrival);
     if (failed(result)) rejected.push({ index, reason: result.reason });
-    else events.push(result);
+    else {
+      events.push(result);
+      indexes.push(index);
+    }
   });
-  return { events, rejected };
+  return { events, indexes, rejected };
 }
 
 /**

@@ -9,6 +9,7 @@ import { resolveOptions, type CollectorOptions, type OptionLabels, type Resolved
 import { Queries } from './query.js';
 import { LiveFeed, publishingStore } from './dashboard/liveFeed.js';
 import { dashboardRoutes } from './routes/dashboard.js';
+import { eraseRoutes } from './routes/erase.js';
 import { healthRoutes } from './routes/health.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { liveRoutes } from './routes/live.js';
@@ -79,14 +80,17 @@ export async function createCollector(input: CollectorOptions = {}, labels?: Opt
   const live = new LiveFeed();
   app.addHook('onClose', async () => live.stop());
 
+  // Ingest and erasure go through the live feed: what one stores appears there, what the other erases leaves it.
+  const published = publishingStore(store, live);
   await app.register(healthRoutes, { store });
   await app.register(ingestRoutes, {
-    store: publishingStore(store, live), writeKeys: options.writeKeys, serverWriteKeys: options.serverWriteKeys, identitySecrets: options.identitySecrets,
+    store: published, writeKeys: options.writeKeys, serverWriteKeys: options.serverWriteKeys, identitySecrets: options.identitySecrets,
   });
   // Everything that reads, in one context whose requests must name this machine (DNS rebinding, src/collector/auth.ts).
   await app.register(async (reads) => {
     refuseForeignHosts(reads, options);
     await reads.register(queryRoutes, { queries, dashboardToken: options.dashboardToken });
+    await reads.register(eraseRoutes, { store: published, dashboardToken: options.dashboardToken });
     await reads.register(timeSeriesRoutes, { reader: store.reader, dashboardToken: options.dashboardToken });
     await reads.register(liveRoutes, { feed: live, dashboardToken: options.dashboardToken });
     await reads.register(dashboardRoutes, { dashboardToken: options.dashboardToken });

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach } from 'vitest';
-import { createCollector, type Collector, type CollectorOptions } from '../../src/collector/index.js';
+import { createCollector, type Collector, type CollectorOptions, type Stats } from '../../src/collector/index.js';
 import { startPostgres, type TestPostgres } from '../support/postgres.js';
 
 export type StoreKind = 'sqlite' | 'postgres';
@@ -89,4 +89,12 @@ export async function send(c: Collector, messages: Msg[], extra: Msg = {}, heade
 export async function get<T = Record<string, any>>(c: Collector, url: string): Promise<{ status: number; body: T }> {
   const response = await c.app.inject({ method: 'GET', url });
   return { status: response.statusCode, body: response.json() as T };
+}
+
+/** The stats as whole-table counts: what `/v1/stats` answered before it kept counters, and must still equal. */
+export async function tableCounts(c: Collector): Promise<Stats> {
+  const row = (await c.store.reader.get<{ events: number; identified: number; anonymous: number }>(
+    `SELECT (SELECT COUNT(*) FROM events) AS events, (SELECT COUNT(*) FROM users) AS identified,
+            (SELECT COUNT(*) FROM anonymous_ids a WHERE NOT EXISTS (SELECT 1 FROM links l WHERE l.anonymous_id = a.anonymous_id)) AS anonymous`))!;
+  return { events: row.events, users: row.identified + row.anonymous, identifiedUsers: row.identified, anonymousVisitors: row.anonymous };
 }

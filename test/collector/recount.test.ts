@@ -12,7 +12,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Collector, Stats } from '../../src/collector/index.js';
 import { random } from './fuzz.js';
-import { get, group, identify, msg, page, send, STORE_KINDS, track, useHarness, type Msg } from './helpers.js';
+import { get, group, identify, msg, page, send, STORE_KINDS, tableCounts, track, useHarness, type Msg } from './helpers.js';
 
 const harness = useHarness();
 
@@ -63,14 +63,6 @@ function expectedStats(messages: readonly Msg[]): Stats {
   }
   const anonymousVisitors = anonymous.size - linked.size;
   return { events: events.size, users: users.size + anonymousVisitors, identifiedUsers: users.size, anonymousVisitors };
-}
-
-/** The stats as whole-table counts: what `/v1/stats` answered before it kept counters. */
-async function tableCounts(c: Collector): Promise<Stats> {
-  const row = (await c.store.reader.get<{ events: number; identified: number; anonymous: number }>(
-    `SELECT (SELECT COUNT(*) FROM events) AS events, (SELECT COUNT(*) FROM users) AS identified,
-            (SELECT COUNT(*) FROM anonymous_ids a WHERE NOT EXISTS (SELECT 1 FROM links l WHERE l.anonymous_id = a.anonymous_id)) AS anonymous`))!;
-  return { events: row.events, users: row.identified + row.anonymous, identifiedUsers: row.identified, anonymousVisitors: row.anonymous };
 }
 
 /** Sends the messages in random batches, several at once, so writes coalesce and (on PostgreSQL) race. */

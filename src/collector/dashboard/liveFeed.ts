@@ -12,6 +12,7 @@
  * {@link MAX_PER_FLUSH} per flush, coalesced every {@link FLUSH_MS}.
  */
 import { dedupeKey } from '../store/apply.js';
+import type { ErasedIds } from '../store/erase.js';
 import type { IngestResult, Store, StoredEvent } from '../store/types.js';
 
 /** What the dashboard gets of each event: ids, names and a short text of its properties or traits. */
@@ -76,10 +77,15 @@ export class LiveFeed {
   publish(events: readonly StoredEvent[], result: IngestResult): void {
     if (result.stored === 0) return;
     let fresh = events;
+    // Refused as naming an erased id: not stored, so never shown.
+    if (result.suppressed) {
+      const refused = new Set(result.suppressed);
+      fresh = events.filter((_, position) => !refused.has(position));
+    }
     if (result.duplicates > 0) {
       // The store does not say which ones were repeats; skip the ones this instance published lately.
       const seen = new Set([...this.recent, ...this.pending].map((e) => dedupeKey(e.messageId, e.originalTimestamp)));
-      fresh = events.filter((e) => !seen.has(dedupeKey(e.messageId, e.originalTimestamp)));
+      fresh = fresh.filter((e) => !seen.has(dedupeKey(e.messageId, e.originalTimestamp)));
     }
     this.recent = [...this.recent, ...fresh.slice(-RECENT)].slice(-RECENT);
     if (!this.listeners.size) return;
@@ -91,6 +97,20 @@ export class LiveFeed {
       this.pending.push(...fresh);
     }
     this.timer ??= setTimeout(() => this.flush(), FLUSH_MS);
+  }
+
+  /**
+   * Drops what this instance holds of erased ids (README "Erasure"): the
+   * recent events a new stream replays, and those waiting to go out. (A
+   * stream that already showed them shows them until its page reloads.)
+   */
+  forget(ids: ErasedIds): void {
+    const users = new Set(ids.userIds);
+    const anonymous = new Set(ids.anonymousIds);
+    // The events the erasure deleted (store/erase.ts): the users' own, and those without a user id of the anonymous ids.
+    const erased = (e: StoredEvent) => (e.userId !== null ? users.has(e.userId) : e.anonymousId !== null && anonymous.has(e.anonymousId));
+    this.recent = this.recent.filter((e) => !erased(e));
+    this.pending = this.pending.filter((e) => !erased(e));
   }
 
   /** Adds a listener, first handing it the recent events; returns the unsubscribe function. */
@@ -132,6 +152,11 @@ export function publishingStore(store: Store, feed: LiveFeed): Store {
       const result = await store.ingest(events);
       feed.publish(events, result);
       return result;
+    },
+    erase: async (target) => {
+      const erasure = await store.erase(target);
+      if (erasure) feed.forget(erasure.ids);
+      return erasure;
     },
     backlog: () => store.backlog(),
     ping: () => store.ping(),

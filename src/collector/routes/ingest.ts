@@ -5,9 +5,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { LIMITS } from '../../protocol/index.js';
 import { basicAuthKey, writeKeyAccepted } from '../auth.js';
-import { HttpError } from '../errors.js';
+import { badRequest, HttpError } from '../errors.js';
 import { inflateWithCap } from '../inflate.js';
-import { bodyWriteKey, readBatch, readSingle } from '../ingest.js';
+import { bodyWriteKey, readBatch, readSingle, SUPPRESSED, withSuppressed } from '../ingest.js';
 import { verifyIdentityToken } from '../../node/identityToken.js';
 import { parseJsonBody } from '../json.js';
 import type { Store } from '../store/types.js';
@@ -83,8 +83,9 @@ export async function ingestRoutes(app: FastifyInstance, options: IngestRoutesOp
     app.post(path, { bodyLimit: LIMITS.batchBytes }, async (request, reply) => {
       const receivedAt = Date.now();
       const verify = authorize(request, request.body, reply, receivedAt);
-      const { events, rejected } = readBatch(request.body, receivedAt, verify);
-      await store.ingest(events);
+      const read = readBatch(request.body, receivedAt, verify);
+      // Suppression is checked in the write transaction itself, so a batch that raced an erasure is refused too.
+      const rejected = withSuppressed(read, (await store.ingest(read.events)).suppressed);
       return rejected.length ? { ok: true, rejected } : { ok: true };
     });
   }
@@ -92,7 +93,9 @@ export async function ingestRoutes(app: FastifyInstance, options: IngestRoutesOp
     app.post(path, { bodyLimit: LIMITS.messageBytes }, async (request, reply) => {
       const receivedAt = Date.now();
       const verify = authorize(request, request.body, reply, receivedAt);
-      await store.ingest([readSingle(request.body, type, receivedAt, verify)]);
+      const { suppressed } = await store.ingest([readSingle(request.body, type, receivedAt, verify)]);
+      // Refused like any other bad single message: a 400 with the reason, which no client retries.
+      if (suppressed) throw badRequest(SUPPRESSED);
       return { ok: true };
     });
   }

@@ -42,11 +42,13 @@ export interface WriteTx {
   /** Adds what this transaction stored to the stats counters (see schema.ts). */
   addCounts(delta: CounterDelta): Promise<void>;
   /**
-   * Holds each anonymous id's lock until the transaction ends, where writers
-   * run concurrently (PostgreSQL; SQLite has one writer): see the
-   * `record_first_steps` function in schema.ts.
+   * The positions in `events` of those that name a suppressed id
+   * (suppression.ts), read once the transaction holds the lock of every id
+   * they name, until it ends, where writers run concurrently (PostgreSQL,
+   * the `suppressed_events` function in schema.ts; SQLite has one writer).
+   * Those locks also keep `first_steps` exact (`record_first_steps`).
    */
-  lockAnonymousIds(anonymousIds: readonly string[]): Promise<void>;
+  suppressedAmong(events: readonly StoredEvent[]): Promise<ReadonlySet<number>>;
   /** A new link: the anonymous id's first times join its user's (funnel.ts). */
   mergeFirstSteps(anonymousId: string, userId: string): Promise<void>;
   /** Keeps each candidate first time that is earlier than its principal's stored one, attributed under the links stored so far. */
@@ -73,23 +75,34 @@ export const UPSERT = {
 const sortedEntries = (ids: Map<string, number>): [string, number][] =>
   [...ids.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 
+const NONE: ReadonlySet<number> = new Set();
+
 /**
- * One result per batch, given the dedupe keys the insert stored, and the
- * events stored now (a repeat within the call counts once).
+ * One result per batch, given the dedupe keys the insert stored and the
+ * positions (in all the batches' events, in order) refused as suppressed,
+ * and the events stored now (a repeat within the call counts once).
  */
-export function countStored(batches: readonly (readonly StoredEvent[])[], inserted: ReadonlySet<string>): { results: IngestResult[]; fresh: StoredEvent[] } {
+export function countStored(batches: readonly (readonly StoredEvent[])[], inserted: ReadonlySet<string>, refused = NONE): { results: IngestResult[]; fresh: StoredEvent[] } {
   const fresh: StoredEvent[] = [];
   const counted = new Set<string>();
+  let position = 0;
   const results = batches.map((batch) => {
     let stored = 0;
-    for (const event of batch) {
+    const suppressed: number[] = [];
+    batch.forEach((event, index) => {
+      if (refused.has(position++)) {
+        suppressed.push(index);
+        return;
+      }
       const key = dedupeKey(event.messageId, event.originalTimestamp);
-      if (!inserted.has(key) || counted.has(key)) continue;
+      if (!inserted.has(key) || counted.has(key)) return;
       counted.add(key);
       fresh.push(event);
       stored++;
-    }
-    return { stored, duplicates: batch.length - stored };
+    });
+    const result: IngestResult = { stored, duplicates: batch.length - stored - suppressed.length };
+    if (suppressed.length) result.suppressed = suppressed;
+    return result;
   });
   return { results, fresh };
 }
@@ -106,14 +119,17 @@ export const onlyRegistersIds = (e: StoredEvent): boolean =>
  * per batch. The caller commits.
  */
 export async function applyBatches(tx: WriteTx, batches: readonly (readonly StoredEvent[])[]): Promise<IngestResult[]> {
-  const { results, fresh } = countStored(batches, await tx.insertEvents(batches.flat()));
+  const events = batches.flat();
+  // First, and every lock at once: before anything is written or reads a link (taken one by one, two writers
+  // could wait on each other), and before the check, so a concurrent erasure is either seen or waits for us.
+  const refused = await tx.suppressedAmong(events);
+  const kept = refused.size ? events.filter((_, position) => !refused.has(position)) : events;
+  const inserted = kept.length ? await tx.insertEvents(kept) : new Set<string>();
+  const { results, fresh } = countStored(batches, inserted, refused);
   if (!fresh.length) return results;
 
   const effects = planEffects(fresh);
   const steps = firstStepsOf(fresh);
-  const anonymousSteps = steps.flatMap((step) => (step.anonymousId === null ? [] : [step.anonymousId]));
-  // Every lock at once, before anything reads a link: taken one by one, two writers could wait on each other.
-  if (effects.links.length || anonymousSteps.length) await tx.lockAnonymousIds([...effects.links.map((link) => link.anonymousId), ...anonymousSteps]);
   const delta: CounterDelta = { events: fresh.length, users: 0, anonymousIds: 0, linkedAnonymousIds: 0 };
   delta.anonymousIds = await tx.registerIds('anonymous_ids', sortedEntries(effects.anonymousIds));
   delta.users = await tx.registerIds('users', sortedEntries(effects.userIds));

@@ -10,7 +10,9 @@
  */
 import type pg from 'pg';
 import { applyBatches, countStored, dedupeKey, onlyRegistersIds, SQL, UPSERT, type IdTable, type WriteTx } from './apply.js';
-import { ADD_COUNTS, COUNTER_SHARDS, META_TABLE, migrationsFrom, READ_VERSION, SCHEMA_VERSION, WRITE_VERSION } from './schema.js';
+import { eraseIn, eraseWithRetries, type Erasure, type ErasureTarget, type EraseOutcome, type EraseTx } from './erase.js';
+import { ADD_COUNTS, COUNTER_SHARDS, META_TABLE, migrationsFrom, READ_VERSION, SCHEMA_VERSION, WRITE_VERSION, type CounterDelta } from './schema.js';
+import { ENSURE_KEY, eventHashes, IdHasher, lockSet, newSuppressionKey, READ_KEY } from './suppression.js';
 import { backlogSize, DEFAULT_QUERY_TIMEOUT_MS, type IngestResult, type SqlReader, type Store, type StoredEvent, type StoreOptions } from './types.js';
 import { WriteQueue, type Backlog, type BacklogLimit } from '../writeQueue.js';
 import { queryOverLimit, type HttpError } from '../errors.js';
@@ -49,11 +51,12 @@ function redact(url: string): string {
 
 type Query = (sql: string, params?: readonly unknown[]) => Promise<pg.QueryResult>;
 
+const EVENT_COLUMNS = 'message_id, type, event, anonymous_id, user_id, group_id, source, ts, original_ts, received_at, body';
+/** The rows of the events given as {@link eventColumns}. */
+const EVENT_ROWS = `unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                       $8::bigint[], $9::bigint[], $10::bigint[], string_to_array($11::text, chr(31)))`;
 /** Inserts the events given as {@link eventColumns}, skipping those already stored. */
-const INSERT_EVENTS = `INSERT INTO events (message_id, type, event, anonymous_id, user_id, group_id, source, ts, original_ts, received_at, body)
-  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-                       $8::bigint[], $9::bigint[], $10::bigint[], string_to_array($11::text, chr(31)))
-  ON CONFLICT DO NOTHING`;
+const INSERT_EVENTS = `INSERT INTO events (${EVENT_COLUMNS}) SELECT * FROM ${EVENT_ROWS} ON CONFLICT DO NOTHING`;
 
 /** The events as one array per column, the parameters of {@link INSERT_EVENTS}. */
 const eventColumns = (events: readonly StoredEvent[]) => [
@@ -92,17 +95,31 @@ function overLimit(error: unknown, limitMs: number): HttpError | undefined {
 /** The counter row a transaction adds to: any of them, so concurrent writers seldom wait on one. */
 const counterShard = () => Math.floor(Math.random() * COUNTER_SHARDS);
 
-const insertedKeys = (result: pg.QueryResult) =>
-  new Set(result.rows.map((row: { message_id: string; original_ts: number | null }) => dedupeKey(row.message_id, row.original_ts)));
+const insertedKeys = (rows: readonly { message_id: string | null; original_ts: number | null }[]) =>
+  new Set(rows.flatMap((row) => (row.message_id === null ? [] : [dedupeKey(row.message_id, row.original_ts)])));
+
+/** The parameters of `suppressed_events` (schema.ts) for these events: the ids to lock, and each id hash with its event's position. */
+function guardParams(hasher: IdHasher, events: readonly StoredEvent[]): unknown[] {
+  const { userIds, anonymousIds } = lockSet(events);
+  const { hashes, positions } = eventHashes(hasher, events);
+  return [userIds, anonymousIds, hashes, positions];
+}
 
 /**
  * Events whose only graph effect is registering their ids (most of them:
  * page views, tracks, API calls) in one statement, so one round trip instead
- * of four (BEGIN, insert, register, COMMIT). The ids are those of the events
- * inserted now, first seen at their earliest arrival, in sorted order as
- * {@link applyBatches} writes them.
+ * of four (BEGIN, insert, register, COMMIT). First the guard against erasure
+ * (`suppressed_events` in schema.ts: every id's lock, then the suppressed
+ * events' positions); the insert reads its answer, so it runs after it. The
+ * ids are those of the events inserted now, first seen at their earliest
+ * arrival, in sorted order as {@link applyBatches} writes them.
  */
-const INSERT_REGISTERING = `WITH inserted AS (${INSERT_EVENTS} RETURNING message_id, original_ts, anonymous_id, user_id, received_at, type, event, ts),
+const INSERT_REGISTERING = `WITH refused AS (SELECT suppressed_events($13::text[], $14::text[], $15::text[], $16::int[]) AS positions),
+  inserted AS (
+    INSERT INTO events (${EVENT_COLUMNS})
+    SELECT ${EVENT_COLUMNS} FROM ${EVENT_ROWS} WITH ORDINALITY AS e (${EVENT_COLUMNS}, n)
+    WHERE NOT EXISTS (SELECT 1 FROM refused r WHERE e.n - 1 = ANY (r.positions))
+    ON CONFLICT DO NOTHING RETURNING message_id, original_ts, anonymous_id, user_id, received_at, type, event, ts),
   anonymous AS (
     INSERT INTO anonymous_ids (anonymous_id, first_seen)
     SELECT anonymous_id, min(received_at) FROM inserted WHERE anonymous_id IS NOT NULL GROUP BY anonymous_id ORDER BY anonymous_id
@@ -120,16 +137,22 @@ const INSERT_REGISTERING = `WITH inserted AS (${INSERT_EVENTS} RETURNING message
     SELECT record_first_steps(array_agg(CASE WHEN type = 'page' THEN 'p' ELSE 't:' || event END),
       array_agg(user_id), array_agg(CASE WHEN user_id IS NULL THEN anonymous_id END), array_agg(ts))
     FROM inserted WHERE type = 'page' OR (type = 'track' AND event IS NOT NULL))
-  SELECT message_id, original_ts FROM inserted WHERE (SELECT count(*) FROM steps) > 0`;
-// $12: the counter shard, after eventColumns' eleven. `steps` is read by the final SELECT only so that it
-// runs (PostgreSQL skips a plain WITH query nothing reads); it always has its one row.
+  SELECT message_id, original_ts, NULL::int[] AS refused FROM inserted WHERE (SELECT count(*) FROM steps) > 0
+  UNION ALL SELECT NULL, NULL, positions FROM refused`;
+// $12: the counter shard, after eventColumns' eleven; $13 to $16: guardParams. `steps` is read by the final
+// SELECT only so that it runs (PostgreSQL skips a plain WITH query nothing reads); it always has its one row.
 
-function writeTx(query: Query): WriteTx {
+type RegisteringRow = { message_id: string | null; original_ts: number | null; refused: number[] | null };
+
+/** Adds a transaction's counts (negative for an erasure) to a random shard. */
+const addCounts = (query: Query) => async (d: CounterDelta) => {
+  await query(numberedParams(ADD_COUNTS), [counterShard(), d.events, d.users, d.anonymousIds, d.linkedAnonymousIds]);
+};
+
+function writeTx(query: Query, hasher: IdHasher): WriteTx {
   return {
-    addCounts: async (d) => {
-      await query(numberedParams(ADD_COUNTS), [counterShard(), d.events, d.users, d.anonymousIds, d.linkedAnonymousIds]);
-    },
-    insertEvents: async (events) => insertedKeys(await query(`${INSERT_EVENTS} RETURNING message_id, original_ts`, eventColumns(events))),
+    addCounts: addCounts(query),
+    insertEvents: async (events) => insertedKeys((await query(`${INSERT_EVENTS} RETURNING message_id, original_ts`, eventColumns(events))).rows),
     registerIds: async (table: IdTable, entries) => {
       const column = table === 'anonymous_ids' ? 'anonymous_id' : table === 'users' ? 'user_id' : 'company_id';
       if (!entries.length) return 0;
@@ -148,8 +171,9 @@ function writeTx(query: Query): WriteTx {
         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[]) ${UPSERT.traits}`,
       [writes.map((t) => t.kind), writes.map((t) => t.id), writes.map((t) => t.key), writes.map((t) => t.value), writes.map((t) => t.ts)]);
     },
-    lockAnonymousIds: async (anonymousIds) => {
-      await query('SELECT lock_anonymous_ids($1::text[])', [anonymousIds]);
+    suppressedAmong: async (events) => {
+      const result = await query('SELECT suppressed_events($1::text[], $2::text[], $3::text[], $4::int[]) AS positions', guardParams(hasher, events));
+      return new Set(result.rows[0].positions as number[]);
     },
     mergeFirstSteps: async (anonymousId, userId) => {
       await query(numberedParams(MERGE_FIRST_STEPS[0]), [userPrincipal(userId), anonymousPrincipal(anonymousId)]);
@@ -169,14 +193,33 @@ function writeTx(query: Query): WriteTx {
   };
 }
 
+function eraseTx(query: Query, hasher: IdHasher): EraseTx {
+  return {
+    run: async (sql, params) => (await query(numberedParams(sql), params)).rowCount ?? 0,
+    all: async <T>(sql: string, params: readonly unknown[]) => (await query(numberedParams(sql), params)).rows as T[],
+    lockIds: async (userIds, anonymousIds) => {
+      await query('SELECT lock_ids($1::text[], $2::text[])', [userIds, anonymousIds]);
+    },
+    suppress: async (hashes, at) => {
+      await query('INSERT INTO suppressions (id_hash, erased_at) SELECT unnest($1::text[]), $2 ON CONFLICT (id_hash) DO NOTHING', [hashes, at]);
+    },
+    addCounts: addCounts(query),
+    hasher,
+  };
+}
+
 export class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
   readonly location: string;
   readonly reader: SqlReader;
   private readonly queue: WriteQueue<readonly StoredEvent[], IngestResult>;
+  private readonly erasures = new Set<Promise<unknown>>();
   private closed = false;
 
-  private constructor(private readonly pool: pg.Pool, private readonly reads: pg.Pool, url: string, writers: number, limitMs: number, backlog?: BacklogLimit) {
+  private constructor(
+    private readonly pool: pg.Pool, private readonly reads: pg.Pool, private readonly hasher: IdHasher,
+    url: string, writers: number, limitMs: number, backlog?: BacklogLimit,
+  ) {
     this.location = redact(url);
     const sqlCache = new Map<string, string>();
     const numbered = (sql: string) => {
@@ -211,16 +254,18 @@ export class PostgresStore implements Store {
     // An idle client that loses its server must not crash the process; the next query reconnects.
     pool.on('error', () => {});
     reads.on('error', () => {});
+    let key: string;
     try {
-      await PostgresStore.migrate(pool);
+      key = await PostgresStore.migrate(pool);
     } catch (error) {
       await Promise.all([pool.end(), reads.end()]);
       throw error;
     }
-    return new PostgresStore(pool, reads, url, writers, limitMs, options.backlog);
+    return new PostgresStore(pool, reads, new IdHasher(key), url, writers, limitMs, options.backlog);
   }
 
-  private static async migrate(pool: pg.Pool): Promise<void> {
+  /** Creates or upgrades the schema; returns the suppression key (made by the first instance to start). */
+  private static async migrate(pool: pg.Pool): Promise<string> {
     const client = await pool.connect();
     try {
       await client.query('BEGIN');
@@ -231,7 +276,10 @@ export class PostgresStore implements Store {
       const version = row ? Number(row.value) : 0;
       for (const statement of migrationsFrom(version, 'postgres')) await client.query(statement);
       if (version !== SCHEMA_VERSION) await client.query(numberedParams(WRITE_VERSION), [String(SCHEMA_VERSION)]);
+      await client.query(numberedParams(ENSURE_KEY), [newSuppressionKey()]);
+      const key = ((await client.query(READ_KEY)).rows[0] as { value: string }).value;
       await client.query('COMMIT');
+      return key;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => {});
       throw error;
@@ -240,19 +288,46 @@ export class PostgresStore implements Store {
     }
   }
 
-  private async flush(batches: (readonly StoredEvent[])[]): Promise<IngestResult[]> {
+  private flush(batches: (readonly StoredEvent[])[]): Promise<IngestResult[]> {
+    return this.withRetries(async (client) => {
+      if (batches.every((batch) => batch.every(onlyRegistersIds))) {
+        const events = batches.flat();
+        const params = [...eventColumns(events), counterShard(), ...guardParams(this.hasher, events)];
+        const { rows } = await client.query<RegisteringRow>(INSERT_REGISTERING, params);
+        const refused = new Set(rows.flatMap((row) => row.refused ?? []));
+        return countStored(batches, insertedKeys(rows), refused).results;
+      }
+      await client.query('BEGIN');
+      const results = await applyBatches(writeTx((sql, params) => client.query(sql, params as unknown[]), this.hasher), batches);
+      await client.query('COMMIT');
+      return results;
+    });
+  }
+
+  /** One erasure attempt per transaction (erase.ts), each retried whole when it loses a deadlock. */
+  async erase(target: ErasureTarget): Promise<Erasure | null> {
+    if (this.closed) throw new Error('idstitch collector: the store is closed');
+    const erasure = eraseWithRetries(target, (relock) => this.withRetries(async (client): Promise<EraseOutcome> => {
+      await client.query('BEGIN');
+      const outcome = await eraseIn(eraseTx((sql, params) => client.query(sql, params as unknown[]), this.hasher), target, relock);
+      await client.query('erased' in outcome ? 'COMMIT' : 'ROLLBACK');
+      return outcome;
+    }));
+    this.erasures.add(erasure);
+    try {
+      return await erasure;
+    } finally {
+      this.erasures.delete(erasure);
+    }
+  }
+
+  /** Runs `work` on a write connection; after an error rolls back, and retries when PostgreSQL says a retry may succeed. */
+  private async withRetries<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const client = await this.pool.connect();
       let broken = false;
       try {
-        if (batches.every((batch) => batch.every(onlyRegistersIds))) {
-          const params = [...eventColumns(batches.flat()), counterShard()];
-          return countStored(batches, insertedKeys(await client.query(INSERT_REGISTERING, params))).results;
-        }
-        await client.query('BEGIN');
-        const results = await applyBatches(writeTx((sql, params) => client.query(sql, params as unknown[])), batches);
-        await client.query('COMMIT');
-        return results;
+        return await work(client);
       } catch (error) {
         await client.query('ROLLBACK').catch(() => { broken = true; });
         const code = (error as { code?: string }).code;
@@ -282,6 +357,7 @@ export class PostgresStore implements Store {
     if (this.closed) return;
     this.closed = true;
     await this.queue.drain();
+    await Promise.allSettled(this.erasures);
     await Promise.all([this.pool.end(), this.reads.end()]);
   }
 }

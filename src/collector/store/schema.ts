@@ -17,7 +17,7 @@
 export type Dialect = 'sqlite' | 'postgres';
 
 /** The version this code writes; a newer database is refused. */
-export const SCHEMA_VERSION = 6;
+export const SCHEMA_VERSION = 7;
 
 /** Statements that bring a database from version `index` to `index + 1`. */
 const types = (d: Dialect) => ({
@@ -150,6 +150,39 @@ BEGIN
   PERFORM pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtext(id) AS h FROM unnest(ids) AS id WHERE id IS NOT NULL ORDER BY 1) ordered;
 END $fn$`;
 
+/**
+ * PostgreSQL: the locks of an ingest or erasure transaction, all at once, in
+ * one order (hash order): each user id's (keyed `u:<id>`) and each anonymous
+ * id's (keyed by the id itself, as {@link LOCK_ANONYMOUS_IDS} takes them, so
+ * `record_first_steps` later asks only for locks its transaction holds).
+ */
+const LOCK_IDS = `CREATE FUNCTION lock_ids(user_ids text[], anonymous_ids text[]) RETURNS void LANGUAGE plpgsql VOLATILE AS $fn$
+BEGIN
+  PERFORM pg_advisory_xact_lock(h) FROM (
+    SELECT DISTINCT hashtext(k) AS h FROM (
+      SELECT 'u:' || id AS k FROM unnest(user_ids) AS id WHERE id IS NOT NULL
+      UNION ALL
+      SELECT id FROM unnest(anonymous_ids) AS id WHERE id IS NOT NULL) keys
+    ORDER BY 1) ordered;
+END $fn$`;
+
+/**
+ * PostgreSQL: an ingest transaction's guard against erasure (suppression.ts).
+ * It takes the locks of every id its events name ({@link LOCK_IDS}), then
+ * returns the positions of the events with a suppressed id hash (`hashes[i]`
+ * belongs to the event at `positions[i]`). An erasure takes the same locks,
+ * so it either committed before, and its suppression is read here (a
+ * VOLATILE function's statement sees what committed while it waited, also
+ * inside a larger statement), or it waits for this transaction's commit and
+ * then erases what it stored.
+ */
+const SUPPRESSED_EVENTS = `CREATE FUNCTION suppressed_events(user_ids text[], anonymous_ids text[], hashes text[], positions integer[])
+  RETURNS integer[] LANGUAGE plpgsql VOLATILE SET search_path FROM CURRENT AS $fn$
+BEGIN
+  PERFORM lock_ids(user_ids, anonymous_ids);
+  RETURN ARRAY(SELECT DISTINCT c.p FROM unnest(hashes, positions) AS c (h, p) JOIN suppressions s ON s.id_hash = c.h ORDER BY 1);
+END $fn$`;
+
 const MIGRATIONS: ReadonlyArray<(d: Dialect) => string[]> = [
   (d) => {
     const { int, serial } = types(d);
@@ -229,6 +262,12 @@ const MIGRATIONS: ReadonlyArray<(d: Dialect) => string[]> = [
   ],
   // Version 6: why a link was refused (apply.ts ConflictReason); every earlier one was a re-link.
   () => ["ALTER TABLE conflicts ADD COLUMN reason TEXT NOT NULL DEFAULT 'relinked'"],
+  // Version 7: the suppression list of erased ids (suppression.ts, erase.ts), and on PostgreSQL the locks
+  // that ingest and erasure share. Stop older collectors first: they would store messages for erased ids.
+  (d) => [
+    `CREATE TABLE suppressions (id_hash TEXT PRIMARY KEY, erased_at ${types(d).int} NOT NULL)`,
+    ...(d === 'postgres' ? [LOCK_IDS, SUPPRESSED_EVENTS] : []),
+  ],
 ];
 
 /** The statements to run on a database at `version` (0 = empty) to reach `target`. */

@@ -7,7 +7,9 @@
  */
 import { resolve } from 'node:path';
 import type Database from 'better-sqlite3';
+import type { Erasure, ErasureTarget } from './erase.js';
 import { META_TABLE, migrationsFrom, READ_VERSION, SCHEMA_VERSION, WRITE_VERSION } from './schema.js';
+import { ENSURE_KEY, newSuppressionKey } from './suppression.js';
 import { CheckpointThread, configure, SqliteWrites, WriterThread } from './sqliteWriter.js';
 import { backlogSize, DEFAULT_QUERY_TIMEOUT_MS, type IngestResult, type SqlReader, type Store, type StoredEvent, type StoreOptions } from './types.js';
 import { WriteQueue, type Backlog } from '../writeQueue.js';
@@ -28,6 +30,9 @@ export class SqliteStore implements Store {
   private readonly thread: WriterThread | undefined;
   private readonly checkpoints: CheckpointThread | undefined;
   private readonly queue: WriteQueue<readonly StoredEvent[], IngestResult>;
+  /** Where erasures run: the writer thread, or (in memory) the one connection. Both order them among the ingest transactions. */
+  private readonly eraser: { erase(target: ErasureTarget): Promise<Erasure | null> };
+  private readonly erasures = new Set<Promise<unknown>>();
   private closed = false;
 
   private readonly readers: ReaderPool | undefined;
@@ -40,12 +45,12 @@ export class SqliteStore implements Store {
       this.migrate();
       if (inMemory(location)) {
         // Another connection would open another, empty database.
-        const writes = new SqliteWrites(this.db);
+        const writes = (this.eraser = new SqliteWrites(this.db));
         this.queue = new WriteQueue((batches) => writes.write(batches), 1, undefined, backlog, backlogSize);
       } else {
         // The threads open the file later: a relative path must not follow a chdir in between.
         const file = resolve(location);
-        const thread = (this.thread = new WriterThread(file));
+        const thread = (this.thread = this.eraser = new WriterThread(file));
         this.checkpoints = new CheckpointThread(file);
         this.queue = new WriteQueue((batches) => thread.write(batches), 1, undefined, backlog, backlogSize);
         this.readers = new ReaderPool(file, READER_THREADS, options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS);
@@ -78,6 +83,7 @@ export class SqliteStore implements Store {
       const version = row ? Number(row.value) : 0;
       for (const statement of migrationsFrom(version, 'sqlite')) this.db.exec(statement);
       if (version !== SCHEMA_VERSION) this.db.prepare(WRITE_VERSION).run(String(SCHEMA_VERSION));
+      this.db.prepare(ENSURE_KEY).run(newSuppressionKey());
     }).immediate();
   }
 
@@ -85,6 +91,17 @@ export class SqliteStore implements Store {
     if (this.closed) throw new Error('idstitch collector: the store is closed');
     if (!events.length) return { stored: 0, duplicates: 0 };
     return this.queue.push(events);
+  }
+
+  async erase(target: ErasureTarget): Promise<Erasure | null> {
+    if (this.closed) throw new Error('idstitch collector: the store is closed');
+    const erasure = this.eraser.erase(target);
+    this.erasures.add(erasure);
+    try {
+      return await erasure;
+    } finally {
+      this.erasures.delete(erasure);
+    }
   }
 
   backlog(): Backlog {
@@ -99,6 +116,7 @@ export class SqliteStore implements Store {
     if (this.closed) return;
     this.closed = true;
     await this.queue.drain();
+    await Promise.allSettled(this.erasures);
     await this.readers?.close();
     await this.thread?.close();
     await this.checkpoints?.close();

@@ -11,7 +11,9 @@ import type Database from 'better-sqlite3';
 import { isMainThread, parentPort, workerData, type Worker } from 'node:worker_threads';
 import { startThread } from '../../node/threads.js';
 import { applyBatches, dedupeKey, SQL, UPSERT, type ConflictRecord, type IdTable, type WriteTx } from './apply.js';
+import { eraseIn, eraseWithRetries, type Erasure, type ErasureTarget, type EraseTx } from './erase.js';
 import { ADD_COUNTS } from './schema.js';
+import { eventHashes, IdHasher, READ_KEY } from './suppression.js';
 import { anonymousPrincipal, MERGE_FIRST_STEPS, UPSERT_FIRST_STEP, userPrincipal } from '../funnel.js';
 import type { IngestResult, StoredEvent } from './types.js';
 import type { LinkAttempt, MembershipWrite, TraitWrite } from '../identity.js';
@@ -41,9 +43,14 @@ export function configure(db: Database.Database): void {
 const INSERT_EVENT = `INSERT INTO events (message_id, type, event, anonymous_id, user_id, group_id, source, ts, original_ts, received_at, body)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`;
 
-/** The ingest transaction on one connection, every statement prepared once. */
+const SUPPRESS = 'INSERT INTO suppressions (id_hash, erased_at) VALUES (?, ?) ON CONFLICT (id_hash) DO NOTHING';
+
+/** The ingest and erasure transactions on one connection, every statement prepared once, run one at a time. */
 export class SqliteWrites {
   private readonly tx: WriteTx;
+  private readonly eraseTx: EraseTx;
+  /** The transaction running or last run: the next one starts after it. */
+  private tail: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly db: Database.Database) {
     const insertEvent = db.prepare(INSERT_EVENT);
@@ -61,6 +68,17 @@ export class SqliteWrites {
     const upsertFirstStep = db.prepare(`INSERT INTO first_steps (step, principal, ts) VALUES (?, ?, ?) ${UPSERT_FIRST_STEP}`);
     const [mergeFirstSteps, dropFirstSteps] = MERGE_FIRST_STEPS.map((sql) => db.prepare(sql));
     const linkOf = (anonymousId: string) => (linkedUser.get(anonymousId) as { user_id: string } | undefined)?.user_id;
+    // The store migrated the file, and made the key, before this connection opened.
+    const hasher = new IdHasher((db.prepare(READ_KEY).get() as { value: string }).value);
+    const anySuppressed = db.prepare('SELECT 1 FROM suppressions LIMIT 1').pluck();
+    const isSuppressed = db.prepare('SELECT 1 FROM suppressions WHERE id_hash = ?').pluck();
+    const suppress = db.prepare(SUPPRESS);
+    const statements = new Map<string, Database.Statement>();
+    const prepared = (sql: string) => {
+      let statement = statements.get(sql);
+      if (!statement) statements.set(sql, (statement = db.prepare(sql)));
+      return statement;
+    };
     this.tx = {
       insertEvents: async (events) => {
         const inserted = new Set<string>();
@@ -91,8 +109,19 @@ export class SqliteWrites {
       addCounts: async (d) => {
         addCounts.run(0, d.events, d.users, d.anonymousIds, d.linkedAnonymousIds);
       },
-      // One writer: nothing to wait for.
-      lockAnonymousIds: async () => {},
+      suppressedAmong: async (events) => {
+        const refused = new Set<number>();
+        // Nothing erased yet (most stores): no hashing at all.
+        if (anySuppressed.get() === undefined) return refused;
+        const { hashes, positions } = eventHashes(hasher, events);
+        const seen = new Map<string, boolean>();
+        hashes.forEach((hash, i) => {
+          let hit = seen.get(hash);
+          if (hit === undefined) seen.set(hash, (hit = isSuppressed.get(hash) !== undefined));
+          if (hit) refused.add(positions[i]!);
+        });
+        return refused;
+      },
       mergeFirstSteps: async (anonymousId, userId) => {
         mergeFirstSteps!.run(userPrincipal(userId), anonymousPrincipal(anonymousId));
         dropFirstSteps!.run(anonymousPrincipal(anonymousId));
@@ -112,23 +141,64 @@ export class SqliteWrites {
         }
       },
     };
+    this.eraseTx = {
+      run: async (sql, params) => prepared(sql).run(...params).changes,
+      all: async <T>(sql: string, params: readonly unknown[]) => prepared(sql).all(...params) as T[],
+      // One writer: nothing to wait for.
+      lockIds: async () => {},
+      suppress: async (hashes, at) => {
+        for (const hash of hashes) suppress.run(hash, at);
+      },
+      addCounts: this.tx.addCounts,
+      hasher,
+    };
   }
 
   /**
    * Writes the HTTP batches in one transaction. The awaits inside only wait
-   * on settled promises (better-sqlite3 is synchronous) and one write runs at
-   * a time, so nothing else writes in between.
+   * on settled promises (better-sqlite3 is synchronous) and one transaction
+   * runs at a time, so nothing else writes in between.
    */
-  async write(batches: readonly (readonly StoredEvent[])[]): Promise<IngestResult[]> {
+  write(batches: readonly (readonly StoredEvent[])[]): Promise<IngestResult[]> {
+    return this.serial(() => this.transaction(() => applyBatches(this.tx, batches), () => true));
+  }
+
+  /**
+   * Erases a user or an anonymous visitor (erase.ts) in one transaction,
+   * between two ingest transactions; null when the id is unknown. Deleted
+   * rows are overwritten with zeros in the file (`secure_delete`), so they
+   * are gone from the database pages, not only unlinked (README "Erasure"
+   * says what the WAL may still hold).
+   */
+  erase(target: ErasureTarget): Promise<Erasure | null> {
+    return this.serial(async () => {
+      this.db.pragma('secure_delete = ON');
+      try {
+        return await eraseWithRetries(target, (relock) => this.transaction(() => eraseIn(this.eraseTx, target, relock), (outcome) => 'erased' in outcome));
+      } finally {
+        this.db.pragma('secure_delete = OFF');
+      }
+    });
+  }
+
+  /** Runs `work` in one transaction; commits when `commit` says so, otherwise (or on an error) rolls back. */
+  private async transaction<T>(work: () => Promise<T>, commit: (result: T) => boolean): Promise<T> {
     this.db.exec('BEGIN IMMEDIATE');
     try {
-      const results = await applyBatches(this.tx, batches);
-      this.db.exec('COMMIT');
-      return results;
+      const result = await work();
+      this.db.exec(commit(result) ? 'COMMIT' : 'ROLLBACK');
+      return result;
     } catch (error) {
       if (this.db.inTransaction) this.db.exec('ROLLBACK');
       throw error;
     }
+  }
+
+  /** Starts `work` once the transaction before it is done, failed or not. */
+  private serial<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(work, work);
+    this.tail = run.catch(() => {});
+    return run;
   }
 }
 
@@ -162,11 +232,9 @@ export function unpackBatches(packed: readonly (readonly unknown[])[]): StoredEv
   });
 }
 
-interface WriteRequest {
-  id: number;
-  batches: unknown[][];
-}
-type WriteReply = { id: number; results: IngestResult[] } | { id: number; error: { message: string; code?: string } };
+/** A request to the writer thread: an ingest transaction (its batches packed) or an erasure. */
+type WriteRequest = { id: number; batches: unknown[][] } | { id: number; erase: ErasureTarget };
+type WriteReply = { id: number; value: IngestResult[] | Erasure | null } | { id: number; error: { message: string; code?: string } };
 
 /** The threads' own key in `workerData`, so no other worker of the host starts one. */
 const WORKER_KEY = 'idstitchSqlite';
@@ -182,20 +250,29 @@ interface ThreadData {
 /** The writer thread, seen from the event loop: one request per transaction. */
 export class WriterThread {
   private worker: Worker | undefined;
-  private readonly pending = new Map<number, { resolve: (results: IngestResult[]) => void; reject: (error: Error) => void }>();
+  private readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   private nextId = 0;
 
   constructor(private readonly location: string) {}
 
   /** Writes the batches in one transaction on the thread; resolves once committed. */
   write(batches: readonly (readonly StoredEvent[])[]): Promise<IngestResult[]> {
+    return this.request((id) => ({ id, batches: packBatches(batches) })) as Promise<IngestResult[]>;
+  }
+
+  /** Erases on the thread, in the order of the writes (see {@link SqliteWrites.erase}); resolves once committed. */
+  erase(target: ErasureTarget): Promise<Erasure | null> {
+    return this.request((id) => ({ id, erase: target })) as Promise<Erasure | null>;
+  }
+
+  private request(message: (id: number) => WriteRequest): Promise<unknown> {
     const worker = (this.worker ??= this.start());
     // Referenced only while a write is out: an idle writer must not keep the process alive, a busy one must.
     worker.ref();
     const id = ++this.nextId;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      worker.postMessage({ id, batches: packBatches(batches) } satisfies WriteRequest);
+      worker.postMessage(message(id));
     });
   }
 
@@ -217,7 +294,7 @@ export class WriterThread {
       this.pending.delete(reply.id);
       if (!this.pending.size) worker.unref();
       if (!request) return;
-      if ('results' in reply) request.resolve(reply.results);
+      if ('value' in reply) request.resolve(reply.value);
       else request.reject(Object.assign(new Error(reply.error.message), { code: reply.error.code }));
     });
     const fail = (error: Error) => {
@@ -288,7 +365,8 @@ function serveWrites(location: string): void {
     }
     let reply: WriteReply;
     try {
-      reply = { id: message.id, results: await writes.write(unpackBatches(message.batches)) };
+      const value = 'erase' in message ? await writes.erase(message.erase) : await writes.write(unpackBatches(message.batches));
+      reply = { id: message.id, value };
     } catch (error) {
       const { message: text, code } = error as { message?: string; code?: string };
       reply = { id: message.id, error: { message: String(text ?? error), code } };

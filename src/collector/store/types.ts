@@ -3,6 +3,7 @@
  * and the shapes that cross it.
  */
 import type { Source } from '../source.js';
+import type { Erasure, ErasureTarget } from './erase.js';
 import type { Backlog, BacklogLimit } from '../writeQueue.js';
 
 /** How a message is stored: `screen` is stored as `page`. */
@@ -44,6 +45,8 @@ export interface IngestResult {
   stored: number;
   /** Messages already stored (the same `messageId` and `timestamp`), or repeated in the same call. */
   duplicates: number;
+  /** Positions (in the call's events) of the messages refused because they name an erased id (store/suppression.ts); absent when none. */
+  suppressed?: number[];
 }
 
 /** Parameterised reads, `?` placeholders; both backends return numbers for integer columns. */
@@ -63,6 +66,13 @@ export interface Store {
    * resolves only once that transaction is committed.
    */
   ingest(events: readonly StoredEvent[]): Promise<IngestResult>;
+  /**
+   * Erases a user (with every anonymous id linked to them) or one anonymous
+   * visitor, and suppresses their ids from then on (store/erase.ts), in one
+   * transaction that is race-safe against ingest; resolves once it is
+   * committed, with what was removed, or null for an id never seen.
+   */
+  erase(target: ErasureTarget): Promise<Erasure | null>;
   /** Messages and bytes accepted for writing and not yet committed (bounded by the backlog limit). */
   backlog(): Backlog;
   /** Resolves when the database answers. */

@@ -1,0 +1,185 @@
+/**
+ * The erasure transaction, written once for both stores (README "Erasure"):
+ * `DELETE /v1/users/:userId` and `DELETE /v1/anonymous/:anonymousId`.
+ *
+ * A user's erasure removes their own events, the events without a user id of
+ * every anonymous id linked to them, the traits, memberships, links and
+ * first times of the user and of those ids, the conflicts naming any of
+ * them, and their registry rows; the stats counters drop by as much, in the
+ * same transaction. The ids join the suppression list (suppression.ts), so
+ * a late message cannot bring them back.
+ *
+ * Race-safety with ingest: on SQLite the erasure runs on the writer, between
+ * two ingest transactions. On PostgreSQL it takes the same advisory locks as
+ * an ingest transaction (the user's and each linked anonymous id's), so each
+ * ingest transaction naming one of them either committed before (and its
+ * rows are deleted here) or waits and then reads the suppression.
+ */
+import { anonymousPrincipal, UPSERT_FIRST_STEP, userPrincipal } from '../funnel.js';
+import type { CounterDelta } from './schema.js';
+import type { IdHasher } from './suppression.js';
+import type { Store } from './types.js';
+
+/** Who to erase: a user (with every anonymous id linked to them), or one anonymous visitor. */
+export type ErasureTarget = { userId: string } | { anonymousId: string };
+
+/** What an erasure removed, as `DELETE` answers it: `{ erased: { events, anonymousIds } }`. */
+export interface Erased {
+  events: number;
+  anonymousIds: number;
+}
+
+/** The ids an erasure removed, for what keeps events outside the database (the live feed's memory). */
+export interface ErasedIds {
+  userIds: string[];
+  anonymousIds: string[];
+}
+
+/** What {@link Store.erase} resolves with: the counts the route answers, and the ids. */
+export interface Erasure {
+  erased: Erased;
+  ids: ErasedIds;
+}
+
+/** The writes a store offers inside one open erasure transaction. */
+export interface EraseTx {
+  /** Runs a statement (`?` placeholders); returns how many rows it changed. */
+  run(sql: string, params: readonly unknown[]): Promise<number>;
+  all<T>(sql: string, params: readonly unknown[]): Promise<T[]>;
+  /** Holds these ids' locks until the transaction ends, as ingest takes them (PostgreSQL; SQLite has one writer). */
+  lockIds(userIds: readonly string[], anonymousIds: readonly string[]): Promise<void>;
+  /** Adds the hashes to the suppression list (those already there stay). */
+  suppress(hashes: readonly string[], at: number): Promise<void>;
+  addCounts(delta: CounterDelta): Promise<void>;
+  readonly hasher: IdHasher;
+}
+
+/**
+ * What one attempt did: erased, nothing to erase (an unknown id), or the
+ * ids to lock changed between the read and the locks (a link landed): the
+ * caller rolls back and tries again with `relock`, so every lock is still
+ * taken at once, never one more while holding others.
+ */
+export type EraseOutcome = Erasure | { unknown: true } | { relock: readonly string[] };
+
+const LINKED = 'SELECT anonymous_id FROM links WHERE user_id = ?';
+const STEP = "CASE WHEN e.type = 'page' THEN 'p' ELSE 't:' || e.event END";
+const HAS_STEP = "(e.type = 'page' OR (e.type = 'track' AND e.event IS NOT NULL))";
+
+const SQL = {
+  userExists: 'SELECT user_id FROM users WHERE user_id = ?',
+  anonymousExists: 'SELECT anonymous_id FROM anonymous_ids WHERE anonymous_id = ?',
+  linked: `${LINKED} ORDER BY anonymous_id`,
+  owner: 'SELECT user_id FROM links WHERE anonymous_id = ?',
+  userEvents: 'DELETE FROM events WHERE user_id = ?',
+  linkedEvents: `DELETE FROM events WHERE user_id IS NULL AND anonymous_id IN (${LINKED})`,
+  anonymousEvents: 'DELETE FROM events WHERE user_id IS NULL AND anonymous_id = ?',
+  // One statement per subject kind: each an index range of the primary key.
+  subjectRows: (table: 'traits' | 'memberships', kind: 'user' | 'anon') => `DELETE FROM ${table} WHERE subject_kind = '${kind}' AND subject_id = ?`,
+  linkedSubjectRows: (table: 'traits' | 'memberships') => `DELETE FROM ${table} WHERE subject_kind = 'anon' AND subject_id IN (${LINKED})`,
+  firstSteps: 'DELETE FROM first_steps WHERE principal = ?',
+  linkedFirstSteps: `DELETE FROM first_steps WHERE principal IN (SELECT 'a:' || anonymous_id FROM links WHERE user_id = ?)`,
+  userConflicts: `DELETE FROM conflicts WHERE user_id = ? OR attempted_user_id = ? OR anonymous_id IN (${LINKED})`,
+  anonymousConflicts: 'DELETE FROM conflicts WHERE anonymous_id = ?',
+  linkedAnonymousIds: `DELETE FROM anonymous_ids WHERE anonymous_id IN (${LINKED})`,
+  anonymousId: 'DELETE FROM anonymous_ids WHERE anonymous_id = ?',
+  userLinks: 'DELETE FROM links WHERE user_id = ?',
+  anonymousLink: 'DELETE FROM links WHERE anonymous_id = ?',
+  user: 'DELETE FROM users WHERE user_id = ?',
+  /**
+   * A user's first times counted again from their events under the links
+   * (what funnel.ts keeps as events land), after one of their anonymous ids
+   * was erased: its events may have held the user's earliest. The upsert
+   * keeps the earlier of this count and a row an ingest wrote meanwhile.
+   * `?`: principal, user id, user id.
+   */
+  recountFirstSteps: `INSERT INTO first_steps (step, principal, ts)
+    SELECT step, ?, MIN(ts) FROM (
+      SELECT ${STEP} AS step, e.ts FROM events e WHERE e.user_id = ? AND ${HAS_STEP}
+      UNION ALL
+      SELECT ${STEP} AS step, e.ts FROM events e JOIN links l ON l.anonymous_id = e.anonymous_id
+        WHERE e.user_id IS NULL AND l.user_id = ? AND ${HAS_STEP}
+    ) s GROUP BY step ORDER BY step ${UPSERT_FIRST_STEP}`,
+} as const;
+
+const covers = (locked: ReadonlySet<string>, ids: readonly string[]) => ids.every((id) => locked.has(id));
+
+/** Erases a user; `locked` are the anonymous ids an earlier attempt found linked. */
+async function eraseUser(tx: EraseTx, userId: string, locked: readonly string[], now: number): Promise<EraseOutcome> {
+  const read = async () => (await tx.all<{ anonymous_id: string }>(SQL.linked, [userId])).map((r) => r.anonymous_id);
+  const want = new Set([...locked, ...(await read())]);
+  await tx.lockIds([userId], [...want].sort());
+  // Under the user's lock no new link to them can land; one may have landed before it.
+  const anonymousIds = await read();
+  if (!covers(want, anonymousIds)) return { relock: [...new Set([...want, ...anonymousIds])] };
+  if (!(await tx.all(SQL.userExists, [userId])).length) return { unknown: true };
+
+  const { hasher } = tx;
+  await tx.suppress([hasher.hash('user', userId), ...anonymousIds.map((id) => hasher.hash('anon', id))], now);
+  const events = (await tx.run(SQL.userEvents, [userId])) + (await tx.run(SQL.linkedEvents, [userId]));
+  for (const table of ['traits', 'memberships'] as const) {
+    await tx.run(SQL.subjectRows(table, 'user'), [userId]);
+    await tx.run(SQL.linkedSubjectRows(table), [userId]);
+  }
+  await tx.run(SQL.firstSteps, [userPrincipal(userId)]);
+  await tx.run(SQL.linkedFirstSteps, [userId]);
+  await tx.run(SQL.userConflicts, [userId, userId, userId]);
+  // The rows found through the links go before the links.
+  const anonymous = await tx.run(SQL.linkedAnonymousIds, [userId]);
+  const links = await tx.run(SQL.userLinks, [userId]);
+  const users = await tx.run(SQL.user, [userId]);
+  await tx.addCounts({ events: -events, users: -users, anonymousIds: -anonymous, linkedAnonymousIds: -links });
+  return { erased: { events, anonymousIds: anonymous }, ids: { userIds: [userId], anonymousIds } };
+}
+
+/** Erases one anonymous visitor; `locked` names the user an earlier attempt found it linked to. */
+async function eraseAnonymous(tx: EraseTx, anonymousId: string, locked: readonly string[], now: number): Promise<EraseOutcome> {
+  const read = async () => (await tx.all<{ user_id: string }>(SQL.owner, [anonymousId])).map((r) => r.user_id);
+  const want = new Set([...locked, ...(await read())]);
+  await tx.lockIds([...want], [anonymousId]);
+  const owners = await read();
+  if (!covers(want, owners)) return { relock: [...new Set([...want, ...owners])] };
+  if (!(await tx.all(SQL.anonymousExists, [anonymousId])).length) return { unknown: true };
+
+  await tx.suppress([tx.hasher.hash('anon', anonymousId)], now);
+  const events = await tx.run(SQL.anonymousEvents, [anonymousId]);
+  for (const table of ['traits', 'memberships'] as const) await tx.run(SQL.subjectRows(table, 'anon'), [anonymousId]);
+  await tx.run(SQL.firstSteps, [anonymousPrincipal(anonymousId)]);
+  await tx.run(SQL.anonymousConflicts, [anonymousId]);
+  const links = await tx.run(SQL.anonymousLink, [anonymousId]);
+  const anonymous = await tx.run(SQL.anonymousId, [anonymousId]);
+  for (const owner of owners) {
+    await tx.run(SQL.firstSteps, [userPrincipal(owner)]);
+    await tx.run(SQL.recountFirstSteps, [userPrincipal(owner), owner, owner]);
+  }
+  await tx.addCounts({ events: -events, users: 0, anonymousIds: -anonymous, linkedAnonymousIds: -links });
+  return { erased: { events, anonymousIds: anonymous }, ids: { userIds: [], anonymousIds: [anonymousId] } };
+}
+
+/**
+ * One attempt at an erasure in an open transaction; the caller commits an
+ * `erased`, and rolls back anything else (retrying a `relock` with it).
+ * `relock`: the ids an earlier attempt found to lock besides the target's
+ * own (a user's anonymous ids, or the user an anonymous id is linked to).
+ */
+export function eraseIn(tx: EraseTx, target: ErasureTarget, relock: readonly string[] = [], now = Date.now()): Promise<EraseOutcome> {
+  return 'userId' in target ? eraseUser(tx, target.userId, relock, now) : eraseAnonymous(tx, target.anonymousId, relock, now);
+}
+
+/** Attempts before an erasure whose ids keep changing gives up (each retry follows a link that landed meanwhile). */
+export const MAX_RELOCKS = 20;
+
+/** Runs {@link eraseIn} attempts through `attempt` (one transaction each) until one is not a relock. */
+export async function eraseWithRetries(
+  target: ErasureTarget,
+  attempt: (relock: readonly string[]) => Promise<EraseOutcome>,
+): Promise<Erasure | null> {
+  let relock: readonly string[] = [];
+  for (let i = 0; i < MAX_RELOCKS; i++) {
+    const outcome = await attempt(relock);
+    if ('erased' in outcome) return outcome;
+    if ('unknown' in outcome) return null;
+    relock = outcome.relock;
+  }
+  throw new Error(`idstitch collector: the ids of ${JSON.stringify(target)} kept changing during ${MAX_RELOCKS} erasure attempts`);
+}
