@@ -5,13 +5,16 @@
  * funnel against a recount afterwards, later messages refused as
  * `suppressed`, suppression across a restart, an erasure racing ingest (two
  * instances on one PostgreSQL, and SQLite's writer), the dashboard token on
- * loopback, and compaction of the SQLite file.
+ * loopback, compaction of the SQLite file, and the dashboard's button in
+ * Chromium.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import type { Browser } from 'playwright-core';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createCollector, type Collector, type Stats } from '../../src/collector/index.js';
 import { signIdentity } from '../../src/server/index.js';
+import { launchChromium, openPage } from '../support/chromium.js';
 import { runCli } from './process.js';
 import { get, group, identify, msg, page, send, STORE_KINDS, tableCounts, track, useHarness, type Msg, type StoreKind } from './helpers.js';
 
@@ -401,5 +404,53 @@ describe('the live feed after an erasure', () => {
     const after = replayed();
     expect(after.filter((e) => e.userId === id.erin || (e.userId === null && [id.laptop, id.phone].includes(e.anonymousId!)))).toEqual([]);
     expect(after.map((e) => e.anonymousId)).toContain('after-erasure');
+  });
+});
+
+describe('the dashboard\'s erase button in Chromium', () => {
+  let browser: Browser | undefined;
+  afterAll(async () => browser?.close());
+
+  it('asks first (a No erases nothing), then erases the user, says what went, and the page drops them', async () => {
+    browser = await launchChromium();
+    mkdirSync('test-output', { recursive: true });
+    const c = await harness.collector('sqlite', { port: 0, dashboardToken: 's3cret' });
+    await c.listen();
+    const { port } = c.app.server.address() as { port: number };
+    const tag = randomUUID().slice(0, 8);
+    const id = ids(tag);
+    const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+    const { page: tab, errors } = await openPage(context);
+    const dialogs: string[] = [];
+    let answer = false;
+    tab.on('dialog', (dialog) => {
+      dialogs.push(dialog.message());
+      void (answer ? dialog.accept() : dialog.dismiss());
+    });
+    await tab.goto(`http://127.0.0.1:${port}/?token=s3cret`);
+    await tab.waitForSelector('.status.live');
+    expect((await send(c, story(tag))).body).toEqual({ ok: true });
+    await tab.waitForFunction(() => document.querySelectorAll('#live-log li.event').length === 17);
+    await tab.evaluate((user) => (location.hash = `user=${encodeURIComponent(user)}`), id.erin);
+    await tab.waitForSelector('#profile .timeline li.event');
+
+    await tab.click('#profile button.erase');
+    expect(dialogs).toEqual([`Erase user ${id.erin} and the 2 anonymous ids linked to them? Their events, traits, links and company membership are deleted for good, and later messages naming these ids are refused.`]);
+    expect((await get(c, `/v1/users/${id.erin}?token=s3cret`)).status).toBe(200);
+    expect(await tab.locator('#profile .timeline li.event').count()).toBe(11);
+
+    answer = true;
+    await tab.click('#profile button.erase');
+    await tab.waitForSelector('#profile .erased');
+    expect(await tab.textContent('#profile .erased')).toBe('Erased: 11 events, 2 anonymous ids. Messages naming them are refused from now on.');
+    expect(dialogs).toHaveLength(2);
+    expect((await get(c, `/v1/users/${id.erin}?token=s3cret`)).status).toBe(404);
+    // The counts are read again, and the log keeps only what was not erased.
+    await tab.waitForFunction(() => document.querySelector('#stats dd')?.textContent === '6');
+    await tab.waitForFunction(() => document.querySelectorAll('#live-log li.event').length === 6);
+    expect(await tab.textContent('#live-log')).not.toContain(id.erin);
+    await tab.screenshot({ path: 'test-output/dashboard-erased.png', fullPage: true });
+    expect(errors).toEqual([]);
+    await context.close();
   });
 });

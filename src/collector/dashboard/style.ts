@@ -56,6 +56,9 @@ th, td { text-align: left; padding: 3px 6px; border-bottom: 1px solid var(--line
 .traits th { width: 30%; color: var(--muted); font-weight: 400; }
 .legend { font-weight: 400; text-transform: none; letter-spacing: 0; color: var(--muted); font-size: 12px; }
 .more { margin-top: 6px; }
+.actions { margin-top: 14px; border-top: 1px solid var(--line); padding-top: 8px; }
+button.erase { color: var(--bad); border-color: var(--bad); background: #fff; }
+.erased { color: var(--good); }
 svg.chart, svg.funnel { width: 100%; height: auto; display: block; }
 .chart .web { fill: var(--web); }
 .chart .api { fill: var(--api); }

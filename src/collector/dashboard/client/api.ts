@@ -25,10 +25,19 @@ export class ApiError extends Error {
 }
 
 /** GETs JSON; throws an ApiError whose message is the collector's reason. The answer's type is the caller's word. */
-export async function getJson<T>(path: string, params: Params | null = null): Promise<T> {
+export function getJson<T>(path: string, params: Params | null = null): Promise<T> {
+  return requestJson<T>('GET', path, params);
+}
+
+/** DELETEs (an erasure) and reads the JSON answer, as {@link getJson}. */
+export function deleteJson<T>(path: string): Promise<T> {
+  return requestJson<T>('DELETE', path, null);
+}
+
+async function requestJson<T>(method: 'GET' | 'DELETE', path: string, params: Params | null): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (token) headers.authorization = `Bearer ${token}`;
-  const response = await fetch(apiUrl(path, params, false), { headers, cache: 'no-store' });
+  const response = await fetch(apiUrl(path, params, false), { method, headers, cache: 'no-store' });
   const body: unknown = await response.json().catch(() => null);
   if (!response.ok) {
     const reason = (body as { reason?: unknown } | null)?.reason;
@@ -43,4 +52,14 @@ export const companyPath = (companyId: string) => `v1/companies/${encodeURICompo
 /** The live event stream. */
 export function liveStream(): EventSource {
   return new EventSource(apiUrl('v1/live', null, true));
+}
+
+/**
+ * Fired on `window` once an erasure is committed, with the ids it removed:
+ * the live log drops their events, the other sections read the API again.
+ */
+export const ERASED_EVENT = 'idstitch:erased';
+export interface ErasedDetail {
+  userIds: string[];
+  anonymousIds: string[];
 }

@@ -6,7 +6,7 @@
  * the log brings events, under the rules of refresher.ts.
  */
 import type { Stats } from '../../query.js';
-import { getJson } from './api.js';
+import { ERASED_EVENT, getJson } from './api.js';
 import { chartLoader } from './chart.js';
 import { conflictsLoader } from './conflicts.js';
 import { byId, el, messageOf, replace } from './dom.js';
@@ -73,6 +73,8 @@ function start(): void {
     if (id) location.hash = `${String(data.get('kind'))}=${encodeURIComponent(id)}`;
   });
   window.addEventListener('hashchange', () => void openProfile());
+  // Counts, chart, funnel and conflicts all lost the erased rows.
+  window.addEventListener(ERASED_EVENT, () => sections.forEach((section) => section.now()));
   void openProfile();
 }
 

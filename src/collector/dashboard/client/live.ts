@@ -9,7 +9,7 @@
  */
 import type { CompanyProfile, UserProfile } from '../../query.js';
 import type { LiveEvent } from '../liveFeed.js';
-import { companyPath, getJson, liveStream, userPath } from './api.js';
+import { companyPath, ERASED_EVENT, getJson, liveStream, userPath, type ErasedDetail } from './api.js';
 import { companyLink, el, replace, sourceBadge, time, userLink } from './dom.js';
 
 /** Events kept in memory (and shown at most). */
@@ -102,6 +102,18 @@ export function startLive({ log, form, note, status, onEvents }: LiveParts): voi
     for (const e of kept) follow(e);
     render();
   }
+
+  // An erasure took these events out of the database: they leave the log too (the rule of store/erase.ts).
+  window.addEventListener(ERASED_EVENT, (event) => {
+    const { userIds, anonymousIds } = (event as CustomEvent<ErasedDetail>).detail;
+    const erased = (e: LiveEvent) => (e.userId !== null ? userIds.includes(e.userId) : e.anonymousId !== null && anonymousIds.includes(e.anonymousId));
+    for (let i = kept.length - 1; i >= 0; i--) {
+      if (!erased(kept[i]!)) continue;
+      seen.delete(kept[i]!.messageId);
+      kept.splice(i, 1);
+    }
+    render();
+  });
 
   form.addEventListener('input', () => void applyFilters());
   form.addEventListener('submit', (event) => {

@@ -5,7 +5,8 @@
  * each event says whether it came from the web or the API.
  */
 import type { CompanyProfile, EventOut, Timeline, UserProfile } from '../../query.js';
-import { companyPath, getJson, userPath } from './api.js';
+import type { ErasureAnswer } from '../../routes/erase.js';
+import { companyPath, deleteJson, ERASED_EVENT, getJson, userPath, type ErasedDetail } from './api.js';
 import { companyLink, dateTime, el, messageOf, replace, show, sourceBadge, userLink, type Child } from './dom.js';
 
 const PAGE = 200;
@@ -60,6 +61,36 @@ async function showTimeline(list: HTMLOListElement, more: HTMLButtonElement, use
   more.onclick = () => showTimeline(list, more, userId, page.after).catch((error: unknown) => more.replaceWith(el('p', { class: 'error' }, messageOf(error))));
 }
 
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/**
+ * The profile's erase button (README "Erasure"): asks first, then erases
+ * the user with every anonymous id linked to them, and shows what went.
+ */
+function eraseButton(container: Element, user: UserProfile): HTMLElement {
+  const button = el('button', { type: 'button', class: 'erase' }, 'Erase this user…');
+  // Not `.error` until there is one: the page shows no error box while all is well.
+  const note = el('span', { class: 'erase-note' });
+  button.onclick = async () => {
+    const devices = user.anonymousIds.length ? ` and the ${plural(user.anonymousIds.length, 'anonymous id')} linked to them` : '';
+    if (!window.confirm(`Erase user ${user.userId}${devices}? Their events, traits, links and company membership are deleted for good, and later messages naming these ids are refused.`)) return;
+    button.disabled = true;
+    try {
+      const { erased } = await deleteJson<ErasureAnswer>(userPath(user.userId));
+      replace(container,
+        el('h3', null, el('span', { class: 'kind' }, 'User '), el('span', { class: 'id' }, user.userId)),
+        el('p', { class: 'erased' }, `Erased: ${plural(erased.events, 'event')}, ${plural(erased.anonymousIds, 'anonymous id')}. Messages naming them are refused from now on.`));
+      const detail: ErasedDetail = { userIds: [user.userId], anonymousIds: user.anonymousIds };
+      window.dispatchEvent(new CustomEvent(ERASED_EVENT, { detail }));
+    } catch (error) {
+      button.disabled = false;
+      note.className = 'erase-note error';
+      note.textContent = ` ${messageOf(error)}`;
+    }
+  };
+  return el('p', { class: 'actions' }, button, note);
+}
+
 export async function showUser(container: Element, userId: string): Promise<void> {
   replace(container, el('p', { class: 'muted' }, 'Loading…'));
   const user = await getJson<UserProfile>(userPath(userId));
@@ -77,7 +108,8 @@ export async function showUser(container: Element, userId: string): Promise<void
     ]),
     el('h4', null, 'Traits'), traitTable(user.traits),
     el('h4', null, 'Timeline ', el('span', { class: 'legend' }, el('span', { class: 'badge anon' }, 'anonymous'), ' arrived before the visitor was identified')),
-    list, more);
+    list, more,
+    eraseButton(container, user));
   await showTimeline(list, more, userId, null);
 }
 
