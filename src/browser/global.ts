@@ -7,9 +7,18 @@ import type { TrackerOptions } from './options.js';
 /** A call the snippet's stub recorded before this script loaded: `[method, arguments, Date.now()]`. */
 type StubCall = [string, unknown[], number?];
 
-/** The script tag bundles every feature: an option's `true` turns on the one it names. */
-const createTracker = (options: TrackerOptions): Tracker =>
-  createCoreTracker(options?.autoPage === true ? { ...options, autoPage } : options);
+/**
+ * The script tag bundles every feature: an option's `true` turns on the one it names. Options whose
+ * getters throw (a Proxy, a getter) go to the core as given, which refuses them with an inert tracker.
+ */
+function createTracker(options: TrackerOptions): Tracker {
+  try {
+    if (options.autoPage === true) options = { ...options, autoPage };
+  } catch {
+    // Refused by the core below, like any bad options.
+  }
+  return createCoreTracker(options);
+}
 
 /** Calls made before `init()` wait here, in order, with their times; bounded so a missing init cannot grow it forever. */
 const MAX_PENDING = 100;

@@ -2,7 +2,7 @@ import { checkId } from '../protocol/ids.js';
 import type { Properties } from '../protocol/messages.js';
 import { attempt } from './attempt.js';
 import type { Stores } from './storage.js';
-import { erase, read as readStore, write } from './store/types.js';
+import { read as readStore, write } from './store/types.js';
 import type { KeyValueStore } from './store/types.js';
 import { uuid } from './uuid.js';
 
@@ -12,10 +12,15 @@ export interface IdentityState {
   _userId: string | null;
   _companyId: string | null;
   _traits: Properties;
+  /** The identity token of `_userId` (README "Verified identity"); only ever set together with it. */
+  _token?: string | undefined;
 }
 
 /** The keys under the tracker's storage prefix. */
-export const KEY = { anonymousId: 'aid', userId: 'uid', companyId: 'cid', traits: 'traits', session: 'sid', optOut: 'opt' } as const;
+export const KEY = { anonymousId: 'aid', userId: 'uid', companyId: 'cid', traits: 'traits', token: 'tok', session: 'sid', optOut: 'opt' } as const;
+
+/** Longest identity token accepted; longer values are a mistake (a whole session, a serialised object). */
+export const MAX_TOKEN_LENGTH = 512;
 
 /** A new visitor: a new anonymous id, nobody identified. */
 export const anonymousIdentity = (): IdentityState => ({ _anonymousId: uuid(), _userId: null, _companyId: null, _traits: {} });
@@ -29,8 +34,8 @@ export const anonymousIdentity = (): IdentityState => ({ _anonymousId: uuid(), _
  */
 export function loadIdentity(stores: Stores, prefix: string): IdentityState {
   const read = (store: KeyValueStore, name: string) => readStore(store, prefix + name);
-  // checkId refuses null too.
-  const validOrNull = (value: string | null) => (checkId(value).ok ? value : null);
+  // checkId refuses null and undefined too.
+  const validOrNull = (value: string | null | undefined) => (checkId(value).ok ? value! : null);
   const winner = stores._ids.find((store) => read(store, KEY.anonymousId));
   const identity = anonymousIdentity();
   if (winner) {
@@ -38,9 +43,15 @@ export function loadIdentity(stores: Stores, prefix: string): IdentityState {
     identity._userId = validOrNull(read(winner, KEY.userId));
     identity._companyId = validOrNull(read(winner, KEY.companyId));
   }
-  // Traits belong to the anonymous id they were stored with (a new one after any reset or split):
-  // a different winner means they are someone else's. Anything unreadable counts as none.
-  if (!winner || stores._traits === winner || read(stores._traits, KEY.anonymousId) === identity._anonymousId) {
+  // The token is stored with the user id it belongs to: a sibling subdomain may have logged someone else in through
+  // the shared cookie since. Anything unreadable counts as none.
+  attempt(() => {
+    const [owner, token] = JSON.parse(read(stores._traits, KEY.token)!) as unknown[];
+    if (identity._userId && owner === identity._userId && typeof token === 'string') identity._token = token;
+  });
+  // Traits belong to the anonymous id stored beside them (a new one after any reset or split): a different winner
+  // means they are someone else's. Anything unreadable counts as none.
+  if (read(stores._traits, KEY.anonymousId) === identity._anonymousId) {
     const traits: unknown = attempt(() => JSON.parse(read(stores._traits, KEY.traits)!));
     if (traits?.constructor === Object) identity._traits = traits as Properties;
   }
@@ -55,9 +66,10 @@ export function loadIdentity(stores: Stores, prefix: string): IdentityState {
 export function saveIdentity(stores: Stores, prefix: string, identity: IdentityState): void {
   for (const store of stores._ids) {
     for (const [name, value] of [[KEY.anonymousId, identity._anonymousId], [KEY.userId, identity._userId], [KEY.companyId, identity._companyId]] as const) {
-      if (value) write(store, prefix + name, value);
-      else erase(store, prefix + name);
+      write(store, prefix + name, value);
     }
   }
   write(stores._traits, prefix + KEY.traits, JSON.stringify(identity._traits));
+  // Beside the traits, never in a cookie: a token rides on no request but the SDK's own.
+  write(stores._traits, prefix + KEY.token, identity._token && JSON.stringify([identity._userId, identity._token]));
 }

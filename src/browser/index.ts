@@ -1,7 +1,7 @@
 export { createTracker } from './tracker.js';
 export { autoPage } from './autoPage.js';
 export type { AutoPage } from './autoPage.js';
-export type { Id, Tracker } from './tracker.js';
+export type { Id, IdentifyOptions, Tracker } from './tracker.js';
 export type { Persistence, TrackerOptions } from './options.js';
 export { IdstitchError } from './logger.js';
 export type {

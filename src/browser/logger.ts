@@ -26,7 +26,8 @@ export interface Logger {
   _error(code: string, message: string, cause?: unknown): void;
 }
 
-export function createLogger(debug?: boolean, onError?: (error: Error) => void): Logger {
+/** `onError` is called only when it is a function: a bad config passes on whatever the page gave. */
+export function createLogger(debug?: boolean, onError?: unknown): Logger {
   const warned = new Set<string>();
   // A broken console must not break the page.
   const log = (method: 'log' | 'warn' | 'error', ...args: unknown[]) => attempt(() => console[method]('[idstitch]', ...args));
@@ -43,7 +44,7 @@ export function createLogger(debug?: boolean, onError?: (error: Error) => void):
       const error = new IdstitchError(code, cause === undefined ? message : `${message}: ${attempt(() => String(cause), 'unprintable')}`);
       once('error', error.message);
       try {
-        onError?.(error);
+        if (typeof onError === 'function') onError(error);
       } catch (thrown) {
         log('error', 'onError threw', thrown);
       }

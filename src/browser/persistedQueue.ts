@@ -17,7 +17,7 @@ const LEASE_MS = 60_000;
  * next tracker that starts, under a Web Lock where the browser has one, so
  * two tabs never adopt, and send, the same messages.
  */
-export function openQueueStore(storage: Storage, prefix: string, utf8Length: (text: string) => number) {
+export function openQueueStore(storage: Storage, prefix: string, queued: (json: string) => QueuedMessage) {
   const keyPrefix = `${prefix}q_`;
   const key = keyPrefix + uuid();
   return {
@@ -38,12 +38,7 @@ export function openQueueStore(storage: Storage, prefix: string, utf8Length: (te
             const { t, q } = JSON.parse(storage.getItem(name)!) as { t: number; q: unknown };
             if (Date.now() - t < LEASE_MS) continue;
             // Serialised again, so byte counts stay exact.
-            if (Array.isArray(q)) {
-              take(q.filter((m) => typeof m?.messageId === 'string').map((m) => {
-                const json = JSON.stringify(m);
-                return { _json: json, _bytes: utf8Length(json) };
-              }));
-            }
+            if (Array.isArray(q)) take(q.filter((m) => typeof m?.messageId === 'string').map((m) => queued(JSON.stringify(m))));
           } catch {
             // Unreadable: not ours to keep.
           }

@@ -104,19 +104,20 @@ export function createQueue(options: QueueOptions) {
       while (items.length && navigator.onLine !== false) {
         const batch = head(items);
         const { _status: status, _retryAfter: retryAfter } = await options._send(batch);
-        if (status >= 200 && status < 300) {
-          failures = 0;
-          remove(batch);
-          logger._debug('sent', batch.length, status);
-        } else if (isRetryable(status)) {
+        if (isRetryable(status)) {
           const delay = retryAfter ?? retryDelay(++failures);
           logger._debug('retry', status, delay | 0);
           // The retry also refreshes the stored heartbeat, so other tabs leave these messages alone.
           saveSoon();
           schedule(delay);
           break;
+        }
+        // Answered for good: a 2xx, or a 4xx that a retry would only repeat (fetch exposes no status under 200).
+        remove(batch);
+        if (status < 300) {
+          failures = 0;
+          logger._debug('sent', batch.length, status);
         } else {
-          remove(batch);
           logger._error('delivery', `collector answered ${status}: ${batch.length} dropped`);
         }
       }

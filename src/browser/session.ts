@@ -24,7 +24,8 @@ export function createSession(store: KeyValueStore, key: string, timeout: number
     /** The session id for a message made at `now`, renewing it when it has expired. */
     _touch(now: number): string {
       // Another tab's later activity wins: tabs share the session.
-      const stored = /^(.+)\.(\d+)$/.exec(read(store, key) ?? '');
+      // Nothing stored reads as "null" or "undefined", which does not match.
+      const stored = /^(.+)\.(\d+)$/.exec(read(store, key) as string);
       if (stored && +stored[2]! >= lastActivity) {
         id = stored[1]!;
         lastActivity = +stored[2]!;
@@ -38,6 +39,7 @@ export function createSession(store: KeyValueStore, key: string, timeout: number
       return id;
     },
     _renew: renew,
-    _current: () => id || null,
+    /** The tracker touches the session as it starts, so there always is one. */
+    _current: () => id,
   };
 }

@@ -10,7 +10,7 @@ import type { Logger } from './logger.js';
 export interface Stores {
   /** Where the ids live, in load priority: the cookie first (sibling subdomains share it), then localStorage. */
   _ids: KeyValueStore[];
-  /** Session, opt-out choice: localStorage, else the cookie, else memory. */
+  /** Session, opt-out choice: localStorage, else the cookie, else memory; always the last of `_ids`, the one every tab reads. */
   _state: KeyValueStore;
   /** Traits: localStorage or memory, never a cookie (cookies ride on every request). */
   _traits: KeyValueStore;

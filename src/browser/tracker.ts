@@ -5,7 +5,8 @@ import { storagePrefix } from '../protocol/storageKeys.js';
 import { now } from './clock.js';
 import type { AutoPage } from './autoPage.js';
 import { campaignFrom, pageContext, staticContext } from './context.js';
-import { anonymousIdentity, KEY, loadIdentity, saveIdentity } from './identity.js';
+import { anonymousIdentity, KEY, loadIdentity, MAX_TOKEN_LENGTH, saveIdentity } from './identity.js';
+import type { IdentityState } from './identity.js';
 import { createLogger } from './logger.js';
 import type { Logger } from './logger.js';
 import { resolveOptions } from './options.js';
@@ -15,7 +16,7 @@ import { createQueue } from './queue.js';
 import type { QueuedMessage } from './queue.js';
 import { createSession } from './session.js';
 import { openStores } from './storage.js';
-import { erase, read, write } from './store/types.js';
+import { read, write } from './store/types.js';
 import { beaconBatch, postBatch } from './transport.js';
 import { uuid } from './uuid.js';
 import { VERSION } from '../protocol/version.js';
@@ -23,10 +24,30 @@ import { VERSION } from '../protocol/version.js';
 /** A user or company id: strings are kept as given (case-sensitive), finite numbers become strings. */
 export type Id = string | number;
 
+/** The third argument of {@link Tracker.identifyUser}. */
+export interface IdentifyOptions {
+  /**
+   * The identity token your server made for this user at login (`signIdentity`
+   * in `idstitch/server`); opaque to the SDK, a non-empty string of at most
+   * 512 characters (anything else is ignored with a warning). Kept in
+   * localStorage beside the user id, never in a cookie, and sent as
+   * `context.identityToken` on every message of this user, so a collector that
+   * verifies identity counts them for the user. Omitted: the token already
+   * kept for this user stays.
+   */
+  token?: string;
+}
+
 /** The browser SDK. Every method is safe to call with anything: none throws into the page. */
 export interface Tracker {
-  /** Ties this device's anonymous id to `userId` (call it at login). The same id again merges traits; a different id while identified first splits, as {@link Tracker.reset}. */
-  identifyUser(userId: Id, traits?: Properties): void;
+  /**
+   * Ties this device's anonymous id to `userId` (call it at login). The same id again merges traits (and a new
+   * `token` replaces the kept one); a different id while identified first splits, as {@link Tracker.reset}.
+   *
+   * @example
+   * tracker.identifyUser('u_8f2k', { plan: 'team' }, { token: session.identityToken });
+   */
+  identifyUser(userId: Id, traits?: Properties, options?: IdentifyOptions): void;
   /** Links the current user to a company; every later message carries `context.groupId` until {@link Tracker.reset}. */
   identifyCompany(companyId: Id, traits?: Properties): void;
   /** Sends an `identify` with traits for the current visitor, identified or not. */
@@ -35,7 +56,7 @@ export interface Tracker {
   track(event: string, properties?: Properties): void;
   /** Records a page view with url, path, title, referrer and search. */
   page(name?: string | null, properties?: Properties): void;
-  /** Logout: forgets user, company and traits; starts a new anonymous id and session. */
+  /** Logout: forgets user, company, traits and identity token; starts a new anonymous id and session. */
   reset(): void;
   /** Sends everything queued now; resolves when the collector answered or the attempt failed. Never rejects. */
   flush(): Promise<void>;
@@ -98,23 +119,21 @@ function publicTracker(actions: Actions, fail: (error: unknown, method: string) 
 export function createTracker(input: TrackerOptions): Tracker {
   const actions: Actions = {};
   let logger = createLogger();
-  const tracker = publicTracker(actions, (error, method) => logger._error('internal', `${method}() failed`, error));
+  const fail = (error: unknown, method: string) => logger._error('internal', `${method}() failed`, error);
+  const tracker = publicTracker(actions, fail);
   try {
     const options = resolveOptions(input);
-    if (typeof options === 'string') {
-      const onError = (input as Partial<TrackerOptions> | null)?.onError;
-      logger = createLogger(false, typeof onError === 'function' ? onError : undefined);
-      logger._error('invalid-option', `${options}: tracker disabled`);
-    } else {
-      logger = createLogger(options.debug, options.onError);
-      // No document: server rendering, a worker (Deno 1 has a window without one).
-      if (typeof document !== 'undefined') {
-        Object.assign(actions, startTracker(options, logger));
-        if (options.autoPage) (options.autoPage as AutoPage)(tracker);
-      }
+    const refused = typeof options === 'string';
+    // A bad config is still reported to the page's onError, when that one is a function (the logger checks).
+    logger = createLogger(!refused && options.debug, (refused ? (input as Partial<TrackerOptions> | null) : options)?.onError);
+    if (refused) logger._error('invalid-option', `${options}: tracker disabled`);
+    // No document: server rendering, a worker (Deno 1 has a window without one).
+    else if (typeof document !== 'undefined') {
+      Object.assign(actions, startTracker(options, logger));
+      if (options.autoPage) (options.autoPage as AutoPage)(tracker);
     }
   } catch (error) {
-    logger._error('internal', 'createTracker failed', error);
+    fail(error, 'createTracker');
   }
   return tracker;
 }
@@ -125,23 +144,20 @@ function startTracker(options: ResolvedOptions, logger: Logger): Actions {
   const prefix = storagePrefix(writeKey);
   const stores = openStores(options, logger);
   const state = stores._state;
-  let identity = loadIdentity(stores, prefix);
   const session = createSession(state, prefix + KEY.session, options.sessionTimeout);
   session._touch(now());
-  const isOptedOut = () => read(state, prefix + KEY.optOut) === '1';
-  let optedOut = isOptedOut();
-  const fixedContext = { library: { name: BROWSER_LIBRARY, version: VERSION }, ...staticContext() };
-  const campaign = campaignFrom(location.search);
+  // The same for the whole page life; the campaign is the landing URL's.
+  const fixedContext = { library: { name: BROWSER_LIBRARY, version: VERSION }, ...staticContext(), campaign: campaignFrom(location.search) };
 
   const writeKeyField = writeKey ? `,"writeKey":${JSON.stringify(writeKey)}` : '';
   const body = (batch: QueuedMessage[]) => `{"batch":[${batch.map((m) => m._json)}],"sentAt":"${new Date().toISOString()}"${writeKeyField}}`;
   // Limits are in bytes; TextEncoder counts UTF-8 natively, faster than any loop in JS.
   const encoder = new TextEncoder();
-  const utf8Length = (text: string) => encoder.encode(text).length;
+  const queued = (json: string): QueuedMessage => ({ _json: json, _bytes: encoder.encode(json).length });
   // Every sentAt of years 1970 to 9999 has the same length as now's.
-  const envelopeBytes = utf8Length(body([]));
+  const envelopeBytes = queued(body([]))._bytes;
   const maxMessageBytes = Math.min(LIMITS.messageBytes, options.maxBatchBytes - envelopeBytes);
-  const queueStore = stores._storage && openQueueStore(stores._storage, prefix, utf8Length);
+  const queueStore = stores._storage && openQueueStore(stores._storage, prefix, queued);
   const queue = createQueue({
     ...options,
     _envelopeBytes: envelopeBytes,
@@ -157,15 +173,20 @@ function startTracker(options: ResolvedOptions, logger: Logger): Actions {
   // Also covers a return from the back/forward cache, which makes the page visible again.
   document.addEventListener('visibilitychange', () => (document.hidden ? queue._hide(false) : queue._show()));
 
-  // What the tabs' shared store held when this tab last read or wrote it: a difference means another tab changed the identity.
-  const lastStore = stores._ids[stores._ids.length - 1]!;
-  const storedIdentity = () => `${read(lastStore, prefix + KEY.anonymousId)}|${read(lastStore, prefix + KEY.userId)}`;
-  let seenIdentity = storedIdentity();
+  // What the tabs' shared store held when this tab last read or wrote it: a difference means another tab changed the
+  // identity. That store is `state` (localStorage, else the cookie), the last of the id stores. The token is there too
+  // where there is localStorage, so a new token in another tab reaches this tab's next message.
+  const storedIdentity = () => `${read(state, prefix + KEY.anonymousId)}|${read(state, prefix + KEY.userId)}|${read(state, prefix + KEY.token)}`;
+  let identity!: IdentityState;
+  let optedOut!: boolean;
+  let seenIdentity!: string;
+  // Also the first read: another tab may change all three (a login, a reset, an opt-out).
   const reload = () => {
     identity = loadIdentity(stores, prefix);
-    optedOut = isOptedOut();
+    optedOut = read(state, prefix + KEY.optOut) === '1';
     seenIdentity = storedIdentity();
   };
+  reload();
   const persist = () => {
     saveIdentity(stores, prefix, identity);
     seenIdentity = storedIdentity();
@@ -185,8 +206,9 @@ function startTracker(options: ResolvedOptions, logger: Logger): Actions {
       ...fixedContext,
       page: pageContext(),
       sessionId: session._touch(time),
-      campaign,
       groupId: identity._companyId || undefined,
+      // Only ever set together with the user id: an anonymous message carries none.
+      identityToken: identity._token,
     };
     let message = {
       type,
@@ -209,11 +231,11 @@ function startTracker(options: ResolvedOptions, logger: Logger): Actions {
       if (!message) return logger._debug('beforeSend dropped', type);
       json = JSON.stringify(message);
     }
-    const bytes = utf8Length(json);
-    if (bytes > maxMessageBytes) {
-      return logger._error('invalid-argument', `${type} dropped: ${bytes} bytes, over ${maxMessageBytes}`);
+    const item = queued(json);
+    if (item._bytes > maxMessageBytes) {
+      return logger._error('invalid-argument', `${type} dropped: ${item._bytes} bytes, over ${maxMessageBytes}`);
     }
-    queue._push({ _json: json, _bytes: bytes });
+    queue._push(item);
     logger._debug(`${type} queued`, message);
   }
 
@@ -247,24 +269,26 @@ function startTracker(options: ResolvedOptions, logger: Logger): Actions {
 
   function setOptOut(value: boolean): void {
     optedOut = value;
-    if (value) {
-      write(state, prefix + KEY.optOut, '1');
-      queue._clear();
-    } else {
-      erase(state, prefix + KEY.optOut);
-    }
+    write(state, prefix + KEY.optOut, value ? '1' : null);
+    if (value) queue._clear();
     logger._debug('opt out', value);
   }
 
   logger._debug('ready', identity._anonymousId);
   return {
-    identifyUser(userId, traits) {
+    identifyUser(userId, traits, options) {
       const id = validId(userId, 'identifyUser');
       if (!id) return;
-      // Read the traits before anything changes: a throwing getter must leave the identity as it was.
+      // Read the arguments before anything changes: a throwing getter must leave the identity as it was.
       const newTraits = { ...objectArgument(traits, 'identifyUser traits') };
+      const token = (options as IdentifyOptions | undefined)?.token;
       if (identity._userId && identity._userId !== id) reset();
       identity._userId = id;
+      if (token !== undefined) {
+        if (typeof token === 'string' && token && token.length <= MAX_TOKEN_LENGTH) identity._token = token;
+        // The identify still goes out: without a token it is the visitor's own claim, as before verification.
+        else logger._warn(`identifyUser: token must be a string of 1 to ${MAX_TOKEN_LENGTH} chars`);
+      }
       identify(newTraits);
     },
     identifyCompany(companyId, traits) {

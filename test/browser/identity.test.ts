@@ -113,6 +113,35 @@ describe('identity persistence in a real Chromium', () => {
     expect(new Set(bob.map((m) => m.anonymousId)).size).toBe(1);
   });
 
+  it('keeps the identity token beside its user: on every message of that user across a reload, never in a cookie, and not for the user a sibling subdomain logged in', async () => {
+    const a = await visit('a.example.test');
+    await a.evaluate(() => {
+      window.idstitch.identifyUser('u_tok', { plan: 'pro' }, { token: 'tok_abc' });
+      return window.idstitch.flush();
+    });
+    await a.reload();
+    await a.evaluate(() => {
+      window.idstitch.track('After reload');
+      return window.idstitch.flush();
+    });
+    // b shares the cookie (the user id), not a's localStorage (the token): its login as someone else splits.
+    const b = await visit('b.example.test');
+    await b.evaluate(() => {
+      window.idstitch.identifyUser('u_other');
+      return window.idstitch.flush();
+    });
+    await a.reload();
+    await a.evaluate(() => {
+      window.idstitch.track('As the other user');
+      return window.idstitch.flush();
+    });
+    const messages = await rig.receiver.waitFor(4);
+    expect(messages.map((m) => [m.type, m.userId, m.context.identityToken])).toEqual([
+      ['identify', 'u_tok', 'tok_abc'], ['track', 'u_tok', 'tok_abc'], ['identify', 'u_other', undefined], ['track', 'u_other', undefined],
+    ]);
+    expect((await context.cookies()).map((cookie) => `${cookie.name}=${cookie.value}`).join('; ')).not.toContain('tok_abc');
+  });
+
   it('the same user again merges traits and keeps the identity', async () => {
     const page = await visit();
     const id = await anonymousId(page);

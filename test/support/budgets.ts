@@ -5,7 +5,7 @@
  * printed by bench/sizes.ts.
  *
  * GOALS are the budgets the project set itself. The npm path does not meet
- * its goal yet (5,385 B when this was written; what is left is code the
+ * its goal yet (5,387 B when this was written; what is left is code the
  * browser API requires, see README "Measured figures"), so CI holds it to a
  * ceiling just above today's figure: no change may make it grow, and the
  * ceiling comes down to the goal as bytes are cut.

@@ -149,6 +149,27 @@ describe('window.idstitch', () => {
     expect(capture.fetch).not.toHaveBeenCalled();
   });
 
+  test('identifyUser(id, traits, { token }) reaches the default tracker: the token rides on that user\'s messages', async () => {
+    await loadGlobal();
+    idstitch().init({ endpoint });
+    idstitch().identifyUser('user_1', { plan: 'team' }, { token: 'tok_global' });
+    idstitch().track('x');
+    expect((await sentMessages()).map((m) => [m.userId, m.context.identityToken])).toEqual([['user_1', 'tok_global'], ['user_1', 'tok_global']]);
+  });
+
+  test('createTracker and init with options whose getters throw (a Proxy): no throw, an inert tracker', async () => {
+    spyConsole();
+    await loadGlobal();
+    const trap = () => {
+      throw new Error('trap');
+    };
+    const proxy = new Proxy({}, { get: trap, ownKeys: trap, getOwnPropertyDescriptor: trap });
+    const hostile = [proxy, null, { autoPage: true, get endpoint(): string { return trap(); } }] as never[];
+    for (const options of hostile) expect(idstitch().createTracker(options).getAnonymousId()).toBeNull();
+    expect(() => idstitch().init(proxy as never)).not.toThrow();
+    expect(idstitch().getAnonymousId()).toBeNull();
+  });
+
   test('createTracker on the global makes independent trackers', async () => {
     await loadGlobal();
     idstitch().init({ endpoint, writeKey: 'default' });
@@ -222,6 +243,19 @@ describe('the snippet', () => {
     ]);
     expect(messages.at(-1)!.context.groupId).toBe('acme');
     expect(capture.sent[0]!.body.writeKey).toBe('wk_snippet');
+  });
+
+  test('a recorded identifyUser keeps its token: the replayed identify and later messages carry it', async () => {
+    runSnippet();
+    stub().init({ endpoint });
+    stub().track('anonymous');
+    stub().identifyUser('user_1', { plan: 'team' }, { token: 'tok_snippet' });
+    stub().track('clicked');
+    expect(stub()[2]).toEqual(['identifyUser', ['user_1', { plan: 'team' }, { token: 'tok_snippet' }], expect.any(Number)]);
+    await loadGlobal();
+    expect((await sentMessages()).map((m) => [m.userId, m.context.identityToken])).toEqual([
+      [null, undefined], ['user_1', 'tok_snippet'], ['user_1', 'tok_snippet'],
+    ]);
   });
 
   test('recorded calls without an init wait for a later init', async () => {

@@ -12,8 +12,7 @@ export function cookieStore(domain: string | undefined, expiryDays: number): Key
   const secure = location.protocol === 'https:';
   return {
     getItem: readCookie,
-    // The browser may refuse silently (size, blocked third-party context): read back to know.
-    setItem: (key, value) => (writeCookie(key, value, expiryDays, domain, secure), readCookie(key) === value),
+    setItem: (key, value) => writeCookie(key, value, expiryDays, domain, secure),
     removeItem: (key) => writeCookie(key, '', 0, domain, secure),
   };
 }

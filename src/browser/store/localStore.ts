@@ -1,4 +1,5 @@
 import { attempt } from '../attempt.js';
+import { PROBE } from './types.js';
 
 /**
  * localStorage when it is usable, itself the tracker's store; undefined where
@@ -8,8 +9,7 @@ import { attempt } from '../attempt.js';
 export const usableLocalStorage = (): Storage | undefined =>
   attempt(() => {
     const storage = window.localStorage;
-    const probe = 'idstitch_probe';
-    storage.setItem(probe, probe);
-    storage.removeItem(probe);
+    storage.setItem(PROBE, PROBE);
+    storage.removeItem(PROBE);
     return storage;
   });

@@ -1,7 +1,7 @@
 import type { KeyValueStore } from './types.js';
 
-/** The last resort when the browser blocks or breaks every persistent store. */
+/** The last resort when the browser blocks or breaks every persistent store. Keys are ours (`idstitch_…`), never `__proto__`. */
 export function memoryStore(): KeyValueStore {
-  const values = new Map<string, string>();
-  return { getItem: (key) => values.get(key), setItem: (key, value) => values.set(key, value), removeItem: (key) => values.delete(key) };
+  const values: Record<string, string> = {};
+  return { getItem: (key) => values[key], setItem: (key, value) => (values[key] = value), removeItem: (key) => delete values[key] };
 }

@@ -4,20 +4,24 @@ import { attempt } from '../attempt.js';
  * A string key-value backend: localStorage itself, or one with its shape.
  * Backends may throw (browsers throw from storage on privacy settings,
  * quota, sandboxed frames and disabled cookies); the tracker reaches them
- * only through {@link read}, {@link write} and {@link erase}, which never do.
+ * only through {@link read} and {@link write}, which never do.
  */
 export interface KeyValueStore {
   getItem(key: string): string | null | undefined;
-  /** `false` when the backend refused the write; anything else is success. */
   setItem(key: string, value: string): unknown;
   removeItem(key: string): unknown;
 }
 
-/** The value, or null when it is absent or unreadable. */
-export const read = (store: KeyValueStore, key: string): string | null => attempt(() => store.getItem(key)) ?? null;
+/** The value; null or undefined when it is absent or unreadable. */
+export const read = (store: KeyValueStore, key: string): string | null | undefined => attempt(() => store.getItem(key));
 
-/** False when the backend refused the write. */
-export const write = (store: KeyValueStore, key: string, value: string): boolean => attempt(() => store.setItem(key, value) !== false, false);
+/**
+ * Writes `value`, or removes the key when there is none. Nothing waits on the
+ * outcome: a write or remove that fails leaves a stale value, overwritten at
+ * the next write or ignored at the next load.
+ */
+export const write = (store: KeyValueStore, key: string, value: string | null | undefined): void =>
+  void attempt(() => (value ? store.setItem(key, value) : store.removeItem(key)));
 
-/** A remove that fails leaves a stale value, overwritten at the next write or ignored at the next load. */
-export const erase = (store: KeyValueStore, key: string): void => void attempt(() => store.removeItem(key));
+/** The key written and removed to learn whether a store (a cookie domain, localStorage) accepts writes. */
+export const PROBE = 'idstitch_probe';
