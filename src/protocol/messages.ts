@@ -38,6 +38,8 @@ export interface MessageContext {
   sessionId?: string;
   campaign?: Campaign;
   groupId?: string;
+  /** The user id's identity token (README "Verified identity"), on each message that carries that user id; never stored. */
+  identityToken?: string;
   [key: string]: unknown;
 }
 
