@@ -5,7 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createCollector, type Collector } from '../../src/collector/index.js';
-import { get, identify, send, track, useHarness } from './helpers.js';
+import { readBatch } from '../../src/collector/ingest.js';
+import { get, identify, page, send, tableCounts, track, useHarness } from './helpers.js';
 
 const harness = useHarness();
 const INSTANCES = 4;
@@ -56,4 +57,23 @@ describe('several instances on one PostgreSQL database', () => {
       await Promise.all(collectors.map((c) => c.close()));
     }
   });
+
+  it('large transactions (20,000 visitors each) from several instances at once: all stored, the lock table never runs out', async () => {
+    const collectors = await instances();
+    try {
+      // One store.ingest is one transaction (an import, or the writer's gathered batches): far more ids
+      // than PostgreSQL's lock table holds as one advisory lock each (schema.ts MAX_ID_LOCKS).
+      const transactions = collectors.map((c, i) => {
+        const messages = Array.from({ length: 20_000 }, (_, m) => (m % 10 === 0 ? identify(`big-${i}-${m}`, `big-user-${i}-${m}`) : page(`big-${i}-${m}`)));
+        const events = Array.from({ length: 8 }, (_, k) => readBatch({ batch: messages.slice(k * 2500, (k + 1) * 2500) }, Date.now()).events).flat();
+        return c.store.ingest(events);
+      });
+      expect((await Promise.all(transactions)).map((r) => r.stored)).toEqual(collectors.map(() => 20_000));
+      const stats = (await get(collectors[0]!, '/v1/stats')).body;
+      expect(stats).toMatchObject({ events: INSTANCES * 20_000, identifiedUsers: INSTANCES * 2000 });
+      expect(stats).toEqual(await tableCounts(collectors[0]!));
+    } finally {
+      await Promise.all(collectors.map((c) => c.close()));
+    }
+  }, 120_000);
 });

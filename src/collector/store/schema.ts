@@ -143,11 +143,36 @@ BEGIN
   RETURN 0;
 END $fn$`;
 
-/** PostgreSQL: the advisory lock of each anonymous id, in one order (hash order), held until the transaction ends. */
+/**
+ * PostgreSQL: the advisory lock of each key (an id), held until the
+ * transaction ends, all in one order (hash order) so two writers never wait
+ * on each other. Advisory locks fill PostgreSQL's shared lock table (64 per
+ * connection by default), so a transaction with more than
+ * {@link MAX_ID_LOCKS} keys (a large import, a coalesced flush of many
+ * visitors) takes one exclusive lock instead, and every other transaction
+ * holds that lock shared beside its own keys: the large one runs alone,
+ * the others in parallel.
+ */
+export const MAX_ID_LOCKS = 256;
+/** Outside the range of `hashtext`, so no id's key is the same lock. */
+const ALL_IDS_LOCK = 0x1d571c4_00000;
 // PERFORM runs its query to the end (a SQL function would stop at its first row, one lock).
+const LOCK_KEYS = `CREATE FUNCTION lock_keys(keys text[]) RETURNS void LANGUAGE plpgsql VOLATILE AS $fn$
+DECLARE
+  hashes integer[] := ARRAY(SELECT DISTINCT hashtext(k) FROM unnest(keys) AS k WHERE k IS NOT NULL ORDER BY 1);
+BEGIN
+  IF cardinality(hashes) > ${MAX_ID_LOCKS} THEN
+    PERFORM pg_advisory_xact_lock(${ALL_IDS_LOCK});
+  ELSIF cardinality(hashes) > 0 THEN
+    PERFORM pg_advisory_xact_lock_shared(${ALL_IDS_LOCK});
+    PERFORM pg_advisory_xact_lock(h) FROM unnest(hashes) AS h;
+  END IF;
+END $fn$`;
+
+/** PostgreSQL: the locks of these anonymous ids ({@link LOCK_KEYS}). */
 const LOCK_ANONYMOUS_IDS = `CREATE FUNCTION lock_anonymous_ids(ids text[]) RETURNS void LANGUAGE plpgsql VOLATILE AS $fn$
 BEGIN
-  PERFORM pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtext(id) AS h FROM unnest(ids) AS id WHERE id IS NOT NULL ORDER BY 1) ordered;
+  PERFORM lock_keys(ids);
 END $fn$`;
 
 /**
@@ -158,12 +183,7 @@ END $fn$`;
  */
 const LOCK_IDS = `CREATE FUNCTION lock_ids(user_ids text[], anonymous_ids text[]) RETURNS void LANGUAGE plpgsql VOLATILE AS $fn$
 BEGIN
-  PERFORM pg_advisory_xact_lock(h) FROM (
-    SELECT DISTINCT hashtext(k) AS h FROM (
-      SELECT 'u:' || id AS k FROM unnest(user_ids) AS id WHERE id IS NOT NULL
-      UNION ALL
-      SELECT id FROM unnest(anonymous_ids) AS id WHERE id IS NOT NULL) keys
-    ORDER BY 1) ordered;
+  PERFORM lock_keys(ARRAY(SELECT 'u:' || id FROM unnest(user_ids) AS id WHERE id IS NOT NULL) || anonymous_ids);
 END $fn$`;
 
 /**
@@ -258,7 +278,7 @@ const MIGRATIONS: ReadonlyArray<(d: Dialect) => string[]> = [
      FROM events e LEFT JOIN links l ON e.user_id IS NULL AND l.anonymous_id = e.anonymous_id
      WHERE (e.type = 'page' OR (e.type = 'track' AND e.event IS NOT NULL)) AND (e.user_id IS NOT NULL OR e.anonymous_id IS NOT NULL)
      GROUP BY 1, 2`,
-    ...(d === 'postgres' ? [LOCK_ANONYMOUS_IDS, RECORD_FIRST_STEPS] : []),
+    ...(d === 'postgres' ? [LOCK_KEYS, LOCK_ANONYMOUS_IDS, RECORD_FIRST_STEPS] : []),
   ],
   // Version 6: why a link was refused (apply.ts ConflictReason); every earlier one was a re-link.
   () => ["ALTER TABLE conflicts ADD COLUMN reason TEXT NOT NULL DEFAULT 'relinked'"],
