@@ -78,6 +78,8 @@ export async function startExampleServer(options: ExampleServerOptions): Promise
     identifyUser: (req) => req.user?.id,
     identifyCompany: (req) => req.user?.companyId,
     skip: [/^\/(?!api\/)/], // pages and static files are not API calls
+    // The pages' trackers have no write key: the client's key is the server's, which names no cookie.
+    writeKey: null,
   }));
 
   app.post('/api/login', express.json(), (req: AuthedRequest, res: Response) => {

@@ -119,8 +119,13 @@ export interface ApiCallOptions<Req, Res> {
    * @default 'send'
    */
   anonymousCalls?: 'send' | 'drop';
-  /** The browser tracker's write key, which names its anonymous-id cookie. @default the client's `writeKey` */
-  writeKey?: string;
+  /**
+   * The browser tracker's write key, which names its anonymous-id cookie;
+   * `null` when the browser's tracker has none (the client's key is then a
+   * server write key, README "Verified identity").
+   * @default the client's `writeKey`
+   */
+  writeKey?: string | null;
   /**
    * Re-issue the SDK's anonymous-id cookie with `Set-Cookie` when a request
    * carries it (same name and value, `Path=/`, `SameSite=Lax`, not HttpOnly,
@@ -191,7 +196,7 @@ const CALL_CHECKS: Record<keyof ApiCallOptions<unknown, unknown>, Check> = {
   dropFields: strings,
   maskFields: strings,
   anonymousCalls: (value) => (value === 'send' || value === 'drop' ? undefined : "must be 'send' or 'drop'"),
-  writeKey: nonEmptyString,
+  writeKey: (value) => (value === null ? undefined : nonEmptyString(value)),
   serverCookie: bool,
   cookieDomain: (value) => (typeof value === 'string' && /^\.?[a-z0-9.-]+$/i.test(value) ? undefined : 'must be a domain name such as example.com'),
   cookieExpiryDays: number(0.001, 3650, false),

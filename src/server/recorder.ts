@@ -51,7 +51,8 @@ function compileSkip<Req, Res>(rule: SkipRule<Req, Res>): (end: CallEnd, req: Re
 export function createRecorder<Req, Res>(where: string, input: unknown) {
   const o = resolveCallOptions<Req, Res>(where, input);
   const { client } = o;
-  const cookieName = anonymousIdCookieName(o.writeKey ?? client.writeKey);
+  // null: the browser's tracker has no key, whatever the client's is.
+  const cookieName = anonymousIdCookieName(o.writeKey === undefined ? client.writeKey : (o.writeKey ?? undefined));
   const report = o.onError ? (error: ServerError) => reportTo(o.onError, error) : client.report;
   const filter = fieldFilter(o.dropFields, o.maskFields);
   const skip = compileSkip(o.skip);

@@ -106,6 +106,16 @@ describe.each(STORE_KINDS)('verified identity (%s)', (kind) => {
     expect((await get(c, '/v1/conflicts?limit=100')).body.conflicts).toHaveLength(bad.length);
   });
 
+  it('a claim made before its verified login (a sibling subdomain\'s page, a held-back identify) is no conflict once the login lands', async () => {
+    const c = await withVictim(kind);
+    await send(c, [track({ anonymousId: 'victim-laptop', userId: 'victim' }, 'Docs Read')]);
+    expect((await get(c, '/v1/conflicts')).body.conflicts).toHaveLength(1);
+    await send(c, [withToken(identify('victim-laptop', 'victim'), signIdentity(SECRET, 'victim'))]);
+    expect((await get(c, '/v1/conflicts')).body.conflicts).toEqual([]);
+    // The claim's event, stored as the laptop's, is the victim's through the link.
+    expect((await get(c, '/v1/users/victim')).body).toMatchObject({ anonymousIds: ['victim-device', 'victim-laptop'], eventCount: 6 });
+  });
+
   it('trusts a batch under a server write key without tokens; a token on a message without a user id is ignored', async () => {
     const c = await withVictim(kind);
     const server = await send(c, [apiCall({ anonymousId: 'victim-device', userId: 'victim' }), apiCall({ userId: 'victim' })], { writeKey: SERVER_KEY });

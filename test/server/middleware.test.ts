@@ -109,6 +109,19 @@ describe.each(FRAMEWORKS)('%s', (framework) => {
     expect(call!.anonymousId).toBe(AID);
   });
 
+  it("writeKey: null reads the browser's cookie of a tracker without a key, though the client sends under a server write key", async () => {
+    const serverClient = createServerClient({ endpoint: collector.endpoint, writeKey: 'server-write-key', flushInterval: 10, onError: log.onError });
+    try {
+      const url = await start(framework, { ...byHeaders, client: serverClient, writeKey: null });
+      await fetch(`${url}/users/1`, { headers: { cookie: `${anonymousIdCookieName('server-write-key')}=not-this-one; ${COOKIE}=${AID}` } });
+      await serverClient.flush();
+      const [call] = await apiCalls(1);
+      expect(call!.anonymousId).toBe(AID);
+    } finally {
+      await serverClient.close();
+    }
+  });
+
   it('supports async hooks', async () => {
     const url = await start(framework, {
       identifyUser: async (req) => { await new Promise((r) => setTimeout(r, 5)); return header('x-user')(req); },

@@ -30,7 +30,11 @@ export interface WriteTx {
   insertEvents(events: readonly StoredEvent[]): Promise<ReadonlySet<string>>;
   /** Registers ids not yet known; `entries` are sorted `[id, firstSeen]`. Returns how many were new. */
   registerIds(table: IdTable, entries: readonly [string, number][]): Promise<number>;
-  /** Inserts the link unless the anonymous id is linked already; true when inserted. */
+  /**
+   * Inserts the link unless the anonymous id is linked already; true when
+   * inserted. A new link also clears the unverified claim of the same pair
+   * (a sibling subdomain's, before the verified login landed): it came true.
+   */
   insertLink(link: LinkAttempt): Promise<boolean>;
   /** The user an anonymous id is linked to (committed, or earlier in this transaction). */
   linkedUser(anonymousId: string): Promise<string | undefined>;
@@ -62,6 +66,8 @@ export const dedupeKey = (messageId: string, originalTimestamp: number | null): 
 export const SQL = {
   insertLink: 'INSERT INTO links (anonymous_id, user_id, linked_at, message_id) VALUES (?, ?, ?, ?) ON CONFLICT (anonymous_id) DO NOTHING',
   linkedUser: 'SELECT user_id FROM links WHERE anonymous_id = ?',
+  /** `?`: the anonymous id, the user id of a link just made. */
+  clearConfirmedClaim: "DELETE FROM conflicts WHERE anonymous_id = ? AND attempted_user_id = ? AND reason = 'unverified'",
   recordConflict:
     'INSERT INTO conflicts (anonymous_id, user_id, attempted_user_id, at, message_id, reason) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (anonymous_id, attempted_user_id) DO NOTHING',
 } as const;

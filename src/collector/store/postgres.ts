@@ -160,7 +160,11 @@ function writeTx(query: Query, hasher: IdHasher): WriteTx {
         [entries.map(([id]) => id), entries.map(([, at]) => at)]);
       return result.rowCount ?? 0;
     },
-    insertLink: async (l) => ((await query(numberedParams(SQL.insertLink), [l.anonymousId, l.userId, l.at, l.messageId])).rowCount ?? 0) > 0,
+    insertLink: async (l) => {
+      if (!(await query(numberedParams(SQL.insertLink), [l.anonymousId, l.userId, l.at, l.messageId])).rowCount) return false;
+      await query(numberedParams(SQL.clearConfirmedClaim), [l.anonymousId, l.userId]);
+      return true;
+    },
     linkedUser: async (anonymousId) => (await query(numberedParams(SQL.linkedUser), [anonymousId])).rows[0]?.user_id as string | undefined,
     recordConflict: async (c) => {
       await query(numberedParams(SQL.recordConflict), [c.anonymousId, c.userId, c.attemptedUserId, c.at, c.messageId, c.reason]);

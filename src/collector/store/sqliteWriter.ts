@@ -60,6 +60,7 @@ export class SqliteWrites {
       companies: db.prepare('INSERT INTO companies (company_id, first_seen) VALUES (?, ?) ON CONFLICT DO NOTHING'),
     };
     const insertLink = db.prepare(SQL.insertLink);
+    const clearConfirmedClaim = db.prepare(SQL.clearConfirmedClaim);
     const addCounts = db.prepare(ADD_COUNTS);
     const linkedUser = db.prepare(SQL.linkedUser);
     const recordConflict = db.prepare(SQL.recordConflict);
@@ -95,7 +96,11 @@ export class SqliteWrites {
         for (const [id, at] of entries) added += statement.run(id, at).changes;
         return added;
       },
-      insertLink: async (l: LinkAttempt) => insertLink.run(l.anonymousId, l.userId, l.at, l.messageId).changes > 0,
+      insertLink: async (l: LinkAttempt) => {
+        if (!insertLink.run(l.anonymousId, l.userId, l.at, l.messageId).changes) return false;
+        clearConfirmedClaim.run(l.anonymousId, l.userId);
+        return true;
+      },
       linkedUser: async (anonymousId) => linkOf(anonymousId),
       recordConflict: async (c: ConflictRecord) => {
         recordConflict.run(c.anonymousId, c.userId, c.attemptedUserId, c.at, c.messageId, c.reason);
