@@ -75,7 +75,8 @@ idstitch is running
     store      ${stack.collector.store.kind} ${stack.collector.store.location}
   verified identity on: the example API signs each login with the identity secret
     IDSTITCH_IDENTITY_SECRET=${stack.identitySecret}
-    (new at each start unless you set it: a browser identified under another secret is kept as anonymous)
+    (made anew at each start unless you set it; a browser that logged in under an earlier one still counts
+    through the link its login made, and a new login gets a new token)
 
 Try the docs on two subdomains that share one identity: replace 127.0.0.1 with
 a.example.test and b.example.test once they resolve to 127.0.0.1 (/etc/hosts).
