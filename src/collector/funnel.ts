@@ -69,7 +69,8 @@ export const MERGE_FIRST_STEPS = [
  * Steps must be distinct. Returns the SQL and its parameters; the columns
  * are `s0`, `s1`, ...
  */
-export function funnelQuery(steps: readonly string[], withinMs: number | null): { sql: string; params: unknown[] } {
+export function funnelQuery(steps: readonly string[], withinMs: number | null, dialect: 'sqlite' | 'postgres' = 'sqlite'): { sql: string; params: unknown[] } {
+  if (dialect === 'postgres') return groupedFunnelQuery(steps, withinMs);
   const params: unknown[] = [];
   const counts = steps.map((step, k) => {
     params.push(stepKey(step));
@@ -89,4 +90,31 @@ export function funnelQuery(steps: readonly string[], withinMs: number | null): 
   });
   // Parameters were pushed in the order the text holds them: each subquery's own step, its earlier steps, the window.
   return { sql: `SELECT ${counts.join(',\n  ')}`, params };
+}
+
+/**
+ * The funnel for PostgreSQL: the steps' rows read once (a range of the key
+ * per step) and grouped by principal, each count a filter over the groups.
+ * Its planner joined the per-step form by scanning the whole table once per
+ * join (1 M events: 140 against 100 ms alone).
+ */
+function groupedFunnelQuery(steps: readonly string[], withinMs: number | null): { sql: string; params: unknown[] } {
+  const params: unknown[] = [];
+  const counts = steps.map((_, k) => {
+    if (k === 0) return 'count(t0) AS s0';
+    const conditions = Array.from({ length: k }, (__, i) => `t${i} <= t${i + 1}`);
+    if (withinMs !== null) {
+      conditions.push(`t${k} - t0 <= ?`);
+      params.push(withinMs);
+    }
+    return `count(*) FILTER (WHERE ${conditions.join(' AND ')}) AS s${k}`;
+  });
+  const firsts = steps.map((step, k) => {
+    params.push(stepKey(step));
+    return `min(ts) FILTER (WHERE step = ?) AS t${k}`;
+  });
+  params.push(...steps.map(stepKey));
+  const sql = `SELECT ${counts.join(', ')}
+    FROM (SELECT ${firsts.join(', ')} FROM first_steps WHERE step IN (${steps.map(() => '?').join(', ')}) GROUP BY principal) firsts`;
+  return { sql, params };
 }

@@ -140,6 +140,8 @@ function eventOut(row: EventRow): EventOut {
 export interface QueryOptions {
   megaUserLimit: number;
   megaUserWindowMs: number;
+  /** The store's SQL, where a query is written for each (the funnel). @default 'sqlite' */
+  dialect?: 'sqlite' | 'postgres';
 }
 
 export class Queries {
@@ -270,7 +272,7 @@ export class Queries {
    * reads the steps' rows, never the events. Steps must be distinct.
    */
   async funnel(steps: readonly string[], withinMs: number | null): Promise<{ step: string; users: number }[]> {
-    const { sql, params } = funnelQuery(steps, withinMs);
+    const { sql, params } = funnelQuery(steps, withinMs, this.options.dialect);
     const row = (await this.db.get<Record<string, number>>(sql, params))!;
     return steps.map((step, k) => ({ step, users: Number(row[`s${k}`]) }));
   }

@@ -54,7 +54,7 @@ export async function createCollector(input: CollectorOptions = {}, labels?: Opt
     backlog: { messages: options.maxBacklogMessages, bytes: options.maxBacklogBytes },
     queryTimeoutMs: options.queryTimeoutMs,
   });
-  const queries = new Queries(store.reader, options);
+  const queries = new Queries(store.reader, { ...options, dialect: store.kind });
   const app = Fastify({
     logger: { level: options.logLevel },
     // User ids may be up to 255 characters, more once URL-encoded.
