@@ -25,7 +25,7 @@
  *    same event loop: ingest batch p99 and events/s, and each poll's latency.
  *
  * Flags: --duration S [10]  --warmup S [3]  --rounds N [3]  --connections N [32]  --events N [1000000]
- *        --pg-events N [= --events]  --samples N [2000]  --skip-postgres
+ *        --pg-events N [= --events]  --samples N [2000]  --skip-postgres  --skip-sqlite (queries)
  *        --only ingest|queries  --funnel-samples N [5]  --poll-seconds S [20]
  *        --tokens (ingest: logged-in batches, every message with its identity token,
  *        and a SQLite collector that verifies them beside one that does not)
@@ -54,6 +54,7 @@ const { values: flags } = parseArgs({
     'pg-events': { type: 'string' },
     samples: { type: 'string', default: '2000' },
     'skip-postgres': { type: 'boolean', default: false },
+    'skip-sqlite': { type: 'boolean', default: false },
     only: { type: 'string' },
     'funnel-samples': { type: 'string', default: '5' },
     'poll-seconds': { type: 'string', default: '20' },
@@ -380,7 +381,7 @@ async function main(): Promise<void> {
     if (flags.only !== 'ingest') {
       const events = Number(flags.events);
       console.log(`\n== queries: ${flags.samples} samples each, through fastify.inject ==`);
-      await benchQueries('SQLite', join(dir, 'queries.db'), events);
+      if (!flags['skip-sqlite']) await benchQueries('SQLite', join(dir, 'queries.db'), events);
       if (postgres) await benchQueries('PostgreSQL', await postgres.createDatabase(), Number(flags['pg-events'] ?? events));
     }
   } finally {
