@@ -21,6 +21,18 @@ export const PAGE_STEP = 'page';
 /** A step as `first_steps` keys it: `p` for page views, `t:<name>` for a track event. */
 export const stepKey = (step: string): string => (step === PAGE_STEP ? 'p' : `t:${step}`);
 
+/** {@link stepKey} as SQL over an events row aliased `e` (`type`, `event`), and the rows that have one. */
+export const EVENT_STEP_SQL = (e = 'e') => `CASE WHEN ${e}.type = 'page' THEN 'p' ELSE 't:' || ${e}.event END`;
+export const HAS_STEP_SQL = (e = 'e') => `(${e}.type = 'page' OR (${e}.type = 'track' AND ${e}.event IS NOT NULL))`;
+
+/**
+ * The principal of an event under today's links (identity.ts), as SQL: its
+ * user, else its anonymous id's linked user (`linked`, null when the event
+ * has a user id or the id is not linked), else the lone anonymous id.
+ */
+export const PRINCIPAL_SQL = (userId: string, linked: string, anonymousId: string) =>
+  `COALESCE('u:' || ${userId}, 'u:' || ${linked}, 'a:' || ${anonymousId})`;
+
 /** The `first_steps.principal` of a user or of a lone anonymous id. */
 export const userPrincipal = (userId: string): string => `u:${userId}`;
 export const anonymousPrincipal = (anonymousId: string): string => `a:${anonymousId}`;

@@ -15,7 +15,7 @@
  * ingest transaction naming one of them either committed before (and its
  * rows are deleted here) or waits and then reads the suppression.
  */
-import { anonymousPrincipal, UPSERT_FIRST_STEP, userPrincipal } from '../funnel.js';
+import { anonymousPrincipal, EVENT_STEP_SQL, HAS_STEP_SQL, UPSERT_FIRST_STEP, userPrincipal } from '../funnel.js';
 import type { CounterDelta } from './schema.js';
 import type { IdHasher } from './suppression.js';
 import type { Store } from './types.js';
@@ -63,8 +63,8 @@ export interface EraseTx {
 export type EraseOutcome = Erasure | { unknown: true } | { relock: readonly string[] };
 
 const LINKED = 'SELECT anonymous_id FROM links WHERE user_id = ?';
-const STEP = "CASE WHEN e.type = 'page' THEN 'p' ELSE 't:' || e.event END";
-const HAS_STEP = "(e.type = 'page' OR (e.type = 'track' AND e.event IS NOT NULL))";
+const STEP = EVENT_STEP_SQL();
+const HAS_STEP = HAS_STEP_SQL();
 
 const SQL = {
   userExists: 'SELECT user_id FROM users WHERE user_id = ?',

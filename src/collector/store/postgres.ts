@@ -17,7 +17,7 @@ import { backlogSize, DEFAULT_QUERY_TIMEOUT_MS, type IngestResult, type SqlReade
 import { WriteQueue, type Backlog, type BacklogLimit } from '../writeQueue.js';
 import { queryOverLimit, type HttpError } from '../errors.js';
 import { pgDriver } from './drivers.js';
-import { anonymousPrincipal, MERGE_FIRST_STEPS, userPrincipal, type FirstStep } from '../funnel.js';
+import { anonymousPrincipal, EVENT_STEP_SQL, HAS_STEP_SQL, MERGE_FIRST_STEPS, userPrincipal, type FirstStep } from '../funnel.js';
 
 /** The PostgreSQL schema that holds the collector's tables. */
 export const PG_SCHEMA = 'idstitch';
@@ -134,9 +134,9 @@ const INSERT_REGISTERING = `WITH refused AS (SELECT suppressed_events($13::text[
     ON CONFLICT (shard) DO UPDATE SET events = counters.events + excluded.events, users = counters.users + excluded.users,
       anonymous_ids = counters.anonymous_ids + excluded.anonymous_ids),
   steps AS (
-    SELECT record_first_steps(array_agg(CASE WHEN type = 'page' THEN 'p' ELSE 't:' || event END),
+    SELECT record_first_steps(array_agg(${EVENT_STEP_SQL('i')}),
       array_agg(user_id), array_agg(CASE WHEN user_id IS NULL THEN anonymous_id END), array_agg(ts))
-    FROM inserted WHERE type = 'page' OR (type = 'track' AND event IS NOT NULL))
+    FROM inserted i WHERE ${HAS_STEP_SQL('i')})
   SELECT message_id, original_ts, NULL::int[] AS refused FROM inserted WHERE (SELECT count(*) FROM steps) > 0
   UNION ALL SELECT NULL, NULL, positions FROM refused`;
 // $12: the counter shard, after eventColumns' eleven; $13 to $16: guardParams. `steps` is read by the final

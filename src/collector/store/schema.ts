@@ -14,6 +14,8 @@
  * pages was half the cost of ingest.
  */
 
+import { EVENT_STEP_SQL, HAS_STEP_SQL, PRINCIPAL_SQL } from '../funnel.js';
+
 export type Dialect = 'sqlite' | 'postgres';
 
 /** The version this code writes; a newer database is refused. */
@@ -114,13 +116,6 @@ const FIRST_STEPS_TABLE = (d: Dialect) => `CREATE TABLE first_steps (
       )${d === 'sqlite' ? ' WITHOUT ROWID' : ''}`;
 
 /**
- * The principal of a stored event under today's links (identity.ts), as SQL
- * over `e` (events) and `l` (its anonymous id's link, joined only when the
- * event has no user id).
- */
-const EVENT_PRINCIPAL = "COALESCE('u:' || e.user_id, 'u:' || l.user_id, 'a:' || e.anonymous_id)";
-
-/**
  * PostgreSQL: the first times of an ingest transaction's events, written
  * under a lock per anonymous id (transaction advisory locks, in one order).
  * The lock is what keeps the table exact with concurrent writers: a link
@@ -133,9 +128,9 @@ const EVENT_PRINCIPAL = "COALESCE('u:' || e.user_id, 'u:' || l.user_id, 'a:' || 
 const RECORD_FIRST_STEPS = `CREATE FUNCTION record_first_steps(steps text[], user_ids text[], anonymous_ids text[], times bigint[])
   RETURNS integer LANGUAGE plpgsql VOLATILE SET search_path FROM CURRENT AS $fn$
 BEGIN
-  PERFORM lock_anonymous_ids(anonymous_ids);
+  PERFORM lock_keys(anonymous_ids);
   INSERT INTO first_steps (step, principal, ts)
-    SELECT s.step, COALESCE('u:' || s.user_id, 'u:' || l.user_id, 'a:' || s.anonymous_id), min(s.ts)
+    SELECT s.step, ${PRINCIPAL_SQL('s.user_id', 'l.user_id', 's.anonymous_id')}, min(s.ts)
     FROM unnest(steps, user_ids, anonymous_ids, times) AS s (step, user_id, anonymous_id, ts)
     LEFT JOIN links l ON s.user_id IS NULL AND l.anonymous_id = s.anonymous_id
     GROUP BY 1, 2 ORDER BY 1, 2
@@ -169,16 +164,10 @@ BEGIN
   END IF;
 END $fn$`;
 
-/** PostgreSQL: the locks of these anonymous ids ({@link LOCK_KEYS}). */
-const LOCK_ANONYMOUS_IDS = `CREATE FUNCTION lock_anonymous_ids(ids text[]) RETURNS void LANGUAGE plpgsql VOLATILE AS $fn$
-BEGIN
-  PERFORM lock_keys(ids);
-END $fn$`;
-
 /**
  * PostgreSQL: the locks of an ingest or erasure transaction, all at once, in
  * one order (hash order): each user id's (keyed `u:<id>`) and each anonymous
- * id's (keyed by the id itself, as {@link LOCK_ANONYMOUS_IDS} takes them, so
+ * id's (keyed by the id itself, as `record_first_steps` takes them, so
  * `record_first_steps` later asks only for locks its transaction holds).
  */
 const LOCK_IDS = `CREATE FUNCTION lock_ids(user_ids text[], anonymous_ids text[]) RETURNS void LANGUAGE plpgsql VOLATILE AS $fn$
@@ -274,11 +263,11 @@ const MIGRATIONS: ReadonlyArray<(d: Dialect) => string[]> = [
     FIRST_STEPS_TABLE(d),
     'CREATE INDEX first_steps_principal ON first_steps (principal)',
     `INSERT INTO first_steps (step, principal, ts)
-     SELECT CASE WHEN e.type = 'page' THEN 'p' ELSE 't:' || e.event END, ${EVENT_PRINCIPAL}, MIN(e.ts)
+     SELECT ${EVENT_STEP_SQL()}, ${PRINCIPAL_SQL('e.user_id', 'l.user_id', 'e.anonymous_id')}, MIN(e.ts)
      FROM events e LEFT JOIN links l ON e.user_id IS NULL AND l.anonymous_id = e.anonymous_id
-     WHERE (e.type = 'page' OR (e.type = 'track' AND e.event IS NOT NULL)) AND (e.user_id IS NOT NULL OR e.anonymous_id IS NOT NULL)
+     WHERE ${HAS_STEP_SQL()} AND (e.user_id IS NOT NULL OR e.anonymous_id IS NOT NULL)
      GROUP BY 1, 2`,
-    ...(d === 'postgres' ? [LOCK_KEYS, LOCK_ANONYMOUS_IDS, RECORD_FIRST_STEPS] : []),
+    ...(d === 'postgres' ? [LOCK_KEYS, RECORD_FIRST_STEPS] : []),
   ],
   // Version 6: why a link was refused (apply.ts ConflictReason); every earlier one was a re-link.
   () => ["ALTER TABLE conflicts ADD COLUMN reason TEXT NOT NULL DEFAULT 'relinked'"],
