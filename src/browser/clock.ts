@@ -1,15 +1,21 @@
-let replayedAt: number | undefined;
+import type { PageContext } from '../protocol/messages.js';
 
-/** Milliseconds since the epoch of the call being handled: a replayed snippet call keeps the time it was made. */
-export const now = (): number => replayedAt ?? Date.now();
+/** A call made earlier and run now: a snippet call made before the script loaded, or one held until consent. */
+let replayed: [time: number, page?: PageContext] | undefined;
 
-/** Runs `fn` as if called at `time` (used when the snippet's queued calls are replayed). */
-export function runAt<T>(time: number | undefined, fn: () => T): T {
-  const previous = replayedAt;
-  replayedAt = typeof time === 'number' && Number.isFinite(time) ? time : undefined;
+/** Milliseconds since the epoch of the call being handled: a replayed call keeps the time it was made. */
+export const now = (): number => replayed?.[0] ?? Date.now();
+
+/** The page a replayed call was made on, when it was recorded (an SPA may have moved on since). */
+export const replayedPage = (): PageContext | undefined => replayed?.[1];
+
+/** Runs `fn` as if called at `time`, on `page` when given (used when recorded calls are replayed). */
+export function runAt<T>(time: number | undefined, fn: () => T, page?: PageContext): T {
+  const previous = replayed;
+  replayed = typeof time === 'number' && Number.isFinite(time) ? [time, page] : undefined;
   try {
     return fn();
   } finally {
-    replayedAt = previous;
+    replayed = previous;
   }
 }

@@ -1,8 +1,9 @@
 import type { Campaign, PageContext } from '../protocol/messages.js';
+import { replayedPage } from './clock.js';
 
-/** The page as it is now; read per message because an SPA changes it without a load. */
+/** The page as it is now (or as it was when a replayed call was made); read per message because an SPA changes it without a load. */
 export function pageContext(): PageContext {
-  return {
+  return replayedPage() ?? {
     url: location.href,
     path: location.pathname,
     title: document.title,

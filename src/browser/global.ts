@@ -1,5 +1,6 @@
 import { autoPage } from './autoPage.js';
 import { runAt } from './clock.js';
+import { linker } from './linker.js';
 import { createTracker as createCoreTracker, inertResult, TRACKER_METHODS } from './tracker.js';
 import type { Tracker } from './tracker.js';
 import type { TrackerOptions } from './options.js';
@@ -8,12 +9,13 @@ import type { TrackerOptions } from './options.js';
 type StubCall = [string, unknown[], number?];
 
 /**
- * The script tag bundles every feature: an option's `true` turns on the one it names. Options whose
- * getters throw (a Proxy, a getter) go to the core as given, which refuses them with an inert tracker.
+ * The script tag bundles every feature: `autoPage: true` and a `linkDomains` list turn on the ones they name.
+ * Options whose getters throw (a Proxy, a getter) go to the core as given, which refuses them with an inert tracker.
  */
 function createTracker(options: TrackerOptions): Tracker {
   try {
-    if (options.autoPage === true) options = { ...options, autoPage };
+    const { autoPage: page, linkDomains: domains } = options;
+    options = { ...options, autoPage: page === true ? autoPage : page, linkDomains: Array.isArray(domains) ? linker(domains) : domains };
   } catch {
     // Refused by the core below, like any bad options.
   }

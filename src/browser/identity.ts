@@ -73,3 +73,14 @@ export function saveIdentity(stores: Stores, prefix: string, identity: IdentityS
   // Beside the traits, never in a cookie: a token rides on no request but the SDK's own.
   write(stores._traits, prefix + KEY.token, identity._token && JSON.stringify([identity._userId, identity._token]));
 }
+
+/**
+ * Removes everything the tracker stored (consent denied): ids, session, and from localStorage every key
+ * of the tracker (traits, token, each tab's queued messages). The opt-out choice stays: it is the
+ * visitor's own, and no identifier.
+ */
+export function eraseIdentity(stores: Stores, prefix: string): void {
+  for (const store of [...stores._ids, stores._state]) for (const name of [KEY.anonymousId, KEY.userId, KEY.companyId, KEY.session]) write(store, prefix + name, null);
+  const storage = stores._storage;
+  attempt(() => storage && Object.keys(storage).forEach((key) => key.startsWith(prefix) && key !== prefix + KEY.optOut && storage.removeItem(key)));
+}

@@ -1,8 +1,10 @@
 export { createTracker } from './tracker.js';
 export { autoPage } from './autoPage.js';
 export type { AutoPage } from './autoPage.js';
+export { linker } from './linker.js';
+export type { Linker } from './linker.js';
 export type { Id, IdentifyOptions, Tracker } from './tracker.js';
-export type { Persistence, TrackerOptions } from './options.js';
+export type { Consent, Persistence, TrackerOptions } from './options.js';
 export { IdstitchError } from './logger.js';
 export type {
   Campaign, GroupMessage, IdentifyMessage, Message, MessageContext, PageContext, PageMessage, Properties, TrackMessage,

@@ -1,8 +1,15 @@
 import type { Message } from '../protocol/messages.js';
 import type { AutoPage } from './autoPage.js';
+import type { Linker } from './linker.js';
 
 /** Where the tracker keeps its identity between page loads. */
 export type Persistence = 'localStorage+cookie' | 'localStorage' | 'cookie' | 'memory';
+
+/**
+ * Whether the visitor agreed to be tracked (README "Consent"). Pending: nothing is stored or sent, calls wait in
+ * memory; granted: the identity is read or created and the waiting calls go out; denied: nothing is kept.
+ */
+export type Consent = 'granted' | 'pending' | 'denied';
 
 /** Options of {@link createTracker}. Only `endpoint` is required. */
 export interface TrackerOptions {
@@ -36,36 +43,52 @@ export interface TrackerOptions {
   debug?: boolean;
   /** Called with every error the tracker absorbs instead of throwing into the page. @default none */
   onError?: (error: Error) => void;
+  /**
+   * The visitor's consent as the site's consent manager knows it on this page; change it with
+   * {@link Tracker.setConsent}. The SDK does not store it. @default 'granted'
+   */
+  consent?: Consent;
+  /** Starts the tracker denied when the browser sends Global Privacy Control, until `setConsent('granted')`. @default true */
+  respectPrivacySignals?: boolean;
+  /**
+   * One visitor across registrable domains: the {@link linker} feature, imported from `idstitch`
+   * (`linker(['app.vendor.com'])`); a list of host names in the script-tag build. @default none
+   */
+  linkDomains?: Linker | readonly string[];
 }
 
 /** Options with every default filled in. */
-export type ResolvedOptions = Required<Omit<TrackerOptions, 'writeKey' | 'cookieDomain' | 'beforeSend' | 'onError'>> &
-  Pick<TrackerOptions, 'writeKey' | 'cookieDomain' | 'beforeSend' | 'onError'>;
+export type ResolvedOptions = Required<Omit<TrackerOptions, 'writeKey' | 'cookieDomain' | 'beforeSend' | 'onError' | 'linkDomains'>> &
+  Pick<TrackerOptions, 'writeKey' | 'cookieDomain' | 'beforeSend' | 'onError'> & { linkDomains?: Linker };
 
 /** The beacon API refuses bodies of 64 KiB and more. */
 const BEACON_LIMIT = 64 * 1024;
 
 /**
- * Every option in one place: its `typeof` (or those it may be) and its default, then what else a
- * value must be: a number within `[min, max]`, or a string matching a
- * pattern (described for the message).
+ * Every option in one place: its default, then what else a value must be: a string matching a pattern, a
+ * number from `min` to `max`, or a function (described for the message); by default of its default's type. The message is made from the same
+ * entry, so what it says expected is what is checked.
  */
-const SPEC: Record<keyof TrackerOptions, [type: string, fallback?: unknown, check?: number | RegExp, expected?: number | string]> = {
-  endpoint: ['string', undefined, /^https?:\/\/[^/]/i, 'an http(s) URL'],
-  writeKey: ['string', undefined, /./, 'a non-empty string'],
-  batchSize: ['number', 20, 1, 2500],
-  flushInterval: ['number', 1000, 0, 3_600_000],
-  maxBatchBytes: ['number', 32 * 1024, 1024, BEACON_LIMIT - 1],
-  persistence: ['string', 'localStorage+cookie', /^(localStorage(\+cookie)?|cookie|memory)$/, 'localStorage+cookie | localStorage | cookie | memory'],
+const SPEC: Record<keyof TrackerOptions, [fallback?: unknown, check?: RegExp | number | string, max?: number]> = {
+  endpoint: [, /^https?:\/\/[^/]/i],
+  writeKey: [, /./],
+  batchSize: [20, 1, 2500],
+  flushInterval: [1000, 0, 3_600_000],
+  maxBatchBytes: [32 * 1024, 1024, BEACON_LIMIT - 1],
+  persistence: ['localStorage+cookie', /^(localStorage(\+cookie)?|cookie|memory)$/],
   // The browser drops a cookie with an invalid domain without a word: refuse it here, where it can be said.
-  cookieDomain: ['string', undefined, /^\.?[a-z0-9-]+(\.[a-z0-9-]+)*$/i, 'a domain name'],
-  cookieExpiryDays: ['number', 365, 0.001, 3650],
-  sessionTimeout: ['number', 30 * 60 * 1000, 1000, 604_800_000],
-  // `true` is the script tag's (global.ts turns it into the feature); on the npm path it names what to import.
-  autoPage: ['boolean function', false, /^(?!true$)/, "the autoPage export of 'idstitch'"],
-  beforeSend: ['function'],
-  debug: ['boolean', false],
-  onError: ['function'],
+  cookieDomain: [, /^\.?[a-z0-9-]+(\.[a-z0-9-]+)*$/i],
+  cookieExpiryDays: [365, 0.001, 3650],
+  sessionTimeout: [30 * 60 * 1000, 1000, 604_800_000],
+  // `true` is the script tag's (global.ts turns it into the feature); on the npm path the feature is imported.
+  autoPage: [false, "the autoPage export of 'idstitch'"],
+  beforeSend: [, 'a function'],
+  debug: [false],
+  onError: [, 'a function'],
+  consent: ['granted', /^(granted|pending|denied)$/],
+  respectPrivacySignals: [true],
+  // A list is the script tag's (global.ts turns it into the feature).
+  linkDomains: [, "linker([...]) from 'idstitch'"],
 };
 
 /**
@@ -75,18 +98,20 @@ const SPEC: Record<keyof TrackerOptions, [type: string, fallback?: unknown, chec
 export function resolveOptions(input: unknown): ResolvedOptions | string {
   if (typeof input !== 'object' || !input) return 'options must be an object';
   const resolved: Record<string, unknown> = {};
-  for (const [name, [type, fallback, check, expected]] of Object.entries(SPEC)) {
-    const value = (input as Record<string, unknown>)[name] as number & string;
+  for (const [name, [fallback, check, max]] of Object.entries(SPEC)) {
+    const value = (input as Record<string, unknown>)[name] as number;
+    const pattern = check instanceof RegExp;
     const range = typeof check === 'number';
     resolved[name] = value ?? fallback;
-    // `endpoint` comes first in SPEC, so a missing one is the first thing said.
+    // `endpoint` comes first in SPEC, so a missing one is the first thing said. The default itself is always fine.
     if (
       value === undefined
         ? name === 'endpoint'
-        : !type.includes(typeof value) ||
-          (range ? !(value >= check && value <= (expected as number) && (name !== 'batchSize' || Number.isInteger(value))) : check && !check.test(value))
+        : value !== fallback &&
+          (typeof value !== (pattern ? 'string' : range ? 'number' : check ? 'function' : typeof fallback) ||
+            (pattern ? !check.test(value as never) : range && !(value >= check && value <= max! && (name !== 'batchSize' || Number.isInteger(value)))))
     ) {
-      return `option \`${name}\` ${value === undefined ? 'is required' : `must be ${range ? `a ${type} from ${check} to ${expected}` : (expected ?? `a ${type}`)}`}`;
+      return `option \`${name}\` ${value === undefined ? 'is required' : `must be ${pattern ? `a string like ${check}` : range ? `a number from ${check} to ${max}` : (check ?? `a ${typeof fallback}`)}`}`;
     }
   }
   return resolved as ResolvedOptions;

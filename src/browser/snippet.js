@@ -4,7 +4,7 @@
   var a = (w.idstitch = w.idstitch || []);
   if (!Array.isArray(a) || a.loaded) return;
   a.loaded = 1;
-  'init identifyUser identifyCompany setUserProperties track page reset flush optOut optIn'.split(' ').forEach(function (m) {
+  'init identifyUser identifyCompany setUserProperties track page reset flush optOut optIn setConsent'.split(' ').forEach(function (m) {
     a[m] = function () {
       a.push([m, [].slice.call(arguments), Date.now()]);
       return a;

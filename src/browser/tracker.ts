@@ -1,18 +1,18 @@
 import { checkId } from '../protocol/ids.js';
 import { BROWSER_LIBRARY, LIMITS } from '../protocol/messages.js';
-import type { Message, MessageContext, MessageType, Properties } from '../protocol/messages.js';
+import type { Message, MessageContext, MessageType, PageContext, Properties } from '../protocol/messages.js';
 import { storagePrefix } from '../protocol/storageKeys.js';
-import { now } from './clock.js';
+import { now, runAt } from './clock.js';
 import type { AutoPage } from './autoPage.js';
 import { campaignFrom, pageContext, staticContext } from './context.js';
-import { anonymousIdentity, KEY, loadIdentity, MAX_TOKEN_LENGTH, saveIdentity } from './identity.js';
+import { anonymousIdentity, eraseIdentity, KEY, loadIdentity, MAX_TOKEN_LENGTH, saveIdentity } from './identity.js';
 import type { IdentityState } from './identity.js';
 import { createLogger } from './logger.js';
 import type { Logger } from './logger.js';
 import { resolveOptions } from './options.js';
-import type { ResolvedOptions, TrackerOptions } from './options.js';
+import type { Consent, ResolvedOptions, TrackerOptions } from './options.js';
 import { openQueueStore } from './persistedQueue.js';
-import { createQueue } from './queue.js';
+import { createQueue, MAX_QUEUED } from './queue.js';
 import type { QueuedMessage } from './queue.js';
 import { createSession } from './session.js';
 import { openStores } from './storage.js';
@@ -64,19 +64,32 @@ export interface Tracker {
   optOut(): void;
   /** Resumes sending after {@link Tracker.optOut}. */
   optIn(): void;
+  /**
+   * Passes on the visitor's consent (README "Consent"): `'granted'` reads or creates the identity and sends the
+   * calls held while pending, with their times; `'denied'` drops them, removes what the SDK stored and keeps
+   * nothing from then on; `'pending'` holds calls again.
+   *
+   * @example
+   * consentManager.on('change', (accepted) => tracker.setConsent(accepted ? 'granted' : 'denied'));
+   */
+  setConsent(state: Consent): void;
   getAnonymousId(): string | null;
   getUserId(): string | null;
   getCompanyId(): string | null;
   getSessionId(): string | null;
 }
 
-/** Every method of {@link Tracker}: the actions, then the getters. */
+/** Every method of {@link Tracker}: the calls held while consent is pending, then the others, then the getters. */
 export const TRACKER_METHODS = [
-  'identifyUser', 'identifyCompany', 'setUserProperties', 'track', 'page', 'reset', 'flush', 'optOut', 'optIn',
-  'getAnonymousId', 'getUserId', 'getCompanyId', 'getSessionId',
+  'identifyUser', 'identifyCompany', 'setUserProperties', 'track', 'page', 'reset', 'optOut', 'optIn',
+  'flush', 'setConsent', 'getAnonymousId', 'getUserId', 'getCompanyId', 'getSessionId',
 ] as const;
+type Method = (typeof TRACKER_METHODS)[number];
+/** The methods whose calls wait for consent: the first eight. */
+const HELD_METHODS = TRACKER_METHODS.slice(0, 8);
 
-type Actions = Partial<Record<(typeof TRACKER_METHODS)[number], (...args: unknown[]) => unknown>>;
+/** A started tracker's methods, and how to stop it when consent is withdrawn. */
+type Started = Partial<Record<Method, (...args: unknown[]) => unknown>> & { _stop(): void };
 
 /** What a method answers when it cannot act (an inert tracker, a failure, a call before `init`): getters null, `flush` a resolved promise. */
 export const inertResult = (method: string): unknown => (method === 'flush' ? Promise.resolve() : method.startsWith('get') ? null : undefined);
@@ -86,13 +99,13 @@ export const inertResult = (method: string): unknown => (method === 'flush' ? Pr
  * reported error, never a throw into the page. Without actions (a bad
  * config, no window) it is inert: it does nothing and its getters answer null.
  */
-function publicTracker(actions: Actions, fail: (error: unknown, method: string) => void): Tracker {
+function publicTracker(actions: (name: Method) => ((...args: unknown[]) => unknown) | undefined, fail: (error: unknown, method: string) => void): Tracker {
   const tracker: Record<string, unknown> = {};
   for (const name of TRACKER_METHODS) {
     const failed = (error: unknown) => fail(error, name);
     tracker[name] = (...args: unknown[]) => {
       try {
-        const action = actions[name];
+        const action = actions(name);
         if (action) {
           const result = action(...args);
           return name === 'flush' ? (result as Promise<void>).catch(failed) : result;
@@ -111,16 +124,32 @@ function publicTracker(actions: Actions, fail: (error: unknown, method: string) 
  * naming it and an inert tracker; in Node (no `window`) the tracker is inert
  * too, so server-rendered code can call it freely.
  *
+ * Consent (README "Consent"): while pending, the calls that act wait in
+ * memory with their times and pages (bounded as the queue is, the oldest
+ * dropped) and nothing is read, stored or sent; granted starts the tracker
+ * and replays them; denied forgets them and everything the SDK stored.
+ *
  * @example
  * const tracker = createTracker({ endpoint: 'https://collect.example.com/v1/batch' });
  * tracker.page();
  * tracker.identifyUser('u_8f2k', { plan: 'team' });
  */
 export function createTracker(input: TrackerOptions): Tracker {
-  const actions: Actions = {};
+  let started: Started | undefined;
+  let held: [Method, unknown[], number, PageContext][] | undefined;
+  let setConsent: ((state: unknown) => void) | undefined;
   let logger = createLogger();
   const fail = (error: unknown, method: string) => logger._error('internal', `${method}() failed`, error);
-  const tracker = publicTracker(actions, fail);
+  const hold = (name: Method) => (...args: unknown[]) => {
+    if (held!.push([name, args, now(), pageContext()]) > MAX_QUEUED) {
+      held!.shift();
+      logger._error('queue-full', 'queue full: 1 dropped');
+    }
+  };
+  const tracker = publicTracker(
+    (name) => (name === 'setConsent' ? setConsent : held ? ((HELD_METHODS as readonly string[]).includes(name) ? hold(name) : undefined) : started?.[name]),
+    fail,
+  );
   try {
     const options = resolveOptions(input);
     const refused = typeof options === 'string';
@@ -129,7 +158,28 @@ export function createTracker(input: TrackerOptions): Tracker {
     if (refused) logger._error('invalid-option', `${options}: tracker disabled`);
     // No document: server rendering, a worker (Deno 1 has a window without one).
     else if (typeof document !== 'undefined') {
-      Object.assign(actions, startTracker(options, logger));
+      // First: the link's id is read and taken off the address bar before anything else, autoPage's view included.
+      const linked = options.linkDomains?.(tracker, logger);
+      setConsent = (state) => {
+        const calls = held;
+        held = undefined;
+        if (state === 'granted') {
+          started ??= startTracker(options, logger, linked);
+          calls?.forEach(([name, args, time, page]) => runAt(time, () => (tracker[name] as (...a: unknown[]) => void)(...args), page));
+        } else if (state === 'pending') held = calls ?? [];
+        else if (state === 'denied') {
+          if (started) started._stop();
+          else eraseIdentity(openStores(options, logger), storagePrefix(options.writeKey));
+          started = undefined;
+        } else {
+          held = calls;
+          return logger._warn('setConsent: state must be granted, pending or denied');
+        }
+        logger._debug('consent', state);
+      };
+      // Global Privacy Control: denied until the site grants (no erasure: a visitor who agreed is granted on every page).
+      if (options.respectPrivacySignals && (navigator as { globalPrivacyControl?: unknown }).globalPrivacyControl === true) logger._debug('GPC: denied');
+      else setConsent(options.consent);
       if (options.autoPage) (options.autoPage as AutoPage)(tracker);
     }
   } catch (error) {
@@ -138,8 +188,8 @@ export function createTracker(input: TrackerOptions): Tracker {
   return tracker;
 }
 
-/** The tracker's state and its actions, in a page. */
-function startTracker(options: ResolvedOptions, logger: Logger): Actions {
+/** The tracker's state and its actions, in a page; `linked`: the anonymous id a link from another domain carried. */
+function startTracker(options: ResolvedOptions, logger: Logger, linked?: string): Started {
   const { endpoint, writeKey, beforeSend } = options;
   const prefix = storagePrefix(writeKey);
   const stores = openStores(options, logger);
@@ -180,6 +230,8 @@ function startTracker(options: ResolvedOptions, logger: Logger): Actions {
   let identity!: IdentityState;
   let optedOut!: boolean;
   let seenIdentity!: string;
+  // Consent withdrawn: another tab's change must not write the identity back.
+  let stopped = false;
   // Also the first read: another tab may change all three (a login, a reset, an opt-out).
   const reload = () => {
     identity = loadIdentity(stores, prefix);
@@ -191,9 +243,15 @@ function startTracker(options: ResolvedOptions, logger: Logger): Actions {
     saveIdentity(stores, prefix, identity);
     seenIdentity = storedIdentity();
   };
+  // The visitor of the other domain, unless somebody is signed in here: they stay who they are.
+  if (linked && !identity._userId && linked !== identity._anonymousId) {
+    identity = { ...anonymousIdentity(), _anonymousId: linked };
+    persist();
+    logger._debug('linked', linked);
+  }
   // Another tab's reset() or identify reaches this one through the storage event.
   addEventListener('storage', ({ key }) => {
-    if (key === null || (key.startsWith(prefix) && !key.startsWith(prefix + 'q_'))) reload();
+    if (!stopped && (key === null || (key.startsWith(prefix) && !key.startsWith(prefix + 'q_')))) reload();
   });
 
   function enqueue(type: MessageType, fields: Properties): void {
@@ -316,5 +374,10 @@ function startTracker(options: ResolvedOptions, logger: Logger): Actions {
     getUserId: () => identity._userId,
     getCompanyId: () => identity._companyId,
     getSessionId: session._current,
+    _stop() {
+      stopped = true;
+      queue._clear();
+      eraseIdentity(stores, prefix);
+    },
   };
 }

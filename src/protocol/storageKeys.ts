@@ -5,7 +5,7 @@
  */
 
 /** FNV-1a, 32 bit: a short, cookie-safe tag for a write key, not a secret. */
-function fnv1a(text: string): string {
+export function fnv1a(text: string): string {
   let hash = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
     hash ^= text.charCodeAt(i);

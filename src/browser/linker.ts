@@ -1,0 +1,100 @@
+import { checkId } from '../protocol/ids.js';
+import { fnv1a } from '../protocol/storageKeys.js';
+import type { Logger } from './logger.js';
+import type { Tracker } from './tracker.js';
+
+/**
+ * The `linkDomains` feature, made by {@link linker}: it receives the tracker
+ * as it starts, decorates links and forms to the listed domains from then
+ * on, and answers the anonymous id that a valid incoming `_idl` carries.
+ */
+export type Linker = (tracker: Tracker, logger: Logger) => string | undefined;
+
+/** The query parameter that carries the visitor to another domain. */
+export const LINK_PARAM = '_idl';
+
+/** A link older than this is a shared or bookmarked one, not the visitor's own click. */
+const MAX_AGE_S = 120;
+
+/**
+ * Ties a link to this browser and to its own fields, as Google Analytics'
+ * linker does: another browser (user agent, language) or a hand edit of the
+ * time or the id fails it. A tag, not a secret.
+ */
+const checksum = (time: string, anonymousId: string): string =>
+  fnv1a(`${navigator.userAgent}|${navigator.language}|${time}|${anonymousId}`);
+
+/** `<time in s, base 36>.<checksum>.<anonymous id>`: the id last, as it may hold dots. */
+export function linkValue(anonymousId: string, nowMs = Date.now()): string {
+  const time = Math.floor(nowMs / 1000).toString(36);
+  return `${time}.${checksum(time, anonymousId)}.${anonymousId}`;
+}
+
+/** The anonymous id of a `_idl` value made by this browser at most {@link MAX_AGE_S} ago; undefined otherwise. */
+export function readLinkValue(value: string, nowMs = Date.now()): string | undefined {
+  const [, time, sum, id] = /^(\w+)\.(\w+)\.(.+)$/.exec(value) ?? [];
+  const age = nowMs / 1000 - parseInt(time!, 36);
+  // A small negative age is the same second read back; anything further ahead was edited.
+  if (id && sum === checksum(time!, id) && age > -2 && age <= MAX_AGE_S && checkId(id).ok) return id;
+}
+
+/**
+ * The `linkDomains` option: one visitor across registrable domains
+ * (`docs.vendor.io` and `app.vendor.com`). Links and forms to `domains` (and
+ * their subdomains) get `_idl` at the moment they are followed; the tracker
+ * on the other side, set up with the same feature, adopts the anonymous id.
+ * Pass it from `idstitch` on the npm path (apps without it do not ship it);
+ * the script-tag build takes the list itself.
+ *
+ * @example
+ * import { createTracker, linker } from 'idstitch';
+ * createTracker({ endpoint: 'https://collect.example.com/v1/batch', linkDomains: linker(['app.vendor.com']) });
+ */
+export function linker(domains: readonly string[]): Linker {
+  return (tracker, logger) => {
+    const hosts = Array.isArray(domains) ? domains.filter((d) => typeof d === 'string').map((d) => d.toLowerCase().replace(/^\./, '')) : [];
+    if (!hosts.length) logger._warn('linkDomains: expected host names');
+    const linked = (url: URL) => url.hostname !== location.hostname && hosts.some((host) => url.hostname === host || url.hostname.endsWith(`.${host}`));
+    /** `href` with a fresh `_idl` when it leads to a linked domain and there is a visitor to carry (consent given). */
+    const decorated = (href: string): string | undefined => {
+      const id = tracker.getAnonymousId();
+      const url = new URL(href, location.href);
+      if (id && /^https?:$/.test(url.protocol) && linked(url)) {
+        url.searchParams.set(LINK_PARAM, linkValue(id));
+        return url.href;
+      }
+    };
+    // At the moment a link is followed, however it is followed (a mousedown comes before a middle click or a
+    // context menu's "open in new tab"); on the document, so links added later are covered too.
+    const onLink = ({ target }: Event) => {
+      const link = (target as Element | null)?.closest?.('a[href],area[href]') as HTMLAnchorElement | null;
+      const href = link && decorated(link.href);
+      if (href) link.href = href;
+    };
+    for (const type of ['mousedown', 'keydown', 'click']) addEventListener(type, onLink, true);
+    addEventListener(
+      'submit',
+      ({ target }) => {
+        const form = target as HTMLFormElement;
+        const action = decorated(form.action);
+        if (!action) return;
+        // A GET form replaces the action's query with its fields: the id rides as one of them.
+        if (form.method !== 'get') form.action = action;
+        else {
+          const field = (form.querySelector(`input[name="${LINK_PARAM}"]`) as HTMLInputElement | null) ?? form.appendChild(Object.assign(document.createElement('input'), { type: 'hidden', name: LINK_PARAM }));
+          field.value = new URL(action).searchParams.get(LINK_PARAM)!;
+        }
+      },
+      true,
+    );
+
+    const value = new URLSearchParams(location.search).get(LINK_PARAM);
+    if (value === null) return;
+    // Gone from the address bar before the first message, so no page context and no shared link carries it.
+    const search = location.search.replace(/[?&]_idl=[^&]*/g, '').replace(/^&/, '?');
+    history.replaceState(history.state, '', location.pathname + search + location.hash);
+    const id = readLinkValue(value);
+    if (!id) logger._debug('_idl ignored (stale, edited or another browser)', value);
+    return id;
+  };
+}
