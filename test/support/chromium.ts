@@ -8,8 +8,9 @@ export const CHROMIUM_PATH = process.env.IDSTITCH_CHROMIUM ?? '/usr/bin/chromium
 const FLAGS = [
   '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
   '--disable-component-update', '--disable-sync',
-  // *.example.test resolves to loopback, so cookies can be tested across sibling subdomains.
-  '--host-resolver-rules=MAP *.example.test 127.0.0.1',
+  // *.example.test resolves to loopback, so cookies can be tested across sibling subdomains; *.vendor.test is a
+  // second registrable domain, for links across domains.
+  '--host-resolver-rules=MAP *.example.test 127.0.0.1, MAP *.vendor.test 127.0.0.1',
 ];
 
 export function launchChromium(): Promise<Browser> {
