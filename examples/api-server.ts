@@ -58,7 +58,8 @@ const PROJECTS = ['Onboarding flow', 'Billing API', 'Status page'];
 
 export async function startExampleServer(options: ExampleServerOptions): Promise<ExampleServer> {
   const secret = options.secret ?? 'idstitch-example-secret';
-  const pageOptions: PageOptions = { endpoint: options.endpoint, ...(options.flushInterval ? { flushInterval: options.flushInterval } : {}) };
+  // `origin` is known once the server listens, before it serves a page.
+  const pageOptions: PageOptions = { endpoint: options.endpoint, ...(options.flushInterval ? { flushInterval: options.flushInterval } : {}), origin: '' };
   const client = createServerClient({
     endpoint: options.endpoint,
     ...(options.serverWriteKey ? { writeKey: options.serverWriteKey } : {}),
@@ -132,6 +133,7 @@ export async function startExampleServer(options: ExampleServerOptions): Promise
     server.listen(options.port ?? 8788, options.host ?? '127.0.0.1', resolve);
   });
   const { port } = server.address() as AddressInfo;
+  pageOptions.origin = `http://${options.host ?? '127.0.0.1'}:${port}`;
   let closing: Promise<void> | undefined;
   return {
     url: `http://${options.host ?? '127.0.0.1'}:${port}`,

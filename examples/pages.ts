@@ -6,7 +6,10 @@
  *   you would paste it inline;
  * - the tracker options: the `endpoint: 'http://127.0.0.1:8787/v1/batch'`
  *   property becomes the options of this run (tests use free ports and short
- *   flush intervals).
+ *   flush intervals);
+ * - the examples' own origin, `http://127.0.0.1:8788`, becomes this run's (the
+ *   docs link to the app there, so that the docs on a second host name link
+ *   across).
  */
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
@@ -15,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 export const REPO = fileURLToPath(new URL('..', import.meta.url));
 const SNIPPET_MARKER = '/* idstitch snippet: the server pastes dist/snippet.min.js here */';
 const ENDPOINT_PROPERTY = "endpoint: 'http://127.0.0.1:8787/v1/batch'";
+const EXAMPLES_ORIGIN = 'http://127.0.0.1:8788';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -23,10 +27,12 @@ const TYPES: Record<string, string> = {
   '.css': 'text/css; charset=utf-8',
 };
 
-/** The tracker options every example page gets. */
+/** The tracker options every example page gets, and where the examples are served. */
 export interface PageOptions {
   endpoint: string;
   flushInterval?: number;
+  /** The example server's own origin, e.g. `http://127.0.0.1:8788`. */
+  origin: string;
 }
 
 /** A file of an example site, ready to send, or undefined when there is none. */
@@ -52,8 +58,9 @@ export async function readExampleFile(root: string, file: string, options: PageO
     return undefined;
   }
   if (body.includes(SNIPPET_MARKER)) body = body.replace(SNIPPET_MARKER, (await readFile(join(REPO, 'dist/snippet.min.js'), 'utf8')).trim());
-  const properties = Object.entries(options).map(([name, value]) => `${name}: ${JSON.stringify(value)}`).join(', ');
-  return { type, body: body.replace(ENDPOINT_PROPERTY, properties) };
+  const { origin, ...tracker } = options;
+  const properties = Object.entries(tracker).map(([name, value]) => `${name}: ${JSON.stringify(value)}`).join(', ');
+  return { type, body: body.replace(ENDPOINT_PROPERTY, properties).replaceAll(EXAMPLES_ORIGIN, origin) };
 }
 
 /**

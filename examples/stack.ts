@@ -29,8 +29,8 @@ export interface Stack {
   examples: ExampleServer;
   /** The identity secret the collector verifies with and the example API signs with; null when off. */
   identitySecret: string | null;
-  /** What to open, by name. */
-  urls: { examples: string; docs: string; app: string; dashboard: string; ingest: string; stats: string };
+  /** What to open, by name; `docsElsewhere` is the docs on a second host name (localhost), whose links to the app carry the visitor across. */
+  urls: { examples: string; docs: string; docsElsewhere: string; app: string; dashboard: string; ingest: string; stats: string };
   /** Stops the example server (sending its last API calls), then the collector (storing all it accepted). */
   close(): Promise<void>;
 }
@@ -66,6 +66,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     urls: {
       examples: `${examples.url}/`,
       docs: `${examples.url}/docs/`,
+      docsElsewhere: `http://localhost:${examples.port}/docs/`,
       app: `${examples.url}/app/`,
       dashboard: `${collectorUrl}/`,
       ingest: `${collectorUrl}/v1/batch`,

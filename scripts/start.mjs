@@ -68,6 +68,7 @@ idstitch is running
 
   examples     ${urls.examples}
     docs site  ${urls.docs}   (script tag + async snippet, login, logout)
+    docs again ${urls.docsElsewhere}   (a second host name: its App link carries the visitor across)
     app (SPA)  ${urls.app}   (npm build, autoPage, history routing)
   collector    ${urls.dashboard}   (dashboard)
     ingest     ${urls.ingest}

@@ -1,7 +1,7 @@
 // A single-page app with the npm build of idstitch. The autoPage feature sends
 // a page view on load and on every history change, so the router below needs
 // no tracking code of its own.
-import { autoPage, createTracker } from '/dist/index.mjs';
+import { autoPage, createTracker, linker } from '/dist/index.mjs';
 
 const ROUTES = {
   '/app/': { title: 'Overview', render: overview },
@@ -12,7 +12,12 @@ const titleOf = (path) => `${(ROUTES[path] ?? ROUTES['/app/']).title} · Example
 
 // The title first: the page view autoPage sends on creation reads it.
 document.title = titleOf(location.pathname);
-const tracker = createTracker({ endpoint: 'http://127.0.0.1:8787/v1/batch', autoPage });
+// The linker: a visitor who follows a link here from the docs on another host (localhost) stays one visitor.
+const tracker = createTracker({
+  endpoint: 'http://127.0.0.1:8787/v1/batch',
+  autoPage,
+  linkDomains: linker(['localhost', '127.0.0.1', 'example.test', 'vendor.test']),
+});
 
 const view = document.querySelector('#view');
 const paragraph = (text) => Object.assign(document.createElement('p'), { textContent: text });

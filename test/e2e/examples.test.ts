@@ -125,3 +125,26 @@ it('docs and SPA on two subdomains, login, API calls and logout end up as one st
   expect(clientErrors).toEqual([]);
   await context.close();
 });
+
+it('the docs on a second host name (localhost): their App link carries the visitor to the SPA on 127.0.0.1', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const pageErrors: string[] = [];
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  await openDocs(page, stack.urls.docsElsewhere);
+  const docsId = await docsSdk(page, (sdk) => sdk.getAnonymousId());
+  await Promise.all([page.waitForURL(`${stack.examples.url}/app/`), page.click('nav a:text("App")')]);
+  await page.waitForFunction(() => (window as any).app?.tracker);
+  // Two sites to the browser (no shared cookie or storage), one visitor to idstitch.
+  expect(new URL(page.url()).host).toBe(new URL(stack.examples.url).host);
+  expect(await page.evaluate(() => (window as any).app.tracker.getAnonymousId())).toBe(docsId);
+  await page.evaluate(() => (window as any).app.tracker.flush());
+  const paths = await eventually(async () => {
+    const rows = await stack.collector.store.reader.all<{ body: string }>('SELECT body FROM events WHERE anonymous_id = ? ORDER BY seq', [docsId]);
+    const pages = rows.map((row) => JSON.parse(row.body) as Record<string, any>).filter((m) => m.type === 'page');
+    return pages.length >= 2 ? pages.map((m) => `${new URL(m.context.page.url).hostname} ${m.context.page.path}`) : undefined;
+  }, 'both sites’ page views under one anonymous id');
+  expect(paths).toEqual(['localhost /docs/', '127.0.0.1 /app/']);
+  expect(pageErrors).toEqual([]);
+  await context.close();
+});

@@ -1,7 +1,8 @@
 /**
  * Identity truth, small: generated journeys with known people (two devices,
  * shared devices with logout, a second login without logout, cleared
- * cookies, late identifies, companies of several users) played through real
+ * cookies, late identifies, companies of several users, docs on another
+ * registrable domain joined by a link) played through real
  * Chromium, the example API server and the collector. idstitch must count
  * exactly the true people, with no false merge and no split person; the
  * cookie-only tracker computed from the same events must not (or the
@@ -29,4 +30,6 @@ it('unique users equal the true people, with no false merge and no split person'
   // The journeys are hard: without stitching and reset, the same events give a wrong count.
   expect(c.cookieOnly.falseMerges).toBeGreaterThan(0);
   expect(c.cookieOnly.splitPeople).toBeGreaterThan(0);
+  // Journeys across two registrable domains: the link joined each docs visit to its product visit.
+  expect(c.linkedAcrossDomains).toBe(result.kinds['across domains']);
 }, 240_000);

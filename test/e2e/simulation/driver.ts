@@ -14,7 +14,7 @@ import type { Truth } from './truth.js';
 
 export interface DriverSetup {
   browser: Browser;
-  /** The example server's origin on a subdomain, e.g. `http://a.example.test:41234`. */
+  /** The example server's origin on a host, e.g. `http://a.example.test:41234`. */
   origin(host: Host): string;
   /** The collector's batch endpoint, which late identifies are held back from. */
   endpoint: string;
@@ -101,7 +101,9 @@ export async function runJourney(journey: Journey, setup: DriverSetup): Promise<
 async function play(step: Step, device: Device, setup: DriverSetup, emails: Map<string, string>): Promise<void> {
   const see = async (person: string) => {
     const anonymousId = await callTracker<string>(device, 'getAnonymousId');
-    setup.truth.see(anonymousId, person, `${device.key}e${device.epoch}`);
+    // A cookie jar: the device, its cookie epoch and the registrable domain (example.test or vendor.test).
+    const site = new URL(device.page.url()).hostname.split('.').slice(-2).join('.');
+    setup.truth.see(anonymousId, person, `${device.key}e${device.epoch}@${site}`);
   };
   switch (step.kind) {
     case 'docs':
@@ -125,6 +127,17 @@ async function play(step: Step, device: Device, setup: DriverSetup, emails: Map<
       // The new anonymous id sends nothing until the next person browses: nothing to record.
       await device.page.evaluate('window.example.logout()');
       return;
+    case 'follow': {
+      // A link in the page, followed by a click: the linker adds `_idl` as it is pressed.
+      await callTracker(device, 'flush');
+      await device.page.evaluate((href) => {
+        document.body.append(Object.assign(document.createElement('a'), { id: 'follow', href, textContent: 'follow' }));
+      }, `${setup.origin(step.host)}/docs/`);
+      await Promise.all([device.page.waitForURL(`${setup.origin(step.host)}/docs/`, { waitUntil: 'commit' }), device.page.click('#follow')]);
+      await device.page.waitForFunction('typeof window.example?.ready === "function"');
+      await device.page.evaluate('window.example.ready()');
+      return see(step.person);
+    }
     case 'clearCookies': {
       // "Clear browsing data": cookies and both subdomains' localStorage, from a blank page.
       await leave(device);
@@ -132,7 +145,7 @@ async function play(step: Step, device: Device, setup: DriverSetup, emails: Map<
       device.on = null;
       await device.context.clearCookies();
       const cdp = await device.context.newCDPSession(device.page);
-      for (const host of ['a', 'b'] as const) {
+      for (const host of ['a', 'b', 'x'] as const) {
         await cdp.send('Storage.clearDataForOrigin', { origin: setup.origin(host), storageTypes: 'local_storage' });
       }
       await cdp.detach();

@@ -7,11 +7,15 @@
  * - after a logout, the device is used by the next person or not at all:
  *   `reset()` deliberately makes whoever browses next a new visitor;
  * - on a shared device without logout, the next person logs in first thing
- *   (whatever they did before logging in would be the previous user's).
+ *   (whatever they did before logging in would be the previous user's);
+ * - across domains, the docs on `docs.vendor.test` (another registrable
+ *   domain: no shared cookie) reach the product only through a link the
+ *   visitor follows, which carries the anonymous id (`linkDomains`).
  */
 import type { Random } from './random.js';
 
-export type Host = 'a' | 'b';
+/** `a` and `b`: sibling subdomains of example.test; `x`: the docs on another registrable domain, docs.vendor.test. */
+export type Host = 'a' | 'b' | 'x';
 export const DOCS_PAGES = ['', 'guide.html', 'api.html'] as const;
 export const APP_ROUTES = ['', 'projects', 'settings'] as const;
 
@@ -22,14 +26,17 @@ export type JourneyKind =
   | 'second login, no logout'
   | 'cookies cleared'
   | 'anonymous only'
-  | 'late identify';
+  | 'late identify'
+  | 'across domains';
 
 export const JOURNEY_KINDS: readonly JourneyKind[] = [
   'one device', 'two devices', 'shared device, logout', 'second login, no logout', 'cookies cleared', 'anonymous only', 'late identify',
+  'across domains',
 ];
 /** How often each kind is drawn after the first round (which has one of each). */
 const WEIGHTS: Record<JourneyKind, number> = {
   'one device': 3, 'two devices': 2, 'shared device, logout': 2, 'second login, no logout': 1, 'cookies cleared': 1, 'anonymous only': 1, 'late identify': 1,
+  'across domains': 2,
 };
 
 /** A person of the truth: `key` is theirs alone; `companyId` is their email domain, which the example API makes the company. */
@@ -46,7 +53,9 @@ export type Step =
   | { kind: 'api'; device: number; person: string }
   | { kind: 'login'; device: number; person: string; lateIdentify: boolean }
   | { kind: 'logout'; device: number; person: string }
-  | { kind: 'clearCookies'; device: number };
+  | { kind: 'clearCookies'; device: number }
+  /** Follows a link from the page the device is on to the docs on `host`. */
+  | { kind: 'follow'; device: number; person: string; host: Host };
 
 export interface Journey {
   id: number;
@@ -93,6 +102,13 @@ class Script {
     this.steps.push({ kind: 'logout', device, person });
     return this;
   }
+  /** Docs pages on the other domain, then a link followed to this domain's docs. */
+  fromOtherDomain(device: number, person: string): this {
+    for (let i = this.random.int(1, 3); i > 0; i--) this.steps.push({ kind: 'docs', device, person, host: 'x', page: this.random.pick(DOCS_PAGES) });
+    this.steps.push({ kind: 'follow', device, person, host: this.random.pick(['a', 'b'] as const) });
+    this.at.set(device, 'docs');
+    return this;
+  }
   clearCookies(device: number): this {
     this.steps.push({ kind: 'clearCookies', device });
     this.at.set(device, null);
@@ -123,11 +139,15 @@ function script(kind: JourneyKind, s: Script, [a, b]: string[]): number {
     case 'late identify':
       s.browse(0, a!).api(0, a!).login(0, a!, true).browse(0, a!, 1, 2).api(0, a!, 1);
       return 1;
+    case 'across domains':
+      s.fromOtherDomain(0, a!).browse(0, a!, 0, 2).api(0, a!).login(0, a!).browse(0, a!, 0, 2);
+      return 1;
   }
 }
 
 const PEOPLE: Record<JourneyKind, number> = {
   'one device': 1, 'two devices': 1, 'shared device, logout': 2, 'second login, no logout': 2, 'cookies cleared': 1, 'anonymous only': 1, 'late identify': 1,
+  'across domains': 1,
 };
 
 /** `count` journeys; people work for a pool of companies, several people each. */

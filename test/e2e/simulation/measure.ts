@@ -1,8 +1,8 @@
 /**
  * Compares what the collector made of the journeys with the truth, and what
  * two naive trackers would have made of the same raw events:
- * - cookie only: one visitor per browser cookie (a device until its cookies
- *   are cleared), no identify, no reset on logout;
+ * - cookie only: one visitor per browser cookie (a device's site until its
+ *   cookies are cleared), no identify, no reset on logout, no cross-domain link;
  * - ids, unlinked: every anonymous id and every user id counted on its own.
  *
  * An identity is what a tracker counts as one user. A false merge is an
@@ -30,6 +30,8 @@ export interface Comparison {
   idsUnlinked: Count;
   /** Diagnostics: all should be 0. */
   notes: { events: number; conflicts: number; untrackedAnonymousIds: number; undeliveredAnonymousIds: number; truthViolations: number };
+  /** Anonymous ids stored from both registrable domains: visits a link joined, each a split person without it. */
+  linkedAcrossDomains: number;
   /** What went wrong, person by person, for a reader to follow up. */
   details: string[];
 }
@@ -76,8 +78,10 @@ export async function measure(truth: Truth, collectorUrl: string, reader: Collec
     if (status === 200 && JSON.stringify([...(body.userIds as string[])].sort()) === JSON.stringify(members)) rightCompanies++;
   }
 
-  // Cookie only: the device (and cookie epoch) each anonymous id lived in is the visitor.
-  const cookieOnly = score([...anonymousIds].map((a) => [truth.anonymousDevice.get(a) ?? `unknown ${a}`, truth.anonymousOwner.get(a)]));
+  // Cookie only: each cookie jar (device, cookie epoch, site) an anonymous id lived in is a visitor.
+  const cookieOnly = score(
+    [...anonymousIds].flatMap((a) => [...(truth.anonymousDevices.get(a) ?? [`unknown ${a}`])].map((jar): [string, string | undefined] => [jar, truth.anonymousOwner.get(a)])),
+  );
   // Ids, unlinked: every id is a user of its own.
   const unlinked = score([
     ...[...userIds].map((u): [string, string | undefined] => [`user ${u}`, truth.userOwner.get(u)]),
@@ -85,7 +89,7 @@ export async function measure(truth: Truth, collectorUrl: string, reader: Collec
   ]);
   const conflicts = await reader.all<{ anonymous_id: string; user_id: string; attempted_user_id: string }>('SELECT anonymous_id, user_id, attempted_user_id FROM conflicts');
   const who = (userId: string) => truth.userOwner.get(userId) ?? `unknown user ${userId.slice(0, 8)}`;
-  const where = (a: string) => `${truth.anonymousOwner.get(a) ?? 'nobody seen'} on ${truth.anonymousDevice.get(a) ?? '?'}`;
+  const where = (a: string) => `${truth.anonymousOwner.get(a) ?? 'nobody seen'} on ${[...(truth.anonymousDevices.get(a) ?? ['?'])].join(', ')}`;
   const details = [
     ...conflicts.map((c) => `conflict: ${c.anonymous_id} (${where(c.anonymous_id)}) is ${who(c.user_id)}'s, ${who(c.attempted_user_id)} tried to link it`),
     ...[...anonymousIds].filter((a) => !truth.anonymousOwner.has(a)).map((a) => `untracked anonymous id ${a}, linked to ${ownerProfile.has(a) ? who(ownerProfile.get(a)!) : 'nobody'}`),
@@ -112,5 +116,6 @@ export async function measure(truth: Truth, collectorUrl: string, reader: Collec
       truthViolations: truth.violations.length,
     },
     details,
+    linkedAcrossDomains: [...anonymousIds].filter((a) => new Set([...(truth.anonymousDevices.get(a) ?? [])].map((jar) => jar.split('@')[1])).size > 1).length,
   };
 }

@@ -65,7 +65,8 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     const journeys = generateJourneys(options.journeys, seededRandom(options.seed ?? 1));
     const truth = new Truth();
     const collectorUrl = stack.urls.dashboard.replace(/\/$/, '');
-    const setup = { browser, truth, endpoint: stack.urls.ingest, origin: (host: string) => `http://${host}.example.test:${stack.examples.port}` };
+    const hosts = { a: 'a.example.test', b: 'b.example.test', x: 'docs.vendor.test' };
+    const setup = { browser, truth, endpoint: stack.urls.ingest, origin: (host: keyof typeof hosts) => `http://${hosts[host]}:${stack.examples.port}` };
     const failures: string[] = [];
     let lateIdentifies = 0;
     let done = 0;

@@ -24,5 +24,6 @@ export function formatComparison(c: Comparison, title: string): string {
     ...table.slice(1).map(line),
     `events stored ${n.events}; link conflicts ${n.conflicts}; anonymous ids the driver did not see ${n.untrackedAnonymousIds}; ` +
       `seen but never stored ${n.undeliveredAnonymousIds}; journey flaws ${n.truthViolations}`,
+    `visitors the cross-domain link carried from docs.vendor.test to example.test: ${c.linkedAcrossDomains} (without it, each a split person)`,
   ].join('\n');
 }

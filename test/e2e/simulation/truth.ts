@@ -14,8 +14,11 @@ export class Truth {
   readonly people = new Map<string, TruePerson>();
   /** anonymous id → the person who produced events under it. */
   readonly anonymousOwner = new Map<string, string>();
-  /** anonymous id → the device and cookie epoch it lived in: what a cookie-only tracker would call one visitor. */
-  readonly anonymousDevice = new Map<string, string>();
+  /**
+   * anonymous id → the cookie jars it lived in (device, cookie epoch, registrable domain): each is what a
+   * cookie-only tracker would call one visitor. A link across domains puts one id in two jars.
+   */
+  readonly anonymousDevices = new Map<string, Set<string>>();
   /** userId → person. */
   readonly userOwner = new Map<string, string>();
   /** Anonymous ids the driver saw used by two people: a flaw in a journey, not in the tracker. */
@@ -25,12 +28,12 @@ export class Truth {
     this.people.set(person.key, { ...person, userId: null });
   }
 
-  /** `person` just produced events under `anonymousId` on `device`. */
+  /** `person` just produced events under `anonymousId` in the cookie jar `device`. */
   see(anonymousId: string, person: string, device: string): void {
     const owner = this.anonymousOwner.get(anonymousId);
     if (owner !== undefined && owner !== person) this.violations.push(`${anonymousId} used by ${owner} and ${person}`);
     this.anonymousOwner.set(anonymousId, owner ?? person);
-    this.anonymousDevice.set(anonymousId, device);
+    this.anonymousDevices.set(anonymousId, (this.anonymousDevices.get(anonymousId) ?? new Set<string>()).add(device));
   }
 
   login(person: string, userId: string): void {
