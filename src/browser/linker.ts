@@ -52,49 +52,49 @@ export function readLinkValue(value: string, nowMs = Date.now()): string | undef
  */
 export function linker(domains: readonly string[]): Linker {
   return (tracker, logger) => {
-    const hosts = Array.isArray(domains) ? domains.filter((d) => typeof d === 'string').map((d) => d.toLowerCase().replace(/^\./, '')) : [];
-    if (!hosts.length) logger._warn('linkDomains: expected host names');
-    const linked = (url: URL) => url.hostname !== location.hostname && hosts.some((host) => url.hostname === host || url.hostname.endsWith(`.${host}`));
-    /** `href` with a fresh `_idl` when it leads to a linked domain and there is a visitor to carry (consent given). */
-    const decorated = (href: string): string | undefined => {
+    /**
+     * Sets a fresh `_idl` on `url` when it leads to another host of a linked domain (or its subdomain) and there
+     * is a visitor to carry (consent given); answers its value. `mailto:` and the like have no host, so never match.
+     */
+    const decorate = (url: URL): string | undefined => {
       const id = tracker.getAnonymousId();
-      const url = new URL(href, location.href);
-      if (id && /^https?:$/.test(url.protocol) && linked(url)) {
-        url.searchParams.set(LINK_PARAM, linkValue(id));
-        return url.href;
+      const host = url.hostname;
+      if (id && host !== location.hostname && domains.some((domain) => `.${host}`.endsWith(`.${domain}`))) {
+        const value = linkValue(id);
+        url.searchParams.set(LINK_PARAM, value);
+        return value;
       }
     };
     // At the moment a link is followed, however it is followed (a mousedown comes before a middle click or a
     // context menu's "open in new tab"); on the document, so links added later are covered too.
     const onLink = ({ target }: Event) => {
-      const link = (target as Element | null)?.closest?.('a[href],area[href]') as HTMLAnchorElement | null;
-      const href = link && decorated(link.href);
-      if (href) link.href = href;
+      const link = (target as Element | null)?.closest?.('[href]') as HTMLAnchorElement | null;
+      const url = link && new URL(link.href, location.href);
+      if (url && decorate(url)) link.href = url.href;
     };
     for (const type of ['mousedown', 'keydown', 'click']) addEventListener(type, onLink, true);
     addEventListener(
       'submit',
       ({ target }) => {
         const form = target as HTMLFormElement;
-        const action = decorated(form.action);
-        if (!action) return;
+        const url = new URL(form.action, location.href);
+        const value = decorate(url);
         // A GET form replaces the action's query with its fields: the id rides as one of them.
-        if (form.method !== 'get') form.action = action;
-        else {
-          const field = (form.querySelector(`input[name="${LINK_PARAM}"]`) as HTMLInputElement | null) ?? form.appendChild(Object.assign(document.createElement('input'), { type: 'hidden', name: LINK_PARAM }));
-          field.value = new URL(action).searchParams.get(LINK_PARAM)!;
+        if (value && form.method !== 'get') form.action = url.href;
+        else if (value) {
+          ((form.elements.namedItem(LINK_PARAM) as HTMLInputElement | null) ?? form.appendChild(Object.assign(document.createElement('input'), { type: 'hidden', name: LINK_PARAM }))).value = value;
         }
       },
       true,
     );
 
     const value = new URLSearchParams(location.search).get(LINK_PARAM);
-    if (value === null) return;
-    // Gone from the address bar before the first message, so no page context and no shared link carries it.
-    const search = location.search.replace(/[?&]_idl=[^&]*/g, '').replace(/^&/, '?');
-    history.replaceState(history.state, '', location.pathname + search + location.hash);
-    const id = readLinkValue(value);
-    if (!id) logger._debug('_idl ignored (stale, edited or another browser)', value);
-    return id;
+    if (value !== null) {
+      // Gone from the address bar before the first message, so no page context and no shared link carries it.
+      history.replaceState(history.state, '', location.pathname + location.search.replace(/[?&]_idl=[^&]*/g, '').replace(/^&/, '?') + location.hash);
+      const id = readLinkValue(value);
+      if (!id) logger._debug('_idl ignored', value);
+      return id;
+    }
   };
 }

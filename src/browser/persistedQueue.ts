@@ -1,4 +1,4 @@
-import { attempt } from './attempt.js';
+import { write } from './store/types.js';
 import type { QueuedMessage } from './queue.js';
 import { uuid } from './uuid.js';
 
@@ -21,13 +21,9 @@ export function openQueueStore(storage: Storage, prefix: string, queued: (json: 
   const keyPrefix = `${prefix}q_`;
   const key = keyPrefix + uuid();
   return {
-    /** Mirrors this tab's queue (`released`: free for the next page to take); false when storage refused it (quota). */
-    _save: (items: QueuedMessage[], released: boolean): boolean =>
-      attempt(() => {
-        if (items.length) storage.setItem(key, `{"t":${released ? 0 : Date.now()},"q":[${items.map((m) => m._json)}]}`);
-        else storage.removeItem(key);
-        return true;
-      }, false),
+    /** Mirrors this tab's queue (`released`: free for the next page to take); storage may refuse it (quota). */
+    _save: (items: QueuedMessage[], released: boolean): void =>
+      write(storage, key, items.length ? `{"t":${released ? 0 : Date.now()},"q":[${items.map((m) => m._json)}]}` : null),
     /** Hands the messages of tabs that have gone to `take`, and removes them from storage. */
     _adopt(take: (messages: QueuedMessage[]) => void): void {
       const run = () => {

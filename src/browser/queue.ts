@@ -53,7 +53,8 @@ export function createQueue(options: QueueOptions) {
 
   const save = () => {
     saveQueued = false;
-    if (store && !store._save(items, released)) logger._debug('queue not stored');
+    // Refused (quota): the queue lives on in memory, and the next save tries again.
+    store?._save(items, released);
   };
   // At most one write a second: the stored copy is the whole queue, and a full offline queue is
   // hundreds of KiB. Page hide, retries and clear() write at once; a crash loses at most the last second.

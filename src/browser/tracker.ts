@@ -175,7 +175,6 @@ export function createTracker(input: TrackerOptions): Tracker {
           held = calls;
           return logger._warn('setConsent: state must be granted, pending or denied');
         }
-        logger._debug('consent', state);
       };
       // Global Privacy Control: denied until the site grants (no erasure: a visitor who agreed is granted on every page).
       if (options.respectPrivacySignals && (navigator as { globalPrivacyControl?: unknown }).globalPrivacyControl === true) logger._debug('GPC: denied');
@@ -247,7 +246,6 @@ function startTracker(options: ResolvedOptions, logger: Logger, linked?: string)
   if (linked && !identity._userId && linked !== identity._anonymousId) {
     identity = { ...anonymousIdentity(), _anonymousId: linked };
     persist();
-    logger._debug('linked', linked);
   }
   // Another tab's reset() or identify reaches this one through the storage event.
   addEventListener('storage', ({ key }) => {
@@ -315,7 +313,6 @@ function startTracker(options: ResolvedOptions, logger: Logger, linked?: string)
     identity = anonymousIdentity();
     persist();
     session._renew(now());
-    logger._debug('reset', identity._anonymousId);
   }
 
   /** Merges traits into the current visitor's and announces them with an `identify`. */
@@ -329,10 +326,8 @@ function startTracker(options: ResolvedOptions, logger: Logger, linked?: string)
     optedOut = value;
     write(state, prefix + KEY.optOut, value ? '1' : null);
     if (value) queue._clear();
-    logger._debug('opt out', value);
   }
 
-  logger._debug('ready', identity._anonymousId);
   return {
     identifyUser(userId, traits, options) {
       const id = validId(userId, 'identifyUser');

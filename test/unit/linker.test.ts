@@ -50,12 +50,6 @@ describe('linkDomains on the npm path', () => {
     expect(resolveOptions({ endpoint: 'https://c.example/v1/batch', linkDomains: ['app.vendor.com'] })).toBe("option `linkDomains` must be linker([...]) from 'idstitch'");
     expect(typeof resolveOptions({ endpoint: 'https://c.example/v1/batch', linkDomains: linker(['app.vendor.com']) })).toBe('object');
   });
-
-  test('a feature made from no host names warns', () => {
-    const console = spyConsole();
-    trackerWithCapture({ linkDomains: linker('app.vendor.com' as never) });
-    expect(consoleLines(console.warn)).toEqual(['[idstitch] linkDomains: expected host names']);
-  });
 });
 
 describe('decoration (in jsdom: the events, not navigation)', () => {
@@ -73,6 +67,8 @@ describe('decoration (in jsdom: the events, not navigation)', () => {
       ['https://vendor.com.evil.io/', false],
       ['/local', false],
       ['mailto:a@vendor.com', false],
+      ['javascript:void(0)', false],
+      ['http://localhost:3000/same-host', false],
     ] as const) {
       const a = link(href);
       a.querySelector('span')!.dispatchEvent(new MouseEvent('mousedown', { bubbles: true, button: 1 }));
@@ -92,7 +88,7 @@ describe('decoration (in jsdom: the events, not navigation)', () => {
     a.dispatchEvent(new KeyboardEvent('keydown', { bubbles: true, key: 'Enter' }));
     expect(a.href).toBe('https://app.pending.test/');
     t.setConsent('granted');
-    a.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+    a.dispatchEvent(new MouseEvent('mousedown', { bubbles: true }));
     expect(new URL(a.href).searchParams.has(LINK_PARAM)).toBe(true);
   });
 
