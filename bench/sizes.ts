@@ -2,7 +2,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { BUDGETS, GOALS } from '../test/support/budgets';
-import { bundleNpmApp } from '../test/support/npmApp';
+import { bundleNpmApp, NPM_APP_WITH } from '../test/support/npmApp';
 
 const dist = new URL('../dist/', import.meta.url);
 const rows = readdirSync(dist)
@@ -18,3 +18,8 @@ const gzipOf = (file: string) => rows.find((row) => row.file === file)?.gzip;
 console.log(`npm path: ${gzipOf('npm path (test/support/npmApp.ts)')} B gzip (CI ceiling ${BUDGETS.npmApp} B, goal ${GOALS.npmApp} B)`);
 console.log(`script-tag build: ${gzipOf('dist/idstitch.min.js')} B gzip (budget ${BUDGETS['idstitch.min.js']} B)`);
 console.log(`snippet: ${gzipOf('dist/snippet.min.js')} B gzip (budget ${BUDGETS['snippet.min.js']} B)`);
+// What each opt-in feature adds to an npm app that imports it (tree-shaken out of one that does not).
+for (const [feature, source] of Object.entries(NPM_APP_WITH)) {
+  const bytes = gzipSync(await bundleNpmApp(source), { level: 9 }).length;
+  console.log(`npm path with ${feature}: ${bytes} B gzip (+${bytes - gzipOf('npm path (test/support/npmApp.ts)')!} B)`);
+}

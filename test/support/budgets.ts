@@ -4,11 +4,12 @@
  * feature, and the inline snippet. Checked by test/package/size.test.ts,
  * printed by bench/sizes.ts.
  *
- * GOALS are the budgets the project set itself. The npm path does not meet
- * its goal yet (5,387 B when this was written; what is left is code the
- * browser API requires, see README "Measured figures"), so CI holds it to a
- * ceiling just above today's figure: no change may make it grow, and the
- * ceiling comes down to the goal as bytes are cut.
+ * GOALS are the budgets the project set itself. The npm path and the
+ * script tag do not meet theirs with consent (README "Consent") and, in the
+ * script tag, the cross-domain linker: 5,820 B and 6,368 B when this was
+ * written, the bytes of each feature in README "Measured figures". CI holds
+ * both to a ceiling just above today's figure: no change may make them grow,
+ * and the ceilings come down to the goals as bytes are cut.
  */
 export const GOALS = { npmApp: 5 * 1024, 'idstitch.min.js': 5.5 * 1024, 'snippet.min.js': 512 } as const;
-export const BUDGETS = { ...GOALS, npmApp: 5400 } as const;
+export const BUDGETS = { ...GOALS, npmApp: 5830, 'idstitch.min.js': 6380 } as const;

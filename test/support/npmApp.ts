@@ -24,6 +24,15 @@ tracker.identifyCompany('c_acme', { name: 'Acme' });
 tracker.reset();
 `;
 
+/** The same app with each opt-in feature of the npm path, to measure what it adds. */
+export const NPM_APP_WITH = {
+  autoPage: NPM_APP.replace("import { createTracker } from 'idstitch';", "import { autoPage, createTracker } from 'idstitch';").replace("writeKey: 'wk_live_123' }", "writeKey: 'wk_live_123', autoPage }"),
+  linker: NPM_APP.replace("import { createTracker } from 'idstitch';", "import { createTracker, linker } from 'idstitch';").replace(
+    "writeKey: 'wk_live_123' }",
+    "writeKey: 'wk_live_123', linkDomains: linker(['app.vendor.com']) }",
+  ),
+};
+
 /** The app bundled and minified (esbuild, browser, ESM), as the bytes an app would ship. */
 export async function bundleNpmApp(source = NPM_APP): Promise<Uint8Array> {
   const result = await build({
