@@ -50,7 +50,10 @@ export interface Tracker {
   identifyUser(userId: Id, traits?: Properties, options?: IdentifyOptions): void;
   /** Links the current user to a company; every later message carries `context.groupId` until {@link Tracker.reset}. */
   identifyCompany(companyId: Id, traits?: Properties): void;
-  /** Sends an `identify` with traits for the current visitor, identified or not. */
+  /**
+   * Sends an `identify` with traits for the current visitor, identified or not. A `uid` or `userId` among
+   * them is not an identify: it is left out with a warning (call {@link Tracker.identifyUser}).
+   */
   setUserProperties(traits: Properties): void;
   /** Records an event. */
   track(event: string, properties?: Properties): void;
@@ -351,7 +354,13 @@ function startTracker(options: ResolvedOptions, logger: Logger, linked?: string)
       persist();
       enqueue('group', { groupId: id, traits: objectArgument(traits, 'identifyCompany traits') });
     },
-    setUserProperties: (traits) => identify(objectArgument(traits, 'setUserProperties traits')),
+    setUserProperties(traits) {
+      // Fullstory's rule: a uid set as a property is an identify. Here that is identifyUser's job (its split
+      // rules, its token), so those keys are refused with a warning and the other traits still go.
+      const { uid, userId, ...rest } = objectArgument(traits, 'setUserProperties traits');
+      if (uid !== undefined || userId !== undefined) logger._warn('setUserProperties: uid and userId ignored, call identifyUser');
+      identify(rest);
+    },
     track(event, properties) {
       if (typeof event !== 'string' || !event.trim()) return logger._warn('track: event must be a string');
       enqueue('track', { event, properties: objectArgument(properties, 'track properties') });

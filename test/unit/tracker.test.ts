@@ -280,6 +280,17 @@ describe('identifyUser', () => {
 });
 
 describe('setUserProperties', () => {
+  test('uid or userId is no identify: left out with a warning that names identifyUser, the other traits still go', async () => {
+    const { tracker: t, capture } = trackerWithCapture();
+    const console = spyConsole();
+    t.setUserProperties({ uid: 'u_9', userId: 'u_9', displayName: 'Ada' });
+    expect(consoleLines(console.warn)).toEqual(['[idstitch] setUserProperties: uid and userId ignored, call identifyUser']);
+    const [message] = (await flushed(t, capture)) as IdentifyMessage[];
+    expect(message).toMatchObject({ type: 'identify', userId: null, traits: { displayName: 'Ada' } });
+    expect(message!.traits).not.toHaveProperty('uid');
+    expect(t.getUserId()).toBeNull();
+  });
+
   test('sends an identify for an anonymous visitor, with userId null', async () => {
     const { tracker: t, capture } = trackerWithCapture();
     t.setUserProperties({ theme: 'dark' });
