@@ -179,8 +179,11 @@ export function createTracker(input: TrackerOptions): Tracker {
           return logger._warn('setConsent: state must be granted, pending or denied');
         }
       };
-      // Global Privacy Control: denied until the site grants (no erasure: a visitor who agreed is granted on every page).
-      if (options.respectPrivacySignals && (navigator as { globalPrivacyControl?: unknown }).globalPrivacyControl === true) logger._debug('GPC: denied');
+      // Global Privacy Control: denied until the site grants (no erasure: a visitor who agreed is granted on every
+      // page), unless the site denies itself.
+      if (options.consent !== 'denied' && options.respectPrivacySignals && (navigator as { globalPrivacyControl?: unknown }).globalPrivacyControl === true) {
+        logger._debug('GPC: denied');
+      }
       else setConsent(options.consent);
       if (options.autoPage) (options.autoPage as AutoPage)(tracker);
     }

@@ -189,6 +189,13 @@ describe('Global Privacy Control', () => {
     expect(events(await flushed(t, capture))).toEqual(['y']);
   });
 
+  test('with the signal, a site that denies itself still erases', () => {
+    trackerWithCapture().tracker.identifyUser('u_1');
+    setGpc(true);
+    trackerWithCapture({ consent: 'denied' });
+    nothingStored();
+  });
+
   test('respectPrivacySignals: false ignores it; a signal that is not exactly true is no signal', async () => {
     setGpc(true);
     const off = trackerWithCapture({ respectPrivacySignals: false });
