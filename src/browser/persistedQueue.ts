@@ -1,4 +1,5 @@
-import { write } from './store/types.js';
+import { attempt } from './attempt.js';
+import { read } from './store/types.js';
 import type { QueuedMessage } from './queue.js';
 import { uuid } from './uuid.js';
 
@@ -20,10 +21,19 @@ const LEASE_MS = 60_000;
 export function openQueueStore(storage: Storage, prefix: string, queued: (json: string) => QueuedMessage) {
   const keyPrefix = `${prefix}q_`;
   const key = keyPrefix + uuid();
+  // Whether the last save stored messages: a missing key then means another page took them.
+  let stored: boolean | undefined;
   return {
     /** Mirrors this tab's queue (`released`: free for the next page to take); storage may refuse it (quota). */
-    _save: (items: QueuedMessage[], released: boolean): void =>
-      write(storage, key, items.length ? `{"t":${released ? 0 : Date.now()},"q":[${items.map((m) => m._json)}]}` : null),
+    _save(items: QueuedMessage[], released: boolean): void {
+      stored = attempt(() => {
+        if (items.length) storage.setItem(key, `{"t":${released ? 0 : Date.now()},"q":[${items.map((m) => m._json)}]}`);
+        else storage.removeItem(key);
+        return !!items.length;
+      });
+    },
+    /** True when another page adopted this tab's stored messages since the last save (the page was away that long). */
+    _taken: (): boolean => !!stored && read(storage, key) == null,
     /** Hands the messages of tabs that have gone to `take`, and removes them from storage. */
     _adopt(take: (messages: QueuedMessage[]) => void): void {
       const run = () => {

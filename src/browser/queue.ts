@@ -160,8 +160,12 @@ export function createQueue(options: QueueOptions) {
       save();
       for (let rest = items, batch; rest.length && options._beacon((batch = head(rest))); ) rest = rest.slice(batch.length);
     },
-    /** The page is back (from the back/forward cache): its messages are its own again. */
+    /**
+     * The page is back (from the back/forward cache): its messages are its own again, unless another page
+     * took them over meanwhile (the page was away past the lease) and sends them itself.
+     */
     _show() {
+      if (store?._taken()) items = [];
       released = false;
       save();
     },

@@ -223,7 +223,9 @@ function startTracker(options: ResolvedOptions, logger: Logger, linked?: string)
   });
   // A reload, a closed tab or a crash left messages in storage: they go out first.
   queueStore?._adopt(queue._restore);
-  addEventListener('pagehide', () => queue._hide(true));
+  // Into the back/forward cache (`persisted`) the page is not gone: its messages stay its own, or the next page
+  // would take them and both would send them when it comes back.
+  addEventListener('pagehide', (event) => queue._hide(!event.persisted));
   addEventListener('online', queue._flush);
   // Also covers a return from the back/forward cache, which makes the page visible again.
   document.addEventListener('visibilitychange', () => (document.hidden ? queue._hide(false) : queue._show()));

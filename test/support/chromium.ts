@@ -13,8 +13,12 @@ const FLAGS = [
   '--host-resolver-rules=MAP *.example.test 127.0.0.1, MAP *.vendor.test 127.0.0.1',
 ];
 
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: FLAGS, headless: true });
+/** `backForwardCache`: keep Chromium's back/forward cache on (Playwright turns it off by default). */
+export function launchChromium({ backForwardCache = false } = {}): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH, args: FLAGS, headless: true,
+    ...(backForwardCache ? { ignoreDefaultArgs: ['--disable-back-forward-cache'] } : {}),
+  });
 }
 
 /** A page that records every uncaught error and console error, for "zero page errors" assertions. */

@@ -19,19 +19,22 @@ export interface Site {
   port: number;
   /** `http://<host>:<port>`; host defaults to `a.example.test`. */
   origin(host?: string): string;
-  /** Serves `html` at `path` (on every host). */
-  setPage(path: string, html: string): void;
+  /**
+   * Serves `html` at `path` (on every host), `no-store` unless `cacheable`: Chromium keeps no `no-store`
+   * page in its back/forward cache.
+   */
+  setPage(path: string, html: string, cacheable?: boolean): void;
   close(): Promise<void>;
 }
 
 export async function startSite(): Promise<Site> {
-  const pages = new Map<string, string>();
+  const pages = new Map<string, [html: string, cacheable?: boolean]>();
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     const page = pages.get(path);
     if (page !== undefined) {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-      res.end(page);
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': page[1] ? 'no-cache' : 'no-store' });
+      res.end(page[0]);
       return;
     }
     const file = normalize(path.slice(1));
@@ -52,7 +55,7 @@ export async function startSite(): Promise<Site> {
   return {
     port,
     origin: (host = 'a.example.test') => `http://${host}:${port}`,
-    setPage: (path, html) => void pages.set(path, html),
+    setPage: (path, html, cacheable) => void pages.set(path, [html, cacheable]),
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

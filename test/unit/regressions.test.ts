@@ -1,6 +1,6 @@
 // Regressions found in review of the SDK: each test failed before its fix.
 import Cookies from 'js-cookie';
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test, vi } from 'vitest';
 import { KEY } from '../../src/browser/identity';
 import { resolveOptions } from '../../src/browser/options';
 import type { TrackerOptions } from '../../src/browser/options';
@@ -8,7 +8,7 @@ import { createTracker } from '../../src/browser/tracker';
 import { checkId } from '../../src/protocol/ids';
 import type { IdentifyMessage, Message, TrackMessage } from '../../src/protocol/messages';
 import { anonymousIdCookieName, storagePrefix } from '../../src/protocol/storageKeys';
-import { captureFetch, flushed, spyConsole, tracker, trackerWithCapture, useCleanPage } from './helpers';
+import { captureFetch, flushed, localEntries, ok, spyConsole, tracker, trackerWithCapture, useCleanPage } from './helpers';
 
 useCleanPage();
 afterEach(() => history.replaceState(null, '', '/'));
@@ -106,4 +106,41 @@ test.each([
   const result = resolveOptions({ endpoint: 'https://collect.example.com/v1/batch', [name]: value });
   expect(typeof result).toBe('string');
   expect(result).toContain(`\`${name}\``);
+});
+
+describe('back/forward cache (issue: pagehide handed the queue over while the page was only cached)', () => {
+  const hide = (persisted: boolean) => {
+    window.dispatchEvent(new PageTransitionEvent('pagehide', { persisted }));
+    Object.defineProperty(document, 'hidden', { value: true, configurable: true });
+    document.dispatchEvent(new Event('visibilitychange'));
+  };
+  const show = () => {
+    Object.defineProperty(document, 'hidden', { value: false, configurable: true });
+    document.dispatchEvent(new Event('visibilitychange'));
+  };
+  afterEach(() => Reflect.deleteProperty(document, 'hidden'));
+
+  test('a page cached past the lease comes back without the messages another page took over: each is sent once', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    // A retry an hour away stands in for the cached page's frozen timers.
+    const capture = captureFetch(() => new Response('', { status: 503, headers: { 'Retry-After': '3600' } }));
+    const cached = tracker({ flushInterval: 10 });
+    cached.track('held');
+    await vi.advanceTimersByTimeAsync(50);
+    hide(true);
+    const stored = Object.keys(localEntries()).filter((key) => key.includes('q_'));
+    expect(stored).toHaveLength(1);
+    // Into the cache the page is not gone: its stored queue keeps a live heartbeat.
+    expect(JSON.parse(localEntries()[stored[0]!]!).t).toBeGreaterThan(0);
+    await vi.advanceTimersByTimeAsync(61_000);
+    const answered = capture.sent.length;
+    capture.respondWith(ok);
+    const next = tracker({ flushInterval: 10 });
+    await vi.advanceTimersByTimeAsync(50);
+    await next.flush();
+    show();
+    await cached.flush();
+    const held = capture.sent.slice(answered).flatMap((s) => s.body.batch).filter((m) => (m as { event?: string }).event === 'held');
+    expect(held).toHaveLength(1);
+  });
 });
