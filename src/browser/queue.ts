@@ -1,7 +1,7 @@
 import type { Logger } from './logger.js';
 import type { QueueStore } from './persistedQueue.js';
 import type { SendResult } from './transport.js';
-import { isRetryable } from './transport.js';
+import { backoff, isRetryable } from '../protocol/retry.js';
 
 /** A message as queued: serialised once at call time, so later changes by the page cannot alter it. */
 export interface QueuedMessage {
@@ -27,13 +27,10 @@ export interface QueueOptions {
 
 /** While the collector is unreachable the queue keeps this many messages; beyond it the oldest go. */
 export const MAX_QUEUED = 1000;
+/** A browser's first retry after a second, then doubling up to a minute (README "Delivery: nothing lost"). */
 const RETRY_BASE_MS = 1000;
-const SAVE_EVERY_MS = 1000;
 const RETRY_CAP_MS = 60_000;
-
-/** Exponential backoff with jitter, so a fleet of browsers does not retry in step. */
-export const retryDelay = (failures: number): number =>
-  Math.min(RETRY_CAP_MS, RETRY_BASE_MS * 2 ** (failures - 1)) * (0.5 + Math.random() / 2);
+const SAVE_EVERY_MS = 1000;
 
 /**
  * Holds messages until their batch is answered with a 2xx: a message leaves
@@ -106,7 +103,7 @@ export function createQueue(options: QueueOptions) {
         const batch = head(items);
         const { _status: status, _retryAfter: retryAfter } = await options._send(batch);
         if (isRetryable(status)) {
-          const delay = retryAfter ?? retryDelay(++failures);
+          const delay = retryAfter ?? backoff(++failures, RETRY_BASE_MS, RETRY_CAP_MS);
           logger._debug('retry', status, delay | 0);
           // The retry also refreshes the stored heartbeat, so other tabs leave these messages alone.
           saveSoon();

@@ -1,3 +1,5 @@
+import { parseRetryAfter } from '../protocol/retry.js';
+
 /** What became of one POST: the HTTP status (0 for a network error) and the server's Retry-After in ms. */
 export interface SendResult {
   _status: number;
@@ -11,13 +13,6 @@ export interface SendResult {
  * analytics.js does the same). No header is set, so none can break that.
  */
 const post = (endpoint: string, body: string, keepalive?: boolean) => fetch(endpoint, { method: 'POST', body, credentials: 'omit', keepalive });
-
-/** `Retry-After` as seconds or an HTTP date, in ms from now (RFC 9110 §10.2.3). */
-export function parseRetryAfter(header: string | null): number | undefined {
-  const ms = !header ? NaN : /^\s*\d+\s*$/.test(header) ? +header * 1000 : Date.parse(header) - Date.now();
-  // A date in the past means "now"; an absurd wait is capped at an hour.
-  return ms === ms ? Math.min(Math.max(ms, 0), 3_600_000) : undefined;
-}
 
 export async function postBatch(endpoint: string, body: string): Promise<SendResult> {
   try {
@@ -42,6 +37,3 @@ export function beaconBatch(endpoint: string, body: string): boolean {
     return false;
   }
 }
-
-/** Statuses worth another try: the network, the server's trouble, a timeout, throttling. */
-export const isRetryable = (status: number): boolean => !status || status === 408 || status === 429 || status >= 500;

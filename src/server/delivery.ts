@@ -8,7 +8,8 @@
  */
 import { ServerError } from './errors.js';
 import type { ResolvedClientOptions } from './options.js';
-import { isRetryable, type SendResult } from './transport.js';
+import { backoff, isRetryable } from '../protocol/retry.js';
+import type { SendResult } from './transport.js';
 
 /** A message as queued: serialised once at call time. */
 export interface QueuedMessage {
@@ -83,11 +84,6 @@ export function createDelivery(settings: DeliverySettings) {
     }, delay);
   };
 
-  /** Full jitter over the upper half: retries of many servers do not arrive in step. */
-  const retryDelay = (result: SendResult) => {
-    const backoff = Math.min(Math.max(settings.flushInterval, 100) * 2 ** (failures - 1), settings.maxRetryDelay);
-    return Math.max(result.retryAfterMs ?? 0, Math.round(backoff * (0.5 + Math.random() / 2)));
-  };
 
   /** The head of the queue, as much as fits one batch (always at least one message). */
   const nextBatch = (): Entry[] => {
@@ -143,7 +139,8 @@ export function createDelivery(settings: DeliverySettings) {
           accepted(batch, result);
         } else if (isRetryable(result.status)) {
           failures++;
-          lastDelay = retryDelay(result);
+          // From the flush interval (at least 100 ms) up to `maxRetryDelay`.
+          lastDelay = Math.round(result.retryAfterMs ?? backoff(failures, Math.max(settings.flushInterval, 100), settings.maxRetryDelay));
           if (!closing) schedule(lastDelay);
           failed = true;
           break;

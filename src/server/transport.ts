@@ -9,6 +9,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { promisify } from 'node:util';
 import { constants as zlib, gzip as gzipCallback } from 'node:zlib';
 import { SERVER_LIBRARY } from '../protocol/messages.js';
+import { parseRetryAfter } from '../protocol/retry.js';
 import { VERSION } from '../protocol/version.js';
 
 const gzip = promisify(gzipCallback);
@@ -27,21 +28,9 @@ export interface PostSettings {
   timeout: number;
 }
 
-/** Longest `Retry-After` honoured: a misconfigured proxy must not park the queue for a day. */
-const MAX_RETRY_AFTER_MS = 5 * 60_000;
 /** Answers are `{ ok, rejected? }`: more than this is not worth reading. */
 const MAX_ANSWER_BYTES = 1024 * 1024;
 
-/** `Retry-After` as delay-seconds or an HTTP date (RFC 9110 section 10.2.3), in ms from now. */
-export function parseRetryAfter(header: string | undefined, now = Date.now()): number | undefined {
-  if (!header) return undefined;
-  const text = header.trim();
-  const ms = /^\d+$/.test(text) ? Number(text) * 1000 : Date.parse(text) - now;
-  return Number.isNaN(ms) ? undefined : Math.min(Math.max(ms, 0), MAX_RETRY_AFTER_MS);
-}
-
-/** Statuses worth another try: the network, the server's trouble, a timeout, throttling (contract section 6). */
-export const isRetryable = (status: number): boolean => status === 0 || status === 408 || status === 429 || status >= 500;
 
 function readAnswer(response: IncomingMessage): Promise<SendResult> {
   return new Promise((resolve) => {
