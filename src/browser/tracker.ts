@@ -1,136 +1,39 @@
 import { checkId } from '../protocol/ids.js';
-import { BROWSER_LIBRARY, LIMITS } from '../protocol/messages.js';
-import type { Message, MessageContext, MessageType, PageContext, Properties } from '../protocol/messages.js';
+import { BROWSER_LIBRARY } from '../protocol/messages.js';
+import type { Message, MessageContext, MessageType, Properties } from '../protocol/messages.js';
 import { storagePrefix } from '../protocol/storageKeys.js';
-import { now, runAt } from './clock.js';
+import { VERSION } from '../protocol/version.js';
+import { publicTracker } from './api.js';
+import type { IdentifyOptions, Started, Tracker } from './api.js';
 import type { AutoPage } from './autoPage.js';
+import { now } from './clock.js';
+import { consentGate } from './consent.js';
 import { campaignFrom, pageContext, staticContext } from './context.js';
-import { anonymousIdentity, eraseIdentity, KEY, loadIdentity, MAX_TOKEN_LENGTH, saveIdentity } from './identity.js';
+import { createEnvelope } from './envelope.js';
+import { anonymousIdentity, eraseIdentity, KEY, MAX_TOKEN_LENGTH } from './identity.js';
 import type { IdentityState } from './identity.js';
+import { followPageLifecycle } from './lifecycle.js';
 import { createLogger } from './logger.js';
 import type { Logger } from './logger.js';
 import { resolveOptions } from './options.js';
-import type { Consent, ResolvedOptions, TrackerOptions } from './options.js';
+import type { ResolvedOptions, TrackerOptions } from './options.js';
 import { openQueueStore } from './persistedQueue.js';
-import { createQueue, MAX_QUEUED } from './queue.js';
-import type { QueuedMessage } from './queue.js';
+import { createQueue } from './queue.js';
 import { createSession } from './session.js';
+import { sharedIdentity } from './sharedIdentity.js';
 import { openStores } from './storage.js';
-import { read, write } from './store/types.js';
+import { write } from './store/types.js';
 import { beaconBatch, postBatch } from './transport.js';
 import { uuid } from './uuid.js';
-import { VERSION } from '../protocol/version.js';
 
-/** A user or company id: strings are kept as given (case-sensitive), finite numbers become strings. */
-export type Id = string | number;
-
-/** The third argument of {@link Tracker.identifyUser}. */
-export interface IdentifyOptions {
-  /**
-   * The identity token your server made for this user at login (`signIdentity`
-   * in `idstitch/server`); opaque to the SDK, a non-empty string of at most
-   * 512 characters (anything else is ignored with a warning). Kept in
-   * localStorage beside the user id, never in a cookie, and sent as
-   * `context.identityToken` on every message of this user, so a collector that
-   * verifies identity counts them for the user. Omitted: the token already
-   * kept for this user stays.
-   */
-  token?: string;
-}
-
-/** The browser SDK. Every method is safe to call with anything: none throws into the page. */
-export interface Tracker {
-  /**
-   * Ties this device's anonymous id to `userId` (call it at login). The same id again merges traits (and a new
-   * `token` replaces the kept one); a different id while identified first splits, as {@link Tracker.reset}.
-   *
-   * @example
-   * tracker.identifyUser('u_8f2k', { plan: 'team' }, { token: session.identityToken });
-   */
-  identifyUser(userId: Id, traits?: Properties, options?: IdentifyOptions): void;
-  /** Links the current user to a company; every later message carries `context.groupId` until {@link Tracker.reset}. */
-  identifyCompany(companyId: Id, traits?: Properties): void;
-  /**
-   * Sends an `identify` with traits for the current visitor, identified or not. A `uid` or `userId` among
-   * them is not an identify: it is left out with a warning (call {@link Tracker.identifyUser}).
-   */
-  setUserProperties(traits: Properties): void;
-  /** Records an event. */
-  track(event: string, properties?: Properties): void;
-  /** Records a page view with url, path, title, referrer and search. */
-  page(name?: string | null, properties?: Properties): void;
-  /** Logout: forgets user, company, traits and identity token; starts a new anonymous id and session. */
-  reset(): void;
-  /** Sends everything queued now; resolves when the collector answered or the attempt failed. Never rejects. */
-  flush(): Promise<void>;
-  /** Stops all sending, across reloads, until {@link Tracker.optIn}. */
-  optOut(): void;
-  /** Resumes sending after {@link Tracker.optOut}. */
-  optIn(): void;
-  /**
-   * Passes on the visitor's consent (README "Consent"): `'granted'` reads or creates the identity and sends the
-   * calls held while pending, with their times; `'denied'` drops them, removes what the SDK stored and keeps
-   * nothing from then on; `'pending'` holds calls again.
-   *
-   * @example
-   * consentManager.on('change', (accepted) => tracker.setConsent(accepted ? 'granted' : 'denied'));
-   */
-  setConsent(state: Consent): void;
-  getAnonymousId(): string | null;
-  getUserId(): string | null;
-  getCompanyId(): string | null;
-  getSessionId(): string | null;
-}
-
-/** Every method of {@link Tracker}: the calls held while consent is pending, then the others, then the getters. */
-export const TRACKER_METHODS = [
-  'identifyUser', 'identifyCompany', 'setUserProperties', 'track', 'page', 'reset', 'optOut', 'optIn',
-  'flush', 'setConsent', 'getAnonymousId', 'getUserId', 'getCompanyId', 'getSessionId',
-] as const;
-type Method = (typeof TRACKER_METHODS)[number];
-/** The methods whose calls wait for consent: the first eight. */
-const HELD_METHODS = TRACKER_METHODS.slice(0, 8);
-
-/** A started tracker's methods, and how to stop it when consent is withdrawn. */
-type Started = Partial<Record<Method, (...args: unknown[]) => unknown>> & { _stop(): void };
-
-/** What a method answers when it cannot act (an inert tracker, a failure, a call before `init`): getters null, `flush` a resolved promise. */
-export const inertResult = (method: string): unknown => (method === 'flush' ? Promise.resolve() : method.startsWith('get') ? null : undefined);
-
-/**
- * The public face of a tracker: every method turns whatever it meets into a
- * reported error, never a throw into the page. Without actions (a bad
- * config, no window) it is inert: it does nothing and its getters answer null.
- */
-function publicTracker(actions: (name: Method) => ((...args: unknown[]) => unknown) | undefined, fail: (error: unknown, method: string) => void): Tracker {
-  const tracker: Record<string, unknown> = {};
-  for (const name of TRACKER_METHODS) {
-    const failed = (error: unknown) => fail(error, name);
-    tracker[name] = (...args: unknown[]) => {
-      try {
-        const action = actions(name);
-        if (action) {
-          const result = action(...args);
-          return name === 'flush' ? (result as Promise<void>).catch(failed) : result;
-        }
-      } catch (error) {
-        failed(error);
-      }
-      return inertResult(name);
-    };
-  }
-  return tracker as unknown as Tracker;
-}
+export { TRACKER_METHODS, inertResult } from './api.js';
+export type { Id, IdentifyOptions, Tracker } from './api.js';
 
 /**
  * Creates a tracker. A missing or invalid option gets one console error
  * naming it and an inert tracker; in Node (no `window`) the tracker is inert
- * too, so server-rendered code can call it freely.
- *
- * Consent (README "Consent"): while pending, the calls that act wait in
- * memory with their times and pages (bounded as the queue is, the oldest
- * dropped) and nothing is read, stored or sent; granted starts the tracker
- * and replays them; denied forgets them and everything the SDK stored.
+ * too, so server-rendered code can call it freely. Until consent is granted
+ * (README "Consent") the tracker holds its calls or keeps nothing.
  *
  * @example
  * const tracker = createTracker({ endpoint: 'https://collect.example.com/v1/batch' });
@@ -138,21 +41,10 @@ function publicTracker(actions: (name: Method) => ((...args: unknown[]) => unkno
  * tracker.identifyUser('u_8f2k', { plan: 'team' });
  */
 export function createTracker(input: TrackerOptions): Tracker {
-  let started: Started | undefined;
-  let held: [Method, unknown[], number, PageContext][] | undefined;
-  let setConsent: ((state: unknown) => void) | undefined;
+  let consent: ReturnType<typeof consentGate> | undefined;
   let logger = createLogger();
   const fail = (error: unknown, method: string) => logger._error('internal', `${method}() failed`, error);
-  const hold = (name: Method) => (...args: unknown[]) => {
-    if (held!.push([name, args, now(), pageContext()]) > MAX_QUEUED) {
-      held!.shift();
-      logger._error('queue-full', 'queue full: 1 dropped');
-    }
-  };
-  const tracker = publicTracker(
-    (name) => (name === 'setConsent' ? setConsent : held ? ((HELD_METHODS as readonly string[]).includes(name) ? hold(name) : undefined) : started?.[name]),
-    fail,
-  );
+  const tracker = publicTracker((name) => (name === 'setConsent' ? consent?._set : consent?._action(name)), fail);
   try {
     const options = resolveOptions(input);
     const refused = typeof options === 'string';
@@ -163,28 +55,17 @@ export function createTracker(input: TrackerOptions): Tracker {
     else if (typeof document !== 'undefined') {
       // First: the link's id is read and taken off the address bar before anything else, autoPage's view included.
       const linked = options.linkDomains?.(tracker, logger);
-      setConsent = (state) => {
-        const calls = held;
-        held = undefined;
-        if (state === 'granted') {
-          started ??= startTracker(options, logger, linked);
-          calls?.forEach(([name, args, time, page]) => runAt(time, () => (tracker[name] as (...a: unknown[]) => void)(...args), page));
-        } else if (state === 'pending') held = calls ?? [];
-        else if (state === 'denied') {
-          if (started) started._stop();
-          else eraseIdentity(openStores(options, logger), storagePrefix(options.writeKey));
-          started = undefined;
-        } else {
-          held = calls;
-          return logger._warn('setConsent: state must be granted, pending or denied');
-        }
-      };
+      consent = consentGate(
+        tracker,
+        logger,
+        () => startTracker(options, logger, linked),
+        () => eraseIdentity(openStores(options, logger), storagePrefix(options.writeKey)),
+      );
       // Global Privacy Control: denied until the site grants (no erasure: a visitor who agreed is granted on every
       // page), unless the site denies itself.
       if (options.consent !== 'denied' && options.respectPrivacySignals && (navigator as { globalPrivacyControl?: unknown }).globalPrivacyControl === true) {
         logger._debug('GPC: denied');
-      }
-      else setConsent(options.consent);
+      } else consent._set(options.consent);
       if (options.autoPage) (options.autoPage as AutoPage)(tracker);
     }
   } catch (error) {
@@ -193,76 +74,47 @@ export function createTracker(input: TrackerOptions): Tracker {
   return tracker;
 }
 
-/** The tracker's state and its actions, in a page; `linked`: the anonymous id a link from another domain carried. */
+/**
+ * A tracker in a page, with consent: its stores, its session, the visitor shared
+ * with the other tabs, the queue and its page lifecycle, and the methods that
+ * turn calls into messages. `linked`: the anonymous id a link from another domain carried.
+ */
 function startTracker(options: ResolvedOptions, logger: Logger, linked?: string): Started {
   const { endpoint, writeKey, beforeSend } = options;
   const prefix = storagePrefix(writeKey);
   const stores = openStores(options, logger);
-  const state = stores._state;
-  const session = createSession(state, prefix + KEY.session, options.sessionTimeout);
+  const session = createSession(stores._state, prefix + KEY.session, options.sessionTimeout);
   session._touch(now());
   // The same for the whole page life; the campaign is the landing URL's.
   const fixedContext = { library: { name: BROWSER_LIBRARY, version: VERSION }, ...staticContext(), campaign: campaignFrom(location.search) };
-
-  const writeKeyField = writeKey ? `,"writeKey":${JSON.stringify(writeKey)}` : '';
-  const body = (batch: QueuedMessage[]) => `{"batch":[${batch.map((m) => m._json)}],"sentAt":"${new Date().toISOString()}"${writeKeyField}}`;
-  // Limits are in bytes; TextEncoder counts UTF-8 natively, faster than any loop in JS.
-  const encoder = new TextEncoder();
-  const queued = (json: string): QueuedMessage => ({ _json: json, _bytes: encoder.encode(json).length });
-  // Every sentAt of years 1970 to 9999 has the same length as now's.
-  const envelopeBytes = queued(body([]))._bytes;
-  const maxMessageBytes = Math.min(LIMITS.messageBytes, options.maxBatchBytes - envelopeBytes);
-  const queueStore = stores._storage && openQueueStore(stores._storage, prefix, queued);
+  const envelope = createEnvelope(writeKey, options.maxBatchBytes);
+  const queueStore = stores._storage && openQueueStore(stores._storage, prefix, envelope._queued);
   const queue = createQueue({
     ...options,
-    _envelopeBytes: envelopeBytes,
+    _envelopeBytes: envelope._bytes,
     _logger: logger,
     _store: queueStore,
-    _send: (batch) => postBatch(endpoint, body(batch)),
-    _beacon: (batch) => beaconBatch(endpoint, body(batch)),
+    _send: (batch) => postBatch(endpoint, envelope._body(batch)),
+    _beacon: (batch) => beaconBatch(endpoint, envelope._body(batch)),
   });
   // A reload, a closed tab or a crash left messages in storage: they go out first.
   queueStore?._adopt(queue._restore);
-  // Into the back/forward cache (`persisted`) the page is not gone: its messages stay its own, or the next page
-  // would take them and both would send them when it comes back.
-  addEventListener('pagehide', (event) => queue._hide(!event.persisted));
-  addEventListener('online', queue._flush);
-  // Also covers a return from the back/forward cache, which makes the page visible again.
-  document.addEventListener('visibilitychange', () => (document.hidden ? queue._hide(false) : queue._show()));
-
-  // What the tabs' shared store held when this tab last read or wrote it: a difference means another tab changed the
-  // identity. That store is `state` (localStorage, else the cookie), the last of the id stores. The token is there too
-  // where there is localStorage, so a new token in another tab reaches this tab's next message.
-  const storedIdentity = () => `${read(state, prefix + KEY.anonymousId)}|${read(state, prefix + KEY.userId)}|${read(state, prefix + KEY.token)}`;
+  followPageLifecycle(queue);
   let identity!: IdentityState;
   let optedOut!: boolean;
-  let seenIdentity!: string;
-  // Consent withdrawn: another tab's change must not write the identity back.
-  let stopped = false;
-  // Also the first read: another tab may change all three (a login, a reset, an opt-out).
-  const reload = () => {
-    identity = loadIdentity(stores, prefix);
-    optedOut = read(state, prefix + KEY.optOut) === '1';
-    seenIdentity = storedIdentity();
-  };
-  reload();
-  const persist = () => {
-    saveIdentity(stores, prefix, identity);
-    seenIdentity = storedIdentity();
-  };
+  const visitor = sharedIdentity(stores, prefix, (stored, storedOptOut) => {
+    identity = stored;
+    optedOut = storedOptOut;
+  });
+  const persist = () => visitor._persist(identity);
   // The visitor of the other domain, unless somebody is signed in here: they stay who they are.
   if (linked && !identity._userId && linked !== identity._anonymousId) {
     identity = { ...anonymousIdentity(), _anonymousId: linked };
     persist();
   }
-  // Another tab's reset() or identify reaches this one through the storage event.
-  addEventListener('storage', ({ key }) => {
-    if (!stopped && (key === null || (key.startsWith(prefix) && !key.startsWith(prefix + 'q_')))) reload();
-  });
 
   function enqueue(type: MessageType, fields: Properties): void {
-    // A reset() or login in another tab must reach this tab before its next message, even ahead of the storage event.
-    if (storedIdentity() !== seenIdentity) reload();
+    visitor._sync();
     if (optedOut) return;
     const time = now();
     // Absent values are undefined, which JSON leaves out: no campaign without utm_*, no groupId before identifyCompany.
@@ -295,9 +147,9 @@ function startTracker(options: ResolvedOptions, logger: Logger, linked?: string)
       if (!message) return logger._debug('beforeSend dropped', type);
       json = JSON.stringify(message);
     }
-    const item = queued(json);
-    if (item._bytes > maxMessageBytes) {
-      return logger._error('invalid-argument', `${type} dropped: ${item._bytes} bytes, over ${maxMessageBytes}`);
+    const item = envelope._queued(json);
+    if (item._bytes > envelope._maxMessageBytes) {
+      return logger._error('invalid-argument', `${type} dropped: ${item._bytes} bytes, over ${envelope._maxMessageBytes}`);
     }
     queue._push(item);
     logger._debug(`${type} queued`, message);
@@ -332,7 +184,7 @@ function startTracker(options: ResolvedOptions, logger: Logger, linked?: string)
 
   function setOptOut(value: boolean): void {
     optedOut = value;
-    write(state, prefix + KEY.optOut, value ? '1' : null);
+    write(stores._state, prefix + KEY.optOut, value ? '1' : null);
     if (value) queue._clear();
   }
 
@@ -384,9 +236,8 @@ function startTracker(options: ResolvedOptions, logger: Logger, linked?: string)
     getCompanyId: () => identity._companyId,
     getSessionId: session._current,
     _stop() {
-      stopped = true;
       queue._clear();
-      eraseIdentity(stores, prefix);
+      visitor._stop();
     },
   };
 }

@@ -1,0 +1,25 @@
+import { LIMITS } from '../protocol/messages.js';
+import type { QueuedMessage } from './queue.js';
+
+/**
+ * The batch body around queued messages (`{"batch":[...],"sentAt":...,"writeKey":...}`)
+ * and the byte counts the limits are made of.
+ */
+export function createEnvelope(writeKey: string | undefined, maxBatchBytes: number) {
+  const writeKeyField = writeKey ? `,"writeKey":${JSON.stringify(writeKey)}` : '';
+  const body = (batch: QueuedMessage[]) => `{"batch":[${batch.map((m) => m._json)}],"sentAt":"${new Date().toISOString()}"${writeKeyField}}`;
+  // Limits are in bytes; TextEncoder counts UTF-8 natively, faster than any loop in JS.
+  const encoder = new TextEncoder();
+  const queued = (json: string): QueuedMessage => ({ _json: json, _bytes: encoder.encode(json).length });
+  // Every sentAt of years 1970 to 9999 has the same length as now's.
+  const bytes = queued(body([]))._bytes;
+  return {
+    _body: body,
+    /** A message as queued: its JSON and its UTF-8 bytes. */
+    _queued: queued,
+    /** Bytes of the envelope with no message in it. */
+    _bytes: bytes,
+    /** The largest message that fits a batch (and the collector's limit). */
+    _maxMessageBytes: Math.min(LIMITS.messageBytes, maxBatchBytes - bytes),
+  };
+}
