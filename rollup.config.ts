@@ -40,9 +40,9 @@ function embedDeliveryWorker(): Plugin {
   return {
     name: 'embed-delivery-worker',
     async load(id) {
-      if (!id.replaceAll('\\', '/').endsWith('/src/server/workerSource.ts')) return null;
+      if (!id.replaceAll('\\', '/').endsWith('/src/server/delivery/workerSource.ts')) return null;
       const bundle = await rollup({
-        input: 'src/server/deliveryWorker.ts',
+        input: 'src/server/delivery/worker.ts',
         external: (dep) => dep.startsWith('node:'),
         plugins: [...compileNode(), terser({ ecma: 2020, format: { comments: false } })],
       });

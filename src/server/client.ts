@@ -4,11 +4,11 @@
  * loop. Never throws at run time: bad calls are reported through `onError`.
  */
 import type { Message, Properties } from '../protocol/messages.js';
-import type { DeliveryStats } from './delivery.js';
-import { createThreadDeliverer } from './deliveryThread.js';
+import type { DeliveryStats } from './delivery/queue.js';
+import { createThreadDeliverer } from './delivery/thread.js';
 import { createReporter, ServerError } from './errors.js';
 import { cachedCheckId } from './idCheck.js';
-import { createLocalDeliverer, messageBytes } from './localDelivery.js';
+import { createLocalDeliverer, messageBytes } from './delivery/local.js';
 import { isoTimestamp, stampedJson, type ApiCallRecord } from './messageJson.js';
 import { resolveClientOptions, type ServerClientOptions } from './options.js';
 

@@ -4,7 +4,7 @@ export { idstitchFastify, type IdstitchFastifyOptions } from './fastify.js';
 export { hmacUid, type HmacUidOptions } from './hmacUid.js';
 export { signIdentity, type SignIdentityOptions } from './signIdentity.js';
 export { MASK, type ApiCallProperties } from './apiCall.js';
-export type { DeliveryStats } from './delivery.js';
+export type { DeliveryStats } from './delivery/queue.js';
 export { ServerError, ServerOptionError, type ServerErrorCode } from './errors.js';
 export { CALL_DEFAULTS, CLIENT_DEFAULTS, type ApiCallOptions, type HookResult, type ServerClientOptions, type SkipRule } from './options.js';
 export { VERSION } from '../protocol/version.js';

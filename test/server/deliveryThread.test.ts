@@ -6,11 +6,11 @@
  * the built one by test/package/server-dist.test.ts.)
  */
 import { afterEach, expect, it } from 'vitest';
-import { createThreadDeliverer } from '../../src/server/deliveryThread.js';
-import { messageBytes } from '../../src/server/localDelivery.js';
+import { createThreadDeliverer } from '../../src/server/delivery/thread.js';
+import { messageBytes } from '../../src/server/delivery/local.js';
 import { stampedJson } from '../../src/server/messageJson.js';
 import { resolveClientOptions } from '../../src/server/options.js';
-import type { Deliverer } from '../../src/server/localDelivery.js';
+import type { Deliverer } from '../../src/server/delivery/local.js';
 import { errorLog, startCollector, storedEventually, type RunningCollector } from './helpers.js';
 
 const open: { close(): Promise<void> }[] = [];

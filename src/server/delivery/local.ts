@@ -3,11 +3,11 @@
  * the delivery loop of one client. The event loop runs it when the client's
  * `thread` option is off; the delivery thread runs it otherwise.
  */
-import { LIMITS } from '../protocol/messages.js';
-import { createDelivery, type DeliveryStats, type QueuedMessage } from './delivery.js';
-import { ServerError } from './errors.js';
-import { apiCallJson, type ApiCallRecord } from './messageJson.js';
-import type { ResolvedClientOptions } from './options.js';
+import { LIMITS } from '../../protocol/messages.js';
+import { createDelivery, type DeliveryStats, type QueuedMessage } from './queue.js';
+import { ServerError } from '../errors.js';
+import { apiCallJson, type ApiCallRecord } from '../messageJson.js';
+import type { ResolvedClientOptions } from '../options.js';
 import { createTransport } from './transport.js';
 
 /** What a client hands its messages to, on this thread or another. */

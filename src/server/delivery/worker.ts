@@ -5,9 +5,9 @@
  * bundler can lose it.
  */
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
-import type { ServerError } from './errors.js';
-import { createLocalDeliverer, type DeliveryOptions } from './localDelivery.js';
-import { DELIVERY_THREAD_KEY, unpackItems, type FromThread, type ToThread } from './deliveryWire.js';
+import type { ServerError } from '../errors.js';
+import { createLocalDeliverer, type DeliveryOptions } from './local.js';
+import { DELIVERY_THREAD_KEY, unpackItems, type FromThread, type ToThread } from './wire.js';
 
 function serveDelivery(options: DeliveryOptions): void {
   const port = parentPort!;

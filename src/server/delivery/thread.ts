@@ -12,12 +12,12 @@
  * error, with what the dead thread held counted as dropped).
  */
 import type { Worker } from 'node:worker_threads';
-import type { DeliveryStats, QueuedMessage } from './delivery.js';
-import { DELIVERY_THREAD_KEY, packApiCall, unpackItems, type FromThread, type ToThread } from './deliveryWire.js';
-import { ServerError } from './errors.js';
-import { createLocalDeliverer, type Deliverer, type DeliveryOptions } from './localDelivery.js';
-import type { ApiCallRecord } from './messageJson.js';
-import { startThread, type ThreadCode } from '../node/threads.js';
+import type { DeliveryStats, QueuedMessage } from './queue.js';
+import { DELIVERY_THREAD_KEY, packApiCall, unpackItems, type FromThread, type ToThread } from './wire.js';
+import { ServerError } from '../errors.js';
+import { createLocalDeliverer, type Deliverer, type DeliveryOptions } from './local.js';
+import type { ApiCallRecord } from '../messageJson.js';
+import { startThread, type ThreadCode } from '../../node/threads.js';
 import { DELIVERY_WORKER_SCRIPT } from './workerSource.js';
 
 /** Messages gathered before they go to the thread in one message. */
@@ -29,7 +29,7 @@ const ZERO: DeliveryStats = { queued: 0, sent: 0, dropped: 0, refused: 0 };
 
 /** The thread's code: the script the build embeds, or the TypeScript module when running from source. */
 const threadCode = (): ThreadCode =>
-  DELIVERY_WORKER_SCRIPT ? { script: DELIVERY_WORKER_SCRIPT } : { module: new URL('./deliveryWorker.ts', import.meta.url).href };
+  DELIVERY_WORKER_SCRIPT ? { script: DELIVERY_WORKER_SCRIPT } : { module: new URL('./worker.ts', import.meta.url).href };
 
 /** `code` is what the thread runs: the delivery worker unless a test gives a thread that fails. */
 export function createThreadDeliverer(options: DeliveryOptions, report: (error: ServerError) => void, code: () => ThreadCode = threadCode): Deliverer {
@@ -40,7 +40,7 @@ export function createThreadDeliverer(options: DeliveryOptions, report: (error: 
   let isReady = false;
   /** Delivery in the event loop, once the thread could not start or died. */
   let local: Deliverer | undefined;
-  /** Messages not yet handed over, flat (deliveryWire.ts), and their count. */
+  /** Messages not yet handed over, flat (wire.ts), and their count. */
   let waiting: unknown[] = [];
   let waitingCount = 0;
   let timer: NodeJS.Timeout | undefined;

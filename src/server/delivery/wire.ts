@@ -3,9 +3,9 @@
  * one flat array of plain values: cloning it costs a fraction of cloning
  * objects, and the event loop pays for the clone.
  */
-import type { DeliveryStats } from './delivery.js';
-import type { ServerErrorCode } from './errors.js';
-import type { ApiCallRecord } from './messageJson.js';
+import type { DeliveryStats } from './queue.js';
+import type { ServerErrorCode } from '../errors.js';
+import type { ApiCallRecord } from '../messageJson.js';
 
 /** Values per API call in the flat array; a serialised message takes two (its JSON, then its bytes). */
 export const API_CALL_VALUES = 12;

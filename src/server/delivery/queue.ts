@@ -6,9 +6,9 @@
  * drop the batch and report it. The queue is bounded: while the collector is
  * down the oldest messages go, counted and reported.
  */
-import { ServerError } from './errors.js';
-import type { ResolvedClientOptions } from './options.js';
-import { backoff, isRetryable } from '../protocol/retry.js';
+import { ServerError } from '../errors.js';
+import type { ResolvedClientOptions } from '../options.js';
+import { backoff, isRetryable } from '../../protocol/retry.js';
 import type { SendResult } from './transport.js';
 
 /** A message as queued: serialised once at call time. */

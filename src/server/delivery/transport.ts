@@ -8,9 +8,9 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { promisify } from 'node:util';
 import { constants as zlib, gzip as gzipCallback } from 'node:zlib';
-import { SERVER_LIBRARY } from '../protocol/messages.js';
-import { parseRetryAfter } from '../protocol/retry.js';
-import { VERSION } from '../protocol/version.js';
+import { SERVER_LIBRARY } from '../../protocol/messages.js';
+import { parseRetryAfter } from '../../protocol/retry.js';
+import { VERSION } from '../../protocol/version.js';
 
 const gzip = promisify(gzipCallback);
 
