@@ -5,7 +5,8 @@ export { linker } from './linker.js';
 export type { Linker } from './linker.js';
 export type { Id, IdentifyOptions, Tracker } from './tracker.js';
 export type { Consent, Persistence, TrackerOptions } from './options.js';
-export { IdstitchError } from './logger.js';
+export { IdstitchError } from './errors.js';
+export type { IdstitchErrorCode } from './errors.js';
 export type {
   Campaign, GroupMessage, IdentifyMessage, Message, MessageContext, PageContext, PageMessage, Properties, TrackMessage,
 } from '../protocol/messages.js';

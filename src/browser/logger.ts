@@ -1,15 +1,6 @@
 import { attempt } from './attempt.js';
-
-/** An error the tracker absorbed instead of throwing into the page. */
-export class IdstitchError extends Error {
-  override readonly name = 'IdstitchError';
-  /** What went wrong, stable for code: `invalid-option`, `invalid-argument`, `callback`, `delivery`, `queue-full`, `internal`. */
-  readonly code: string;
-  constructor(code: string, message: string) {
-    super(message);
-    this.code = code;
-  }
-}
+import { IdstitchError } from './errors.js';
+import type { IdstitchErrorCode } from './errors.js';
 
 /**
  * The tracker's only way to speak: debug lines when asked for, warnings for
@@ -23,7 +14,7 @@ export interface Logger {
    * Logged like a warning (once per message), and handed to `onError` every
    * time as an {@link IdstitchError}; `cause`, when given, is appended to the message.
    */
-  _error(code: string, message: string, cause?: unknown): void;
+  _error(code: IdstitchErrorCode, message: string, cause?: unknown): void;
 }
 
 /** `onError` is called only when it is a function: a bad config passes on whatever the page gave. */

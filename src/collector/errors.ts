@@ -1,4 +1,12 @@
 /**
+ * The collector's errors: a bad option (setup, where the operator sees it) and
+ * the HTTP answers a request gets. Each class's name is its `name`.
+ */
+
+/** The statuses the collector answers with a reason: bad input, keys, tokens, missing, too large, the wrong type, busy. */
+export type HttpErrorStatus = 400 | 401 | 403 | 404 | 413 | 415 | 503;
+
+/**
  * An error that becomes an HTTP answer `{ ok: false, reason }` with its
  * status code; anything else is a 500.
  */
@@ -7,7 +15,7 @@ export class HttpError extends Error {
   /**
    * @param retryAfterSeconds sent as `Retry-After`: when a client (both idstitch SDKs, Segment's) should try again
    */
-  constructor(readonly statusCode: number, readonly reason: string, readonly retryAfterSeconds?: number) {
+  constructor(readonly statusCode: HttpErrorStatus, readonly reason: string, readonly retryAfterSeconds?: number) {
     super(reason);
   }
 }
@@ -28,3 +36,11 @@ export const backlogFull = (what: string) =>
 /** 503 with `Retry-After`: a query ran (`took`) or waited for a reader (`waited`) past its time limit. */
 export const queryOverLimit = (what: 'took' | 'waited', limitMs: number) =>
   new HttpError(503, `the query ${what} longer than its limit of ${limitMs} ms; try a narrower one, or again later`, 1);
+
+/** A bad option; the message names it as the user wrote it (flag, variable or property). */
+export class CollectorOptionError extends Error {
+  override readonly name = 'CollectorOptionError';
+  constructor(readonly option: string, problem: string) {
+    super(`idstitch collector: ${option} ${problem}`);
+  }
+}

@@ -3,6 +3,7 @@
  * in one place, checked up front with errors that name the option.
  */
 import { parseDuration } from './duration.js';
+import { CollectorOptionError } from './errors.js';
 
 /** Log levels of fastify's logger (pino), plus `silent`. */
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -119,13 +120,7 @@ export const DEFAULTS: ResolvedOptions = {
   logLevel: 'warn',
 };
 
-/** A bad option; the message names it as the user wrote it (flag, variable or property). */
-export class CollectorOptionError extends Error {
-  override readonly name = 'CollectorOptionError';
-  constructor(readonly option: string, problem: string) {
-    super(`idstitch collector: ${option} ${problem}`);
-  }
-}
+export { CollectorOptionError };
 
 /** How each option is named where it came from: `--port`, `IDSTITCH_PORT` or `options.port`. */
 export type OptionLabels = Partial<Record<keyof CollectorOptions, string>>;

@@ -70,7 +70,7 @@ export const apiCallIntakeOf = (client: object): ((call: ApiCallRecord) => void)
 
 /**
  * Creates a client. Options are checked here: a bad one throws an
- * `IdstitchOptionError` naming it (a setup error, seen at startup).
+ * `ServerOptionError` naming it (a setup error, seen at startup).
  *
  * Its timers and idle connections never keep the process alive, so a script
  * or a serverless handler must `await client.close()` (or `flush()`) before

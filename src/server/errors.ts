@@ -24,7 +24,7 @@ export type ServerErrorCode =
 
 /** An error `idstitch/server` absorbed and reported through `onError`. */
 export class ServerError extends Error {
-  override readonly name = 'IdstitchServerError';
+  override readonly name = 'ServerError';
   constructor(readonly code: ServerErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
   }
@@ -32,7 +32,7 @@ export class ServerError extends Error {
 
 /** A bad option of `createServerClient`, `idstitchMiddleware` or `idstitchFastify`; the message names both. */
 export class ServerOptionError extends TypeError {
-  override readonly name = 'IdstitchOptionError';
+  override readonly name = 'ServerOptionError';
   constructor(readonly where: string, readonly option: string, problem: string) {
     super(`${where}: option \`${option}\` ${problem}`);
   }

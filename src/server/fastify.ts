@@ -45,7 +45,7 @@ Object.assign(plugin, {
 
 /**
  * Records every request as an `API Call` (contract section 7). Bad options
- * make `register` fail with an `IdstitchOptionError` naming the option.
+ * make `register` fail with an `ServerOptionError` naming the option.
  *
  * @example
  * await fastify.register(idstitchFastify, {

@@ -30,7 +30,7 @@ export type IdstitchMiddleware<Req extends IncomingMessage, Res extends ServerRe
  * the user and company the hooks return and to the browser SDK's anonymous id
  * when the request carries its cookie. The message is built and queued after
  * the response finished; the request itself is never delayed or failed.
- * Options are checked here: a bad one throws an `IdstitchOptionError` naming it.
+ * Options are checked here: a bad one throws an `ServerOptionError` naming it.
  *
  * Type the hooks with your framework's request: `idstitchMiddleware<Request, Response>({ ... })`.
  *

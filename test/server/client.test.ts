@@ -70,7 +70,7 @@ describe('createServerClient: messages', () => {
       'invalid-id', 'invalid-id', 'invalid-id', 'invalid-id', 'invalid-id', 'invalid-argument', 'invalid-id', 'invalid-id',
       'invalid-argument', 'invalid-argument', 'invalid-argument', 'invalid-argument',
     ]);
-    expect(log.errors.every((e) => e.name === 'IdstitchServerError')).toBe(true);
+    expect(log.errors.every((e) => e.name === 'ServerError')).toBe(true);
     await sdk.flush();
     expect(endpoint.requests).toHaveLength(0);
     expect(sdk.stats()).toMatchObject({ queued: 0, sent: 0 });
