@@ -69,7 +69,7 @@ const BEACON_LIMIT = 64 * 1024;
  * number from `min` to `max`, or a function (described for the message); by default of its default's type. The message is made from the same
  * entry, so what it says expected is what is checked.
  */
-const SPEC: Record<keyof TrackerOptions, [fallback?: unknown, check?: RegExp | number | string, max?: number]> = {
+export const OPTIONS: Record<keyof TrackerOptions, [fallback?: unknown, check?: RegExp | number | string, max?: number]> = {
   endpoint: [, /^https?:\/\/[^/]/i],
   writeKey: [, /./],
   batchSize: [20, 1, 2500],
@@ -98,12 +98,12 @@ const SPEC: Record<keyof TrackerOptions, [fallback?: unknown, check?: RegExp | n
 export function resolveOptions(input: unknown): ResolvedOptions | string {
   if (typeof input !== 'object' || !input) return 'options must be an object';
   const resolved: Record<string, unknown> = {};
-  for (const [name, [fallback, check, max]] of Object.entries(SPEC)) {
+  for (const [name, [fallback, check, max]] of Object.entries(OPTIONS)) {
     const value = (input as Record<string, unknown>)[name] as number;
     const pattern = check instanceof RegExp;
     const range = typeof check === 'number';
     resolved[name] = value ?? fallback;
-    // `endpoint` comes first in SPEC, so a missing one is the first thing said. The default itself is always fine.
+    // `endpoint` comes first in OPTIONS, so a missing one is the first thing said. The default itself is always fine.
     if (
       value === undefined
         ? name === 'endpoint'

@@ -15,7 +15,7 @@ import type { IdentityState } from './identity.js';
 import { followPageLifecycle } from './lifecycle.js';
 import { createLogger } from './logger.js';
 import type { Logger } from './logger.js';
-import { resolveOptions } from './options.js';
+import { OPTIONS, resolveOptions } from './options.js';
 import type { ResolvedOptions, TrackerOptions } from './options.js';
 import { openQueueStore } from './persistedQueue.js';
 import { createQueue } from './queue.js';
@@ -53,6 +53,7 @@ export function createTracker(input: TrackerOptions): Tracker {
     if (refused) logger._error('invalid-option', `${options}: tracker disabled`);
     // No document: server rendering, a worker (Deno 1 has a window without one).
     else if (typeof document !== 'undefined') {
+      for (const name in input) if (!(name in OPTIONS)) logger._warn(`unknown option \`${name}\` ignored`);
       // First: the link's id is read and taken off the address bar before anything else, autoPage's view included.
       const linked = options.linkDomains?.(tracker, logger);
       consent = consentGate(

@@ -102,14 +102,14 @@ export interface CollectorOptions {
 /** Options with every default filled in. */
 export type ResolvedOptions = Required<CollectorOptions>;
 
-/** Every default, in one place. */
-export const DEFAULTS: ResolvedOptions = {
+/** Every default, in one place; frozen, lists included, as every collector of the process shares them. */
+export const DEFAULTS: Readonly<ResolvedOptions> = Object.freeze({
   host: '127.0.0.1',
   port: 8787,
   database: './idstitch.db',
-  writeKeys: [],
-  serverWriteKeys: [],
-  identitySecrets: [],
+  writeKeys: Object.freeze([]),
+  serverWriteKeys: Object.freeze([]),
+  identitySecrets: Object.freeze([]),
   dashboardToken: null,
   megaUserLimit: 50,
   megaUserWindowMs: 3_600_000,
@@ -118,7 +118,7 @@ export const DEFAULTS: ResolvedOptions = {
   maxBacklogBytes: 64 * 1024 * 1024,
   queryTimeoutMs: 5000,
   logLevel: 'warn',
-};
+});
 
 export { CollectorOptionError };
 
@@ -146,6 +146,10 @@ function integerIn(value: unknown, min: number, max: number): value is number {
  */
 export function resolveOptions(input: CollectorOptions = {}, labels: OptionLabels = {}): ResolvedOptions {
   const label = (key: keyof CollectorOptions) => labels[key] ?? `options.${key}`;
+  // A typo (`writekeys`) must not leave ingest open in silence: unknown names are refused, as on the server.
+  for (const key of Object.keys(input)) {
+    if (!(key in DEFAULTS)) throw new CollectorOptionError(`options.${key}`, `is not an option (known: ${Object.keys(DEFAULTS).join(', ')})`);
+  }
   const defined = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
   const o = { ...DEFAULTS, ...defined } as ResolvedOptions;
 

@@ -69,8 +69,8 @@ export interface ServerClientOptions {
 export type ResolvedClientOptions = Required<Omit<ServerClientOptions, 'writeKey' | 'onError'>> &
   Pick<ServerClientOptions, 'writeKey' | 'onError'>;
 
-/** The defaults of {@link ServerClientOptions}, in one place. */
-export const CLIENT_DEFAULTS = {
+/** The defaults of {@link ServerClientOptions}, in one place; frozen, as every caller shares them. */
+export const CLIENT_DEFAULTS = Object.freeze({
   batchSize: 100,
   flushInterval: 1000,
   maxBatchBytes: 256 * 1024,
@@ -80,7 +80,7 @@ export const CLIENT_DEFAULTS = {
   maxRetryDelay: 30_000,
   closeTimeout: 10_000,
   thread: true,
-} as const satisfies Partial<ServerClientOptions>;
+} as const satisfies Partial<ServerClientOptions>);
 
 /** A hook's answer: an id, nothing (anonymous), or a promise of either. */
 export type HookResult = string | number | null | undefined | Promise<string | number | null | undefined>;
@@ -146,15 +146,15 @@ export interface ApiCallOptions<Req, Res> {
 export type ResolvedCallOptions<Req, Res> = Required<Omit<ApiCallOptions<Req, Res>, 'identifyUser' | 'identifyCompany' | 'properties' | 'writeKey' | 'cookieDomain' | 'onError'>> &
   Pick<ApiCallOptions<Req, Res>, 'identifyUser' | 'identifyCompany' | 'properties' | 'writeKey' | 'cookieDomain' | 'onError'>;
 
-/** The defaults of {@link ApiCallOptions}, in one place. */
-export const CALL_DEFAULTS = {
-  skip: [] as readonly (string | RegExp)[],
-  dropFields: [] as readonly string[],
-  maskFields: [] as readonly string[],
+/** The defaults of {@link ApiCallOptions}, in one place; frozen, lists included, as every middleware shares them. */
+export const CALL_DEFAULTS = Object.freeze({
+  skip: Object.freeze([]) as readonly (string | RegExp)[],
+  dropFields: Object.freeze([]) as readonly string[],
+  maskFields: Object.freeze([]) as readonly string[],
   anonymousCalls: 'send' as const,
   serverCookie: false,
   cookieExpiryDays: 365,
-};
+});
 
 type Check = (value: unknown) => string | undefined;
 

@@ -75,3 +75,17 @@ describe('collector options', () => {
     for (const bad of ['', '0d', '7', 'd', '1.5h', '-1h', '7 days']) expect(parseDuration(bad), bad).toBeNull();
   });
 });
+
+describe('one rule for options (as on the server)', () => {
+  it('an unknown option is refused, naming it and the known ones', () => {
+    expect(() => resolveOptions({ writekeys: ['k'] } as never)).toThrow(/options\.writekeys is not an option \(known: host, port, database, writeKeys/);
+  });
+
+  it('the defaults are frozen, lists included, so no collector can change another one’s', async () => {
+    const { DEFAULTS } = await import('../../src/collector/options.js');
+    expect(Object.isFrozen(DEFAULTS) && Object.isFrozen(DEFAULTS.writeKeys) && Object.isFrozen(DEFAULTS.identitySecrets)).toBe(true);
+    const resolved = resolveOptions({});
+    (resolved.writeKeys as string[]).push('k');
+    expect(resolveOptions({}).writeKeys).toEqual([]);
+  });
+});

@@ -98,6 +98,11 @@ describe('createServerClient: messages', () => {
   ])('checks options up front: %j', (options, message) => {
     expect(() => createServerClient(options as ServerClientOptions)).toThrow(message);
   });
+
+  it('the defaults are frozen, lists included: one middleware cannot change another one’s', async () => {
+    const { CALL_DEFAULTS, CLIENT_DEFAULTS } = await import('../../src/server/options.js');
+    expect([CLIENT_DEFAULTS, CALL_DEFAULTS, CALL_DEFAULTS.skip, CALL_DEFAULTS.dropFields, CALL_DEFAULTS.maskFields].every(Object.isFrozen)).toBe(true);
+  });
 });
 
 describe('createServerClient: delivery', () => {

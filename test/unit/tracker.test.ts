@@ -682,6 +682,16 @@ describe('invalid options', () => {
   });
 });
 
+describe('unknown options', () => {
+  test('each is warned about once, by name, and the tracker works', async () => {
+    const console = spyConsole();
+    const { tracker: t, capture } = trackerWithCapture({ flushIntervall: 10, apiHost: 'x' } as never);
+    expect(consoleLines(console.warn)).toEqual(['[idstitch] unknown option `flushIntervall` ignored', '[idstitch] unknown option `apiHost` ignored']);
+    t.track('x');
+    expect(await flushed(t, capture)).toHaveLength(1);
+  });
+});
+
 describe('debug', () => {
   test('debug: true logs lines prefixed [idstitch]', async () => {
     const logs = spyConsole();
