@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach } from 'vitest';
 import { createCollector, type Collector, type CollectorOptions, type Stats } from '../../src/collector/index.js';
-import { startPostgres, type TestPostgres } from '../support/postgres.js';
+import type { TestPostgres } from '../support/postgres.js';
+import { testPostgres } from '../support/testPostgres.js';
 
 export type StoreKind = 'sqlite' | 'postgres';
 export const STORE_KINDS: readonly StoreKind[] = ['sqlite', 'postgres'];
@@ -41,7 +42,7 @@ export function useHarness(): Harness {
 
   const database = async (kind: StoreKind) => {
     if (kind === 'sqlite') return join(dir, `store-${++files}.db`);
-    postgres ??= startPostgres();
+    postgres ??= testPostgres();
     return (await postgres).createDatabase();
   };
   return {

@@ -9,14 +9,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startPostgres, type TestPostgres } from '../support/postgres.js';
+import type { TestPostgres } from '../support/postgres.js';
+import { testPostgres } from '../support/testPostgres.js';
 import { collectorSteps, LOADERS, runNode } from './steps.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'idstitch-dist-'));
 let postgres: TestPostgres;
 beforeAll(async () => {
-  postgres = await startPostgres();
+  postgres = await testPostgres();
 });
 afterAll(async () => {
   await postgres?.stop();

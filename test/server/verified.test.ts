@@ -17,7 +17,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeIdentityToken } from '../../src/node/identityToken.js';
 import { signIdentity } from '../../src/server/index.js';
 import { launchChromium, openPage } from '../support/chromium.js';
-import { startPostgres, type TestPostgres } from '../support/postgres.js';
+import type { TestPostgres } from '../support/postgres.js';
+import { testPostgres } from '../support/testPostgres.js';
 import { closeServer, eventually, listen, startCollector, type RunningCollector } from './helpers.js';
 
 const DIST = fileURLToPath(new URL('../../dist/', import.meta.url));
@@ -68,7 +69,7 @@ async function victimView(collector: RunningCollector) {
 
 describe.each(['sqlite', 'postgres'] as const)('verified identity in Chromium (%s)', (kind) => {
   it('a forged identify, track and company from another browser change nothing of the victim; a signed login stitches', async () => {
-    const database = kind === 'sqlite' ? undefined : await (postgres ??= await startPostgres()).createDatabase();
+    const database = kind === 'sqlite' ? undefined : await (postgres ??= await testPostgres()).createDatabase();
     const collector = await startCollector(0, database, { identitySecrets: [SECRET, PREVIOUS] });
     const site = await startSite(collector);
     const victim = await browser.newContext();

@@ -70,11 +70,19 @@ export async function startPostgres(): Promise<TestPostgres> {
     }
   }
 
-  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   const stop = async () => {
     await run(join(PG_BIN, 'pg_ctl'), ['-D', data, '-m', 'immediate', '-w', 'stop'], as).catch(() => {});
     rmSync(dir, { recursive: true, force: true });
   };
+  return { ...connectPostgres(`postgres://postgres@127.0.0.1:${port}/postgres`), stop };
+}
+
+/**
+ * A server that is already running (the one the test run started, see
+ * postgresGlobalSetup.ts): fresh databases on it, named after this process so
+ * that workers never collide; `stop()` leaves the server to its owner.
+ */
+export function connectPostgres(url: string): TestPostgres {
   const createDatabase = async () => {
     const name = `t${process.pid}_${++databases}`;
     const client = new pg.Client({ connectionString: url });
@@ -84,7 +92,7 @@ export async function startPostgres(): Promise<TestPostgres> {
     } finally {
       await client.end();
     }
-    return `postgres://postgres@127.0.0.1:${port}/${name}`;
+    return url.replace(/\/[^/]*$/, `/${name}`);
   };
-  return { url, createDatabase, stop };
+  return { url, createDatabase, stop: async () => {} };
 }
