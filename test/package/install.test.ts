@@ -98,7 +98,7 @@ describe('npm install <idstitch tarball> in an empty project', () => {
     ['cjs', ['-e'], "const sdk = require('idstitch');"],
   ] as const)('the SDK loads as %s and gives an inert tracker in Node', async (_name, flags, load) => {
     const { stdout } = await runNode(process.execPath, [...flags, `${load} const t = sdk.createTracker({ endpoint: 'https://c.example.com/v1/batch' }); t.track('x'); console.log(JSON.stringify({ keys: Object.keys(sdk).sort(), anonymousId: t.getAnonymousId() }));`], { cwd: project });
-    expect(JSON.parse(stdout)).toEqual({ keys: ['IdstitchError', 'autoPage', 'createTracker'], anonymousId: null });
+    expect(JSON.parse(stdout)).toEqual({ keys: ['IdstitchError', 'autoPage', 'createTracker', 'linker'], anonymousId: null });
   });
 
   it.each(LOADERS('idstitch/server'))('idstitch/server as %s delivers to the collector with nothing more installed', async (run, flags, load) => {
