@@ -61,7 +61,7 @@ const minutesAgo = (n: number) => new Date(Date.now() - n * 60_000).toISOString(
 const rowOf = (messageId: string) => `#live-log [data-message-id="${messageId}"]`;
 
 /** The query API calls the dashboard repeats as data changes (the live log is pushed, not among them). */
-const REFRESHED = /^\/v1\/(stats|timeseries|funnel|conflicts)$/;
+const REFRESHED = /^\/v1\/(stats|timeseries|funnel|conflicts|users|companies|anonymous)$/;
 const pathOf = (url: string) => url.split('?')[0]!;
 
 type Visibility = 'visible' | 'hidden';
@@ -258,7 +258,7 @@ describe('dashboard refreshes in Chromium', () => {
     }));
     const { tab, errors, close } = await dashboard(`${base}/`, visibilitySwitch);
     await tab.waitForSelector('.status.live');
-    await expect.poll(() => [...asked].sort()).toEqual(['/v1/conflicts', '/v1/funnel', '/v1/stats', '/v1/timeseries']);
+    await expect.poll(() => [...asked].sort()).toEqual(['/v1/conflicts', '/v1/funnel', '/v1/stats', '/v1/timeseries', '/v1/users']);
     await tab.waitForSelector('#funnel svg');
 
     await setVisibility(tab, 'hidden');
@@ -276,9 +276,9 @@ describe('dashboard refreshes in Chromium', () => {
 
     await setVisibility(tab, 'visible');
     await tab.waitForFunction(() => document.querySelector('#stats dd')?.textContent === '4');
-    await expect.poll(() => [...asked].sort()).toEqual(['/v1/conflicts', '/v1/funnel', '/v1/stats', '/v1/timeseries']);
+    await expect.poll(() => [...asked].sort()).toEqual(['/v1/conflicts', '/v1/funnel', '/v1/stats', '/v1/timeseries', '/v1/users']);
     await sleep(1500);
-    expect(asked).toHaveLength(4); // once each: nothing changed since
+    expect(asked).toHaveLength(5); // once each: nothing changed since
     expect(errors).toEqual([]);
     await close();
   });
