@@ -5,57 +5,16 @@
  * (XSS), and the dashboard token is carried into every call. Screenshots go
  * to test-output/ (git-ignored).
  */
-import { mkdirSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { transform } from 'esbuild';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Collector } from '../../src/collector/index.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { ASSETS } from '../../src/collector/dashboard/assets.js';
-import { launchChromium, openPage } from '../support/chromium.js';
-import { apiCall, group, identify, msg, page, track, useHarness, type Msg } from './helpers.js';
+import { OUTPUT, post, useDashboardRig } from './dashboardRig.js';
+import { apiCall, group, identify, msg, page, track, useHarness } from './helpers.js';
 
 const harness = useHarness();
-const OUTPUT = 'test-output';
-let browser: Browser;
-
-beforeAll(async () => {
-  mkdirSync(OUTPUT, { recursive: true });
-  browser = await launchChromium();
-});
-afterAll(async () => browser?.close());
-
-/** POSTs a batch over real HTTP, as the SDKs do. */
-async function post(base: string, batch: Msg[]): Promise<void> {
-  const response = await fetch(`${base}/v1/batch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ batch }) });
-  expect(response.status).toBe(200);
-  expect(await response.json()).toEqual({ ok: true });
-}
-
-async function listening(options: { dashboardToken?: string; host?: string } = {}, beforeListen?: (c: Collector) => void): Promise<{ c: Collector; base: string }> {
-  const c = await harness.collector('sqlite', { port: 0, ...options });
-  beforeListen?.(c);
-  await c.listen();
-  const { port } = c.app.server.address() as { port: number };
-  return { c, base: `http://127.0.0.1:${port}` };
-}
-
-/** A dashboard page whose errors, dialogs and failed requests are recorded. */
-async function dashboard(url: string, initScript?: () => void): Promise<{ tab: Page; errors: string[]; dialogs: string[]; close(): Promise<void> }> {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
-  const { page: tab, errors } = await openPage(context);
-  if (initScript) await tab.addInitScript(initScript);
-  const dialogs: string[] = [];
-  tab.on('dialog', (dialog) => {
-    dialogs.push(dialog.message());
-    void dialog.dismiss();
-  });
-  tab.on('console', (message) => {
-    if (message.type() === 'error') errors.push(`console: ${message.text()}`);
-  });
-  await tab.goto(url);
-  return { tab, errors, dialogs, close: () => context.close() };
-}
+const { listening, dashboard } = useDashboardRig(harness);
 
 const minutesAgo = (n: number) => new Date(Date.now() - n * 60_000).toISOString();
 const rowOf = (messageId: string) => `#live-log [data-message-id="${messageId}"]`;

@@ -6,52 +6,18 @@
  * as text, and its reloads under the refresher's rules (never two of its
  * requests in flight). Screenshots go to test-output/ (git-ignored).
  */
-import { mkdirSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import type { Collector } from '../../src/collector/index.js';
-import { launchChromium, openPage } from '../support/chromium.js';
-import { apiCall, group, identify, page, useHarness, type Msg } from './helpers.js';
+import { OUTPUT, post, useDashboardRig } from './dashboardRig.js';
+import { apiCall, group, identify, page, useHarness } from './helpers.js';
 
 const harness = useHarness();
-const OUTPUT = 'test-output';
+const rig = useDashboardRig(harness);
 const TOKEN = 'people-view-token';
-let browser: Browser;
-
-beforeAll(async () => {
-  mkdirSync(OUTPUT, { recursive: true });
-  browser = await launchChromium();
-});
-afterAll(async () => browser?.close());
-
-async function listening(beforeListen?: (c: Collector) => void): Promise<{ c: Collector; base: string }> {
-  const c = await harness.collector('sqlite', { port: 0, dashboardToken: TOKEN });
-  beforeListen?.(c);
-  await c.listen();
-  const { port } = c.app.server.address() as { port: number };
-  return { c, base: `http://127.0.0.1:${port}` };
-}
-
-async function post(base: string, batch: Msg[]): Promise<void> {
-  const response = await fetch(`${base}/v1/batch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ batch }) });
-  expect(response.status).toBe(200);
-}
-
-async function dashboard(base: string): Promise<{ tab: Page; errors: string[]; dialogs: string[]; close(): Promise<void> }> {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, acceptDownloads: true });
-  const { page: tab, errors } = await openPage(context);
-  const dialogs: string[] = [];
-  tab.on('dialog', (dialog) => {
-    dialogs.push(dialog.message());
-    void dialog.dismiss();
-  });
-  tab.on('console', (message) => {
-    if (message.type() === 'error') errors.push(`console: ${message.text()}`);
-  });
-  await tab.goto(`${base}/?token=${TOKEN}`);
-  return { tab, errors, dialogs, close: () => context.close() };
-}
+const listening = (beforeListen?: (c: Collector) => void) => rig.listening({ dashboardToken: TOKEN }, beforeListen);
+const dashboard = (base: string) => rig.dashboard(`${base}/?token=${TOKEN}`);
 
 const minutesAgo = (n: number) => new Date(Date.now() - n * 60_000).toISOString();
 const HOSTILE = {
