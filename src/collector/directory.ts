@@ -71,14 +71,50 @@ function startsWith(column: string, folded: string, params: unknown[]): string {
   params.push(from);
   if (to === null) return `lower(${column}) >= ?`;
   params.push(to);
-  return `(lower(${column}) >= ? AND lower(${column}) < ?)`;
+  return `lower(${column}) >= ? AND lower(${column}) < ?`;
 }
 
-/** A search over the id and the kept trait texts (JSON) of `fields`. */
-function matching(query: string, fields: readonly string[], params: unknown[]): string {
+/** A search's conditions, one per column it matches (the id, and the kept trait texts, JSON, of `fields`), each with its parameters. */
+function searchTerms(query: string, fields: readonly string[]): { sql: string; params: unknown[] }[] {
   const folded = foldCase(query);
-  const terms = [startsWith('id', folded, params), ...fields.map((field) => startsWith(field, jsonPrefix(folded), params))];
-  return `(${terms.join(' OR ')})`;
+  return [['id', folded] as const, ...fields.map((field) => [field, jsonPrefix(folded)] as const)].map(([column, prefix]) => {
+    const params: unknown[] = [];
+    return { sql: startsWith(column, prefix, params), params };
+  });
+}
+
+/**
+ * Past this many rows matching one column, a search walks the list's own
+ * order and keeps the matches (they are common, so a page fills soon);
+ * below it, it reads the matches from the columns' indexes and sorts them.
+ * The planner cannot tell the two apart without statistics (SQLite keeps
+ * none here), and each is slow where the other is fast: walking the order
+ * for a rare prefix reads every row.
+ */
+export const FEW_MATCHES = 1000;
+
+/** True when each term matches fewer than {@link FEW_MATCHES} rows of the kind: each counted up to that many, along its index. */
+async function fewMatches(db: SqlReader, kind: string, terms: readonly { sql: string; params: unknown[] }[]): Promise<boolean> {
+  const counts = terms.map((t) => `(SELECT COUNT(*) FROM (SELECT 1 FROM people WHERE kind = ? AND ${t.sql} LIMIT ${FEW_MATCHES}) m)`);
+  const row = await db.get<Record<string, number>>(`SELECT ${counts.map((count, i) => `${count} AS n${i}`).join(', ')}`, terms.flatMap((t) => [kind, ...t.params]));
+  return terms.every((_, i) => Number(row?.[`n${i}`]) < FEW_MATCHES);
+}
+
+/**
+ * The rows of the kind that match a search, as a FROM clause of `people p`
+ * and its conditions: the ids the terms' index ranges give, each row then
+ * found by its key (few matches; SQLite keeps the order of a CROSS JOIN),
+ * or the terms as a filter on the list's own order (many).
+ */
+async function searched(db: SqlReader, kind: string, query: string, fields: readonly string[], params: unknown[]): Promise<{ from: string; where: string[] }> {
+  const terms = searchTerms(query, fields);
+  if (await fewMatches(db, kind, terms)) {
+    params.push(...terms.flatMap((t) => [kind, ...t.params]), kind);
+    const ids = terms.map((t) => `SELECT id FROM people WHERE kind = ? AND ${t.sql}`).join(' UNION ');
+    return { from: `(${ids}) m CROSS JOIN people p`, where: ['p.kind = ?', 'p.id = m.id'] };
+  }
+  params.push(kind, ...terms.flatMap((t) => t.params));
+  return { from: 'people p', where: ['p.kind = ?', `(${terms.map((t) => `(${t.sql})`).join(' OR ')})`] };
 }
 
 interface TimedRow {
@@ -94,16 +130,17 @@ export class Directory {
 
   /** Rows of one kind, newest `last_seen` first (ties: greater id first), `limit` after the cursor. */
   private async timed<T extends TimedRow>(kind: 'user' | 'anon', columns: string, page: { limit: number; after?: ListCursor; query?: string }) {
-    const params: unknown[] = [kind];
-    const where = ['kind = ?', 'last_seen IS NOT NULL'];
-    if (page.query) where.push(matching(page.query, ['name', 'email'], params));
+    const params: unknown[] = [];
+    const { from, where } = page.query ? await searched(this.db, kind, page.query, ['name', 'email'], params) : { from: 'people p', where: ['p.kind = ?'] };
+    if (!page.query) params.push(kind);
+    where.push('p.last_seen IS NOT NULL');
     if (page.after && 'lastSeen' in page.after) {
-      where.push('(last_seen, id) < (?, ?)');
+      where.push('(p.last_seen, p.id) < (?, ?)');
       params.push(page.after.lastSeen, page.after.id);
     }
     params.push(page.limit + 1);
     const rows = await this.db.all<T>(
-      `SELECT id, first_seen, last_seen, events, company_id${columns} FROM people WHERE ${where.join(' AND ')} ORDER BY last_seen DESC, id DESC LIMIT ?`, params);
+      `SELECT p.id, p.first_seen, p.last_seen, p.events, p.company_id${columns} FROM ${from} WHERE ${where.join(' AND ')} ORDER BY p.last_seen DESC, p.id DESC LIMIT ?`, params);
     const shown = rows.slice(0, page.limit);
     const last = shown[shown.length - 1];
     return { shown, after: rows.length > page.limit && last ? formatListCursor({ lastSeen: last.last_seen, id: last.id }) : null };
@@ -111,7 +148,7 @@ export class Directory {
 
   /** `GET /v1/users`: identified users, newest `lastSeen` first; `query` matches the start of the id, display name or email (A-Z folded). */
   async users(page: { limit: number; after?: ListCursor; query?: string }): Promise<Page<'users', UserListing>> {
-    const { shown, after } = await this.timed<TimedRow & { name: string | null; email: string | null }>('user', ', name, email', page);
+    const { shown, after } = await this.timed<TimedRow & { name: string | null; email: string | null }>('user', ', p.name, p.email', page);
     const linked = new Map<string, string[]>(shown.map((row) => [row.id, []]));
     if (shown.length) {
       const links = await this.db.all<{ user_id: string; anonymous_id: string }>(
@@ -142,15 +179,15 @@ export class Directory {
   /** `GET /v1/companies`: by id (A-Z folded, then as stored); `query` matches the start of the id or `name`. */
   async companies(page: { limit: number; after?: ListCursor; query?: string }): Promise<Page<'companies', CompanyListing>> {
     const params: unknown[] = [];
-    const where = ["kind = 'company'"];
-    if (page.query) where.push(matching(page.query, ['name'], params));
+    const { from, where } = page.query ? await searched(this.db, 'company', page.query, ['name'], params) : { from: 'people p', where: ['p.kind = ?'] };
+    if (!page.query) params.push('company');
     if (page.after) {
-      where.push('(lower(id), id) > (?, ?)');
+      where.push('(lower(p.id), p.id) > (?, ?)');
       params.push(foldCase(page.after.id), page.after.id);
     }
     params.push(page.limit + 1);
     const rows = await this.db.all<{ id: string; name: string | null }>(
-      `SELECT id, name FROM people WHERE ${where.join(' AND ')} ORDER BY lower(id), id LIMIT ?`, params);
+      `SELECT p.id, p.name FROM ${from} WHERE ${where.join(' AND ')} ORDER BY lower(p.id), p.id LIMIT ?`, params);
     const shown = rows.slice(0, page.limit);
     const counts = new Map<string, number>();
     if (shown.length) {

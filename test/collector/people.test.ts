@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Collector } from '../../src/collector/index.js';
-import type { CompanyListing, UserListing } from '../../src/collector/directory.js';
+import { FEW_MATCHES, type CompanyListing, type UserListing } from '../../src/collector/directory.js';
 import { signIdentity } from '../../src/server/index.js';
 import { random } from './fuzz.js';
 import { apiCall, get, group, identify, msg, nextTime, page, send, sendInRandomBatches, STORE_KINDS, track, useHarness, type Msg, type StoreKind } from './helpers.js';
@@ -123,6 +123,30 @@ describe.each(STORE_KINDS)('GET /v1/users (%s)', (kind) => {
       expect(await get(c, `/v1/users?after=${encodeURIComponent(after)}`)).toEqual({ status: 400, body: { ok: false, reason: 'after must be the "after" of a previous page of this list' } });
     }
     expect((await get(c, `/v1/users?query=${'x'.repeat(256)}`)).status).toBe(400);
+  });
+});
+
+describe.each(STORE_KINDS)('search with many matches and with few (%s)', (kind) => {
+  it(`answers alike whether it reads the matches from the search indexes (under ${FEW_MATCHES} a column) or filters the list's order`, async () => {
+    const c = await harness.collector(kind);
+    // 1,200 users whose ids share a prefix, their names another, half their emails a third; a few others.
+    const batch = Array.from({ length: 1200 }, (_, i) => identify(`bd-${i}`, `Bulk-${String(i).padStart(4, '0')}`,
+      { displayName: `Many ${i % 7}`, ...(i % 2 ? { email: `half${i}@x.test` } : {}) }));
+    batch.push(identify('bd-x', 'bulky', { displayName: 'Other' }), identify('bd-y', 'many-sided'));
+    for (let i = 0; i < batch.length; i += 400) expect((await send(c, batch.slice(i, i + 400))).status).toBe(200);
+    const everyone = await allPages<UserListing>(c, '/v1/users', 'users', 100);
+    const expected = (test: (u: UserListing) => boolean) => everyone.filter(test).map((u) => u.userId);
+    for (const [query, test] of [
+      ['bulk', (u: UserListing) => u.userId.toLowerCase().startsWith('bulk')], // many ids
+      ['bulk-00', (u: UserListing) => u.userId.startsWith('Bulk-00')], // few
+      ['MANY 3', (u: UserListing) => u.displayName === 'Many 3'], // few names (under the bound), among many users
+      ['many', (u: UserListing) => /^many/i.test(u.userId) || /^many/i.test(u.displayName ?? '')], // many names, one id
+      ['half1', (u: UserListing) => (u.email ?? '').startsWith('half1')], // few emails
+    ] as const) {
+      for (const limit of [100, 37]) {
+        expect((await allPages<UserListing>(c, '/v1/users', 'users', limit, query)).map((u) => u.userId), `${query} by ${limit}`).toEqual(expected(test));
+      }
+    }
   });
 });
 
