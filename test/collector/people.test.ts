@@ -294,6 +294,17 @@ describe.each(STORE_KINDS)('the kept summary rows against the profiles and a rec
   });
 });
 
+describe('the kept summary rows with several instances on one PostgreSQL database', () => {
+  it('concurrent batches from four instances (links that merge devices racing their events): the rows equal the recount', async () => {
+    const database = await harness.database('postgres');
+    const collectors = await Promise.all(Array.from({ length: 4 }, () => harness.collector('postgres', { database, poolSize: 4 })));
+    const messages = history(21, 800);
+    const quarter = Math.ceil(messages.length / 4);
+    await Promise.all(collectors.map((c, i) => sendInRandomBatches(c, messages.slice(i * quarter, (i + 1) * quarter), 30 + i, 12, 4)));
+    await expectListsExact(collectors[0]!);
+  });
+});
+
 interface ExportLine { record: string; data: Record<string, any> }
 
 async function exported(c: Collector, userId: string, headers: Record<string, string> = {}) {
