@@ -9,6 +9,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Collector } from '../../src/collector/index.js';
 import { FEW_MATCHES, type CompanyListing, type UserListing } from '../../src/collector/directory.js';
+import { exportUser } from '../../src/collector/export.js';
+import { Queries } from '../../src/collector/query.js';
 import { signIdentity } from '../../src/server/index.js';
 import { random } from './fuzz.js';
 import { apiCall, get, group, identify, msg, nextTime, page, send, sendInRandomBatches, STORE_KINDS, track, useHarness, type Msg, type StoreKind } from './helpers.js';
@@ -372,6 +374,37 @@ describe.each(STORE_KINDS)('GET /v1/users/:userId/export (%s)', (kind) => {
     const events = (await exported(c, 'pager')).lines.filter((l) => l.record === 'event').map((l) => l.data);
     expect(events).toHaveLength(2603);
     expect(events).toEqual(await timeline(c, 'pager'));
+  });
+
+  it('reads the events a page at a time, only as the lines are taken (the stream pulls them)', async () => {
+    const c = await harness.collector(kind);
+    await send(c, [identify('s-a', 'streamed'), identify('s-b', 'streamed')]);
+    const batch = Array.from({ length: 12_000 }, (_, i) => (i % 2 ? page('s-a') : apiCall({ userId: 'streamed' })));
+    for (let i = 0; i < batch.length; i += 2000) expect((await send(c, batch.slice(i, i + 2000))).status).toBe(200);
+    // The store's own reader, counted.
+    const reads: string[] = [];
+    const reader = {
+      all: <T>(sql: string, params?: readonly unknown[]) => (reads.push(sql), c.store.reader.all<T>(sql, params)),
+      get: <T>(sql: string, params?: readonly unknown[]) => (reads.push(sql), c.store.reader.get<T>(sql, params)),
+    };
+    const eventPages = () => reads.filter((sql) => sql.includes('ORDER BY ts, seq LIMIT')).length;
+    const lines = (await exportUser(reader, new Queries(reader, { megaUserLimit: 50, megaUserWindowMs: 3_600_000, dialect: kind }), 'streamed'))!;
+    let text = '';
+    while (!text.includes('"record":"event"')) text += (await lines.next()).value;
+    // The first chunk of lines (64 KB) took the first pages of the three sources (the user's own events, two devices') and
+    // a second page or two; while the lines wait to be taken, nothing more is read.
+    const first = eventPages();
+    expect(first).toBeGreaterThanOrEqual(3);
+    expect(first).toBeLessThanOrEqual(6);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(eventPages()).toBe(first);
+    let events = 0;
+    for await (const chunk of lines) events += chunk.split('\n').filter((l: string) => l.includes('"record":"event"')).length;
+    events += text.split('\n').filter((l) => l.includes('"record":"event"')).length;
+    expect(events).toBe(12_002);
+    // Pages of at most 1,000 rows: the user's 6,001 events and s-a's 6,000 take seven each (the first page is 50 rows), s-b's one.
+    expect(eventPages()).toBeGreaterThanOrEqual(13);
+    expect(eventPages()).toBeLessThanOrEqual(17);
   });
 
   it('exports what the timeline shows: not an unverified claim, nothing of an erased user; 404 for unknown users', async () => {
