@@ -187,6 +187,7 @@ describe.each(STORE_KINDS)('GET /v1/companies and /v1/anonymous (%s)', (kind) =>
     expect((await get(c, '/v1/anonymous')).body.anonymous.map((a: { anonymousId: string }) => a.anonymousId)).toEqual(['v3', 'v2']);
     expect((await get(c, '/v1/users')).body.users).toMatchObject([{ userId: 'found', eventCount: 3, anonymousIds: ['v1'] }]);
     expect((await get(c, '/v1/anonymous?limit=0')).status).toBe(400);
+    expect((await get(c, '/v1/anonymous?query=v')).body.reason).toBe('the anonymous list has no query; open one visitor with /v1/anonymous/:anonymousId');
   });
 });
 
