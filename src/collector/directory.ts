@@ -5,7 +5,7 @@
  * threads, PostgreSQL's read pool, with their time limits), each page one
  * index range plus one lookup for the page's own rows.
  */
-import { foldCase, jsonPrefix, prefixRange, shownValue } from './people.js';
+import { foldCase, INDEXED_ROWS, jsonPrefix, prefixRange, shownValue } from './people.js';
 import type { SqlReader } from './store/types.js';
 
 /** Timestamps leave the API as ISO 8601 strings. */
@@ -66,16 +66,16 @@ export function parseListCursor(text: string, timed: boolean): ListCursor | null
 }
 
 /** The rows whose folded column starts with the folded query, as SQL over an index range (never a pattern). */
-function startsWith(column: string, folded: string, params: unknown[]): string {
+function startsWith(column: keyof typeof INDEXED_ROWS, folded: string, params: unknown[]): string {
   const { from, to } = prefixRange(folded);
   params.push(from);
-  if (to === null) return `lower(${column}) >= ?`;
+  if (to === null) return `${INDEXED_ROWS[column]} AND lower(${column}) >= ?`;
   params.push(to);
-  return `lower(${column}) >= ? AND lower(${column}) < ?`;
+  return `${INDEXED_ROWS[column]} AND lower(${column}) >= ? AND lower(${column}) < ?`;
 }
 
 /** A search's conditions, one per column it matches (the id, and the kept trait texts, JSON, of `fields`), each with its parameters. */
-function searchTerms(query: string, fields: readonly string[]): { sql: string; params: unknown[] }[] {
+function searchTerms(query: string, fields: readonly ('name' | 'email')[]): { sql: string; params: unknown[] }[] {
   const folded = foldCase(query);
   return [['id', folded] as const, ...fields.map((field) => [field, jsonPrefix(folded)] as const)].map(([column, prefix]) => {
     const params: unknown[] = [];
@@ -106,7 +106,7 @@ async function fewMatches(db: SqlReader, kind: string, terms: readonly { sql: st
  * found by its key (few matches; SQLite keeps the order of a CROSS JOIN),
  * or the terms as a filter on the list's own order (many).
  */
-async function searched(db: SqlReader, kind: string, query: string, fields: readonly string[], params: unknown[]): Promise<{ from: string; where: string[] }> {
+async function searched(db: SqlReader, kind: string, query: string, fields: readonly ('name' | 'email')[], params: unknown[]): Promise<{ from: string; where: string[] }> {
   const terms = searchTerms(query, fields);
   if (await fewMatches(db, kind, terms)) {
     params.push(...terms.flatMap((t) => [kind, ...t.params]), kind);
@@ -181,6 +181,8 @@ export class Directory {
     const params: unknown[] = [];
     const { from, where } = page.query ? await searched(this.db, 'company', page.query, ['name'], params) : { from: 'people p', where: ['p.kind = ?'] };
     if (!page.query) params.push('company');
+    // In the order of the id search index, which holds only the rows this names.
+    where.push(`p.${INDEXED_ROWS.id}`);
     if (page.after) {
       where.push('(lower(p.id), p.id) > (?, ?)');
       params.push(foldCase(page.after.id), page.after.id);
@@ -192,7 +194,7 @@ export class Directory {
     const counts = new Map<string, number>();
     if (shown.length) {
       const rowsCounted = await this.db.all<{ company_id: string; n: number }>(
-        `SELECT company_id, COUNT(*) AS n FROM people WHERE kind = 'user' AND company_id IN (${shown.map(() => '?').join(', ')}) GROUP BY company_id`,
+        `SELECT company_id, COUNT(*) AS n FROM people WHERE kind = 'user' AND ${INDEXED_ROWS.company_id} AND company_id IN (${shown.map(() => '?').join(', ')}) GROUP BY company_id`,
         shown.map((row) => row.id));
       for (const row of rowsCounted) counts.set(row.company_id, Number(row.n));
     }
