@@ -5,7 +5,9 @@
  * threads, PostgreSQL's read pool, with their time limits), each page one
  * index range plus one lookup for the page's own rows.
  */
-import { foldCase, INDEXED_ROWS, jsonPrefix, prefixRange, shownValue } from './people.js';
+import { shownValue } from './people.js';
+import { INDEXED_ROWS } from './store/peopleSchema.js';
+import { foldCase, jsonPrefix, prefixRange } from './textPrefix.js';
 import type { SqlReader } from './store/types.js';
 
 /** Timestamps leave the API as ISO 8601 strings. */

@@ -13,7 +13,8 @@
  * anonymous ids, kept as the trait's JSON text, and for a company its newest
  * `name` trait; `company_id` is the newest membership. An erasure removes
  * the rows of what it erases, and counts a user's row again when one of
- * their anonymous ids is erased (store/erase.ts).
+ * their anonymous ids is erased (store/erase.ts). The table and its
+ * indexes are in store/peopleSchema.ts.
  */
 import type { MembershipWrite, TraitWrite } from './identity.js';
 import type { StoredEvent } from './store/types.js';
@@ -139,130 +140,6 @@ export const RECOUNT_SQL = {
   memberships: `SELECT company_id, ts FROM memberships WHERE subject_kind = 'user' AND subject_id = ?
     UNION ALL SELECT company_id, ts FROM memberships WHERE subject_kind = 'anon' AND subject_id IN (${LINKED})`,
 } as const;
-
-/**
- * The rows each search index holds (partial indexes): most rows are
- * anonymous visitors, who have no name, email or company and are never
- * searched, and each index a row is in costs its every write (on
- * PostgreSQL a new `last_seen` writes an entry in each). A query that uses
- * one states its condition word for word, so both databases see that the
- * index covers it.
- */
-export const INDEXED_ROWS = {
-  id: "kind <> 'anon'",
-  name: 'name IS NOT NULL',
-  email: 'email IS NOT NULL',
-  company_id: 'company_id IS NOT NULL',
-} as const;
-
-/**
- * The `people` table of schema version 9 and its indexes, and its rows
- * derived once from what is stored. `lower()` folds A-Z only on both
- * databases (SQLite's own, and PostgreSQL's under the C collation that the
- * columns are declared with), as {@link foldCase} does for a query: search
- * is case-insensitive for ASCII letters, and text compares byte by byte, so
- * a prefix is a range of the index.
- */
-export function peopleMigration(d: 'sqlite' | 'postgres'): string[] {
-  const text = d === 'sqlite' ? 'TEXT' : 'TEXT COLLATE "C"';
-  const int = d === 'sqlite' ? 'INTEGER' : 'BIGINT';
-  const newest = (kinds: string, key: string) => `SELECT kind, id, value, ts FROM (
-      SELECT CASE WHEN t.subject_kind = 'anon' AND l.user_id IS NULL THEN 'anon' WHEN t.subject_kind = 'company' THEN 'company' ELSE 'user' END AS kind,
-        COALESCE(l.user_id, t.subject_id) AS id, t.value, t.ts,
-        ROW_NUMBER() OVER (PARTITION BY CASE WHEN t.subject_kind = 'anon' AND l.user_id IS NULL THEN 'anon' WHEN t.subject_kind = 'company' THEN 'company' ELSE 'user' END,
-          COALESCE(l.user_id, t.subject_id) ORDER BY t.ts DESC) AS n
-      FROM traits t LEFT JOIN links l ON t.subject_kind = 'anon' AND l.anonymous_id = t.subject_id
-      WHERE t.subject_kind IN (${kinds}) AND t.key = '${key}') k WHERE n = 1`;
-  const backfillKey = (field: 'name' | 'email', kinds: string, key: string) =>
-    `INSERT INTO people (kind, id, events, ${field}, ${field}_ts) SELECT kind, id, 0, value, ts FROM (${newest(kinds, key)}) s WHERE true
-     ON CONFLICT (kind, id) DO UPDATE SET ${field} = excluded.${field}, ${field}_ts = excluded.${field}_ts`;
-  return [
-    `CREATE TABLE people (
-        kind ${text} NOT NULL,
-        id ${text} NOT NULL,
-        first_seen ${int},
-        last_seen ${int},
-        events ${int} NOT NULL,
-        name ${text},
-        name_ts ${int},
-        email ${text},
-        email_ts ${int},
-        company_id ${text},
-        company_ts ${int},
-        PRIMARY KEY (kind, id)
-      )`,
-    'CREATE INDEX people_recent ON people (kind, last_seen, id)',
-    `CREATE INDEX people_id_search ON people (kind, lower(id), id) WHERE ${INDEXED_ROWS.id}`,
-    `CREATE INDEX people_name_search ON people (kind, lower(name)) WHERE ${INDEXED_ROWS.name}`,
-    `CREATE INDEX people_email_search ON people (kind, lower(email)) WHERE ${INDEXED_ROWS.email}`,
-    `CREATE INDEX people_company ON people (kind, company_id) WHERE ${INDEXED_ROWS.company_id}`,
-    `INSERT INTO people (kind, id, first_seen, last_seen, events)
-     SELECT CASE WHEN e.user_id IS NULL AND l.user_id IS NULL THEN 'anon' ELSE 'user' END, COALESCE(e.user_id, l.user_id, e.anonymous_id), MIN(e.ts), MAX(e.ts), COUNT(*)
-     FROM events e LEFT JOIN links l ON e.user_id IS NULL AND l.anonymous_id = e.anonymous_id
-     WHERE e.user_id IS NOT NULL OR e.anonymous_id IS NOT NULL GROUP BY 1, 2`,
-    "INSERT INTO people (kind, id, events) SELECT 'company', company_id, 0 FROM companies WHERE true ON CONFLICT (kind, id) DO NOTHING",
-    backfillKey('name', "'user', 'anon'", NAME_TRAIT.user),
-    backfillKey('email', "'user', 'anon'", EMAIL_TRAIT),
-    backfillKey('name', "'company'", NAME_TRAIT.company),
-    `INSERT INTO people (kind, id, events, company_id, company_ts) SELECT kind, id, 0, company_id, ts FROM (
-       SELECT CASE WHEN m.subject_kind = 'anon' AND l.user_id IS NULL THEN 'anon' ELSE 'user' END AS kind, COALESCE(l.user_id, m.subject_id) AS id, m.company_id, m.ts,
-         ROW_NUMBER() OVER (PARTITION BY CASE WHEN m.subject_kind = 'anon' AND l.user_id IS NULL THEN 'anon' ELSE 'user' END, COALESCE(l.user_id, m.subject_id)
-           ORDER BY m.ts DESC, m.company_id DESC) AS n
-       FROM memberships m LEFT JOIN links l ON m.subject_kind = 'anon' AND l.anonymous_id = m.subject_id) s WHERE n = 1
-     ON CONFLICT (kind, id) DO UPDATE SET company_id = excluded.company_id, company_ts = excluded.company_ts`,
-    ...(d === 'postgres' ? [RECORD_ACTIVITY] : []),
-  ];
-}
-
-/**
- * PostgreSQL: adds newly stored events' activity to their principals' rows
- * (per ids as {@link activityOf} gives them), each anonymous id resolved
- * under the links. The ingest transaction holds every id's lock already
- * (`suppressed_events`), so no link of these ids lands meanwhile; a VOLATILE
- * function reads with a fresh snapshot, so it sees the links committed while
- * the transaction waited for those locks, also inside a larger statement.
- * Rows are written in key order, so concurrent writers lock them in one order.
- */
-const RECORD_ACTIVITY = `CREATE FUNCTION record_activity(user_ids text[], anonymous_ids text[], firsts bigint[], lasts bigint[], counts bigint[])
-  RETURNS integer LANGUAGE plpgsql VOLATILE SET search_path FROM CURRENT AS $fn$
-BEGIN
-  INSERT INTO people (kind, id, first_seen, last_seen, events)
-    SELECT CASE WHEN s.user_id IS NULL AND l.user_id IS NULL THEN 'anon' ELSE 'user' END, COALESCE(s.user_id, l.user_id, s.anonymous_id),
-      min(s.first), max(s.last), sum(s.n)
-    FROM unnest(user_ids, anonymous_ids, firsts, lasts, counts) AS s (user_id, anonymous_id, first, last, n)
-    LEFT JOIN links l ON s.user_id IS NULL AND l.anonymous_id = s.anonymous_id
-    WHERE s.user_id IS NOT NULL OR s.anonymous_id IS NOT NULL
-    GROUP BY 1, 2 ORDER BY 1, 2
-    ${PEOPLE_UPSERT.activity};
-  RETURN 0;
-END $fn$`;
-
-/** A query's case folding: A-Z only, as `lower()` on both databases (see {@link peopleMigration}). */
-export const foldCase = (text: string): string => text.replace(/[A-Z]/g, (c) => c.toLowerCase());
-
-/**
- * The range of folded texts that start with `prefix` (already folded):
- * from the prefix itself to the prefix with its last code point one higher,
- * exclusive (null: no end). Byte order of UTF-8 is code point order, so no
- * other text falls between; nothing in the prefix acts as a pattern.
- */
-export function prefixRange(prefix: string): { from: string; to: string | null } {
-  const points = Array.from(prefix);
-  while (points.length) {
-    let next = points.pop()!.codePointAt(0)! + 1;
-    if (next === 0xd800) next = 0xe000; // past the surrogates, which UTF-8 has no bytes for
-    if (next <= 0x10ffff) return { from: prefix, to: points.join('') + String.fromCodePoint(next) };
-  }
-  return { from: prefix, to: null };
-}
-
-/**
- * A query as the range of the kept JSON text of a string trait: `"` and the
- * folded prefix as JSON writes it (each character's JSON form is a prefix of
- * no other's, so a string starts with the prefix exactly when its JSON does).
- */
-export const jsonPrefix = (folded: string): string => JSON.stringify(folded).slice(0, -1);
-
 /** A kept trait value (JSON text) as the list shows it: a string as it is, null as null, anything else as its JSON. */
 export function shownValue(json: string | null): string | null {
   if (json === null) return null;

@@ -15,7 +15,7 @@
  */
 
 import { EVENT_STEP_SQL, HAS_STEP_SQL, PRINCIPAL_SQL } from '../funnel.js';
-import { peopleMigration } from '../people.js';
+import { peopleMigration } from './peopleSchema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
