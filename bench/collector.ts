@@ -21,7 +21,7 @@
  *    Goal: p99 ≤ 10 ms on SQLite. Then stats, company and funnel latency (the
  *    worst case, every visitor doing every step, and a funnel that drops off),
  *    and ingest (20-message batches, 8 senders) while a simulated dashboard
- *    polls stats, chart, conflicts and funnel at its real rates, through the
+ *    polls stats, chart, conflicts, funnel and the People list at its real rates, through the
  *    same event loop: ingest batch p99 and events/s, and each poll's latency.
  *
  * Flags: --duration S [10]  --warmup S [3]  --rounds N [3]  --connections N [32]  --events N [1000000]
@@ -242,6 +242,15 @@ const eventName = (a: number, round: number) =>
  */
 const seedTime = (n: number, total: number) => Date.UTC(2024, 0, 1) + Math.floor((n * 1e9) / Math.max(total, 1e6));
 
+/** A seed user's display name and email (the traits Fullstory reserves), for the People directory's search. */
+const FIRST_NAMES = ['Ada', 'Alan', 'Barbara', 'Claude', 'Dennis', 'Edsger', 'Frances', 'Grace', 'Hedy', 'Ivan',
+  'John', 'Ken', 'Leslie', 'Margaret', 'Niklaus', 'Radia', 'Shafi', 'Tim', 'Vint', 'Whitfield'];
+const personOf = (k: number) => {
+  const first = FIRST_NAMES[k % FIRST_NAMES.length]!;
+  const last = `Family${Math.floor(k / FIRST_NAMES.length) % 50}`;
+  return { displayName: `${first} ${last}`, email: `${first}.${last}.${k}@example${k % 7}.com`.toLowerCase() };
+};
+
 /** Events for the seed: anonymous id i gets 10 events; 80 % of them are linked, two per user, each user in a company. */
 function* seedEvents(total: number): Generator<StoredEvent[]> {
   const anonymousIds = Math.max(1, Math.floor(total / 10));
@@ -258,7 +267,7 @@ function* seedEvents(total: number): Generator<StoredEvent[]> {
     const message = { type: kind, messageId: `seed-${n}`, anonymousId: `anon-${a}`, userId, groupId: groupId ?? undefined, event: kind === 'track' ? eventName(a, round) : undefined, properties: { n }, timestamp: new Date(ts).toISOString() };
     chunk.push({
       messageId: message.messageId, kind, event: message.event ?? null, anonymousId: message.anonymousId, userId, previousId: null, unverifiedUserId: null,
-      groupId, traits: userId ? { plan: a % 3 ? 'pro' : 'free' } : null, source: 'web', timestamp: ts, originalTimestamp: ts,
+      groupId, traits: userId ? { plan: a % 3 ? 'pro' : 'free', ...(round === 1 ? personOf(a >> 1) : {}) } : null, source: 'web', timestamp: ts, originalTimestamp: ts,
       receivedAt: ts, body: JSON.stringify(message),
     });
     if (chunk.length === 20_000) {
@@ -301,7 +310,7 @@ const FUNNEL = FUNNELS['every visitor'];
 
 /**
  * Ingest while a simulated dashboard polls at its real rates (stats every
- * second, chart every 2 s, conflicts every 3 s, funnel every 5 s, each
+ * second, chart and People list every 2 s, conflicts every 3 s, funnel every 5 s, each
  * never overlapping itself): `--poll-seconds` of 20-message batches from
  * 8 concurrent senders, through the same event loop the queries use.
  */
@@ -332,13 +341,41 @@ async function ingestWhilePolling(c: Collector, seconds: number): Promise<string
   const hourAgo = () => new Date(Date.now() - 3_600_000).toISOString();
   await Promise.all([
     poll('stats', '/v1/stats', 1000), poll('chart', `/v1/timeseries?bucket=minute&from=${hourAgo()}`, 2000),
-    poll('conflicts', '/v1/conflicts', 3000), poll('funnel', FUNNEL, 5000),
+    poll('conflicts', '/v1/conflicts', 3000), poll('funnel', FUNNEL, 5000), poll('people', '/v1/users?limit=50', 2000),
     ...Array.from({ length: 8 }, send),
   ]);
   const rate = Math.round((ingestTimes.length * BATCH) / seconds).toLocaleString('en');
   const max = Math.max(...ingestTimes).toFixed(1);
   const polled = [...polls].map(([name, r]) => `${name} ${r.times.length}× (${latencies(r.times)}${r.refused ? `, ${r.refused} refused` : ''})`).join('; ');
   return `ingest ${rate} events/s, batch ${latencies(ingestTimes)}, max ${max} ms${refused ? `, ${refused} refused` : ''}\n             polls: ${polled}`;
+}
+
+/**
+ * The People directory: list pages (the first, and pages up to 40 deep by
+ * their cursors), and searches from narrow (one user's id, a name and
+ * family, about 40 users) through broad (a first name: 5 % of the users) to
+ * the broadest (a prefix every user id has).
+ */
+async function benchPeople(c: Collector, users: number): Promise<void> {
+  const cursors: string[] = [];
+  let after: string | null = null;
+  for (let i = 0; i < 40; i++) {
+    const body: { after: string | null } = (await c.app.inject(`/v1/users?limit=50${after ? `&after=${after}` : ''}`)).json();
+    if (!body.after) break;
+    cursors.push((after = body.after));
+  }
+  const pick = (i: number) => (i * 7919) % users;
+  const people = Math.min(500, Number(flags.samples));
+  const query = (text: string) => `/v1/users?limit=50&query=${encodeURIComponent(text)}`;
+  console.log(`  people    GET /v1/users (first page)  ${await measure(c, () => '/v1/users?limit=50', people)}`);
+  console.log(`  people    GET /v1/users (pages ≤ 40)  ${await measure(c, (i) => `/v1/users?limit=50&after=${cursors[i % cursors.length]!}`, people)}`);
+  console.log(`  people    search an id               ${await measure(c, (i) => query(`user-${pick(i)}`), people)}`);
+  console.log(`  people    search name + family       ${await measure(c, (i) => query(personOf(pick(i)).displayName.toLowerCase()), people)}`);
+  console.log(`  people    search an email            ${await measure(c, (i) => query(personOf(pick(i)).email.slice(0, 12)), people)}`);
+  console.log(`  people    search a first name (5 %)  ${await measure(c, (i) => query(FIRST_NAMES[i % FIRST_NAMES.length]!), people)}`);
+  console.log(`  people    search "user-" (all)       ${await measure(c, () => query('user-'), Math.min(100, people))}`);
+  console.log(`  people    GET /v1/companies (search) ${await measure(c, (i) => `/v1/companies?limit=50&query=company-${i % 100}`, people)}`);
+  console.log(`  people    GET /v1/anonymous          ${await measure(c, () => '/v1/anonymous?limit=50', people)}`);
 }
 
 async function benchQueries(name: string, database: string, events: number): Promise<void> {
@@ -363,6 +400,7 @@ async function benchQueries(name: string, database: string, events: number): Pro
     console.log(`  chart     GET /v1/timeseries (1 day) ${await measure(c, (i) => `/v1/timeseries?bucket=hour&from=${dayBack(i)}&to=${new Date(Date.parse(dayBack(i)) + 86_400_000).toISOString()}`, timeseriesSamples)}`);
     console.log(`  stats     GET /v1/stats              ${await measure(c, () => '/v1/stats', Math.min(500, Number(flags.samples)))}`);
     console.log(`  company   GET /v1/companies/:id      ${await measure(c, (i) => `/v1/companies/company-${(i * 7919) % COMPANIES}`, Math.min(200, Number(flags.samples)))}`);
+    await benchPeople(c, users);
     for (const [name, url] of Object.entries(FUNNELS)) {
       console.log(`  funnel    ${name.padEnd(13)} GET ${url} ${await measure(c, () => url, Number(flags['funnel-samples']))}`);
     }

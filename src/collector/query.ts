@@ -41,7 +41,8 @@ const USER_EVENTS = (columns: string, where = '') => `
   UNION ALL
   SELECT ${columns} FROM events WHERE user_id IS NULL AND anonymous_id IN (${LINKED}) ${where}`;
 
-const EVENT_COLUMNS = 'seq, ts, original_ts, received_at, source, body';
+/** The columns of an {@link EventRow}. */
+export const EVENT_COLUMNS = 'seq, ts, original_ts, received_at, source, body';
 
 export interface UserProfile {
   userId: string;
@@ -116,7 +117,8 @@ export function parseCursor(text: string): Cursor | null {
   return match ? { ts: Number(match[1]), seq: Number(match[2]) } : null;
 }
 
-interface EventRow {
+/** A stored event as the queries read it. */
+export interface EventRow {
   seq: number;
   ts: number;
   original_ts: number | null;
@@ -125,7 +127,8 @@ interface EventRow {
   body: string;
 }
 
-function eventOut(row: EventRow): EventOut {
+/** A stored event as the API shows it. */
+export function eventOut(row: EventRow): EventOut {
   const message = JSON.parse(row.body) as Record<string, unknown>;
   return {
     ...message,

@@ -6,6 +6,7 @@ import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { refuseForeignHosts } from './auth.js';
 import { HttpError } from './errors.js';
 import { resolveOptions, type CollectorOptions, type OptionLabels, type ResolvedOptions } from './options.js';
+import { Directory } from './directory.js';
 import { Queries } from './query.js';
 import { LiveFeed, publishingStore } from './dashboard/liveFeed.js';
 import { dashboardRoutes } from './routes/dashboard.js';
@@ -13,6 +14,7 @@ import { eraseRoutes } from './routes/erase.js';
 import { healthRoutes } from './routes/health.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { liveRoutes } from './routes/live.js';
+import { peopleRoutes } from './routes/people.js';
 import { queryRoutes } from './routes/query.js';
 import { timeSeriesRoutes } from './routes/timeseries.js';
 import { openStore } from './store/open.js';
@@ -90,6 +92,7 @@ export async function createCollector(input: CollectorOptions = {}, labels?: Opt
   await app.register(async (reads) => {
     refuseForeignHosts(reads, options);
     await reads.register(queryRoutes, { queries, dashboardToken: options.dashboardToken });
+    await reads.register(peopleRoutes, { directory: new Directory(store.reader), queries, reader: store.reader, dashboardToken: options.dashboardToken });
     await reads.register(eraseRoutes, { store: published, dashboardToken: options.dashboardToken });
     await reads.register(timeSeriesRoutes, { reader: store.reader, dashboardToken: options.dashboardToken });
     await reads.register(liveRoutes, { feed: live, dashboardToken: options.dashboardToken });

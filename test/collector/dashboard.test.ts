@@ -5,63 +5,22 @@
  * (XSS), and the dashboard token is carried into every call. Screenshots go
  * to test-output/ (git-ignored).
  */
-import { mkdirSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { transform } from 'esbuild';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Collector } from '../../src/collector/index.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { ASSETS } from '../../src/collector/dashboard/assets.js';
-import { launchChromium, openPage } from '../support/chromium.js';
-import { apiCall, group, identify, msg, page, track, useHarness, type Msg } from './helpers.js';
+import { OUTPUT, post, useDashboardRig } from './dashboardRig.js';
+import { apiCall, group, identify, msg, page, track, useHarness } from './helpers.js';
 
 const harness = useHarness();
-const OUTPUT = 'test-output';
-let browser: Browser;
-
-beforeAll(async () => {
-  mkdirSync(OUTPUT, { recursive: true });
-  browser = await launchChromium();
-});
-afterAll(async () => browser?.close());
-
-/** POSTs a batch over real HTTP, as the SDKs do. */
-async function post(base: string, batch: Msg[]): Promise<void> {
-  const response = await fetch(`${base}/v1/batch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ batch }) });
-  expect(response.status).toBe(200);
-  expect(await response.json()).toEqual({ ok: true });
-}
-
-async function listening(options: { dashboardToken?: string; host?: string } = {}, beforeListen?: (c: Collector) => void): Promise<{ c: Collector; base: string }> {
-  const c = await harness.collector('sqlite', { port: 0, ...options });
-  beforeListen?.(c);
-  await c.listen();
-  const { port } = c.app.server.address() as { port: number };
-  return { c, base: `http://127.0.0.1:${port}` };
-}
-
-/** A dashboard page whose errors, dialogs and failed requests are recorded. */
-async function dashboard(url: string, initScript?: () => void): Promise<{ tab: Page; errors: string[]; dialogs: string[]; close(): Promise<void> }> {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
-  const { page: tab, errors } = await openPage(context);
-  if (initScript) await tab.addInitScript(initScript);
-  const dialogs: string[] = [];
-  tab.on('dialog', (dialog) => {
-    dialogs.push(dialog.message());
-    void dialog.dismiss();
-  });
-  tab.on('console', (message) => {
-    if (message.type() === 'error') errors.push(`console: ${message.text()}`);
-  });
-  await tab.goto(url);
-  return { tab, errors, dialogs, close: () => context.close() };
-}
+const { listening, dashboard } = useDashboardRig(harness);
 
 const minutesAgo = (n: number) => new Date(Date.now() - n * 60_000).toISOString();
 const rowOf = (messageId: string) => `#live-log [data-message-id="${messageId}"]`;
 
 /** The query API calls the dashboard repeats as data changes (the live log is pushed, not among them). */
-const REFRESHED = /^\/v1\/(stats|timeseries|funnel|conflicts)$/;
+const REFRESHED = /^\/v1\/(stats|timeseries|funnel|conflicts|users|companies|anonymous)$/;
 const pathOf = (url: string) => url.split('?')[0]!;
 
 type Visibility = 'visible' | 'hidden';
@@ -258,7 +217,7 @@ describe('dashboard refreshes in Chromium', () => {
     }));
     const { tab, errors, close } = await dashboard(`${base}/`, visibilitySwitch);
     await tab.waitForSelector('.status.live');
-    await expect.poll(() => [...asked].sort()).toEqual(['/v1/conflicts', '/v1/funnel', '/v1/stats', '/v1/timeseries']);
+    await expect.poll(() => [...asked].sort()).toEqual(['/v1/conflicts', '/v1/funnel', '/v1/stats', '/v1/timeseries', '/v1/users']);
     await tab.waitForSelector('#funnel svg');
 
     await setVisibility(tab, 'hidden');
@@ -276,9 +235,9 @@ describe('dashboard refreshes in Chromium', () => {
 
     await setVisibility(tab, 'visible');
     await tab.waitForFunction(() => document.querySelector('#stats dd')?.textContent === '4');
-    await expect.poll(() => [...asked].sort()).toEqual(['/v1/conflicts', '/v1/funnel', '/v1/stats', '/v1/timeseries']);
+    await expect.poll(() => [...asked].sort()).toEqual(['/v1/conflicts', '/v1/funnel', '/v1/stats', '/v1/timeseries', '/v1/users']);
     await sleep(1500);
-    expect(asked).toHaveLength(4); // once each: nothing changed since
+    expect(asked).toHaveLength(5); // once each: nothing changed since
     expect(errors).toEqual([]);
     await close();
   });

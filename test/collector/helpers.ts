@@ -7,10 +7,11 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach } from 'vitest';
+import { afterAll, afterEach, expect } from 'vitest';
 import { createCollector, type Collector, type CollectorOptions, type Stats } from '../../src/collector/index.js';
 import type { TestPostgres } from '../support/postgres.js';
 import { testPostgres } from '../support/testPostgres.js';
+import { random } from './fuzz.js';
 
 export type StoreKind = 'sqlite' | 'postgres';
 export const STORE_KINDS: readonly StoreKind[] = ['sqlite', 'postgres'];
@@ -98,4 +99,19 @@ export async function tableCounts(c: Collector): Promise<Stats> {
     `SELECT (SELECT COUNT(*) FROM events) AS events, (SELECT COUNT(*) FROM users) AS identified,
             (SELECT COUNT(*) FROM anonymous_ids a WHERE NOT EXISTS (SELECT 1 FROM links l WHERE l.anonymous_id = a.anonymous_id)) AS anonymous`))!;
   return { events: row.events, users: row.identified + row.anonymous, identifiedUsers: row.identified, anonymousVisitors: row.anonymous };
+}
+
+/** Sends the messages in random batches of 1 to `maxBatch`, `parallel` at once, so writes coalesce and (on PostgreSQL) race; each answer must be 200. */
+export async function sendInRandomBatches(c: Collector, messages: readonly Msg[], seed: number, maxBatch = 25, parallel = 6): Promise<void> {
+  const rand = random(seed);
+  const batches: Msg[][] = [];
+  for (let i = 0; i < messages.length;) {
+    const size = 1 + Math.floor(rand() * maxBatch);
+    batches.push(messages.slice(i, i + size));
+    i += size;
+  }
+  for (let i = 0; i < batches.length; i += parallel) {
+    const answers = await Promise.all(batches.slice(i, i + parallel).map((batch) => send(c, batch)));
+    for (const answer of answers) expect(answer.status).toBe(200);
+  }
 }

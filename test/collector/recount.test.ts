@@ -12,7 +12,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Collector, Stats } from '../../src/collector/index.js';
 import { random } from './fuzz.js';
-import { get, group, identify, msg, page, send, STORE_KINDS, tableCounts, track, useHarness, type Msg } from './helpers.js';
+import { get, group, identify, msg, page, sendInRandomBatches, STORE_KINDS, tableCounts, track, useHarness, type Msg } from './helpers.js';
 
 const harness = useHarness();
 
@@ -66,19 +66,7 @@ function expectedStats(messages: readonly Msg[]): Stats {
 }
 
 /** Sends the messages in random batches, several at once, so writes coalesce and (on PostgreSQL) race. */
-async function sendAll(c: Collector, messages: readonly Msg[], seed: number): Promise<void> {
-  const rand = random(seed * 7 + 1);
-  const batches: Msg[][] = [];
-  for (let i = 0; i < messages.length; ) {
-    const size = 1 + Math.floor(rand() * 25);
-    batches.push(messages.slice(i, i + size));
-    i += size;
-  }
-  for (let i = 0; i < batches.length; i += 6) {
-    const answers = await Promise.all(batches.slice(i, i + 6).map((batch) => send(c, batch)));
-    for (const answer of answers) expect(answer.status).toBe(200);
-  }
-}
+const sendAll = (c: Collector, messages: readonly Msg[], seed: number) => sendInRandomBatches(c, messages, seed * 7 + 1);
 
 describe.each(STORE_KINDS)('stats counters against a recount (%s)', (kind) => {
   it.each([1, 2, 3, 4])('random history, seed %i: /v1/stats equals the table recount and the recount from the messages', async (seed) => {

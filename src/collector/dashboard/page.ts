@@ -20,6 +20,16 @@ export const pageHtml = `<!doctype html>
   <span id="status" class="status">connecting…</span>
 </header>
 <main>
+  <section class="card wide people-card">
+    <h2>People</h2>
+    <form id="people-form" class="filters" role="search">
+      <label><input type="radio" name="list" value="users" checked> Users</label>
+      <label><input type="radio" name="list" value="companies"> Companies</label>
+      <label><input type="radio" name="list" value="anonymous"> Anonymous visitors</label>
+      <input type="search" name="query" class="query" placeholder="search: start of an id, name or email" aria-label="search people" autocomplete="off">
+    </form>
+    <div id="people"></div>
+  </section>
   <section class="card wide">
     <div class="heading">
       <h2>Events over time</h2>

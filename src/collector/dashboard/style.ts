@@ -28,6 +28,10 @@ input, select, button { font: inherit; padding: 3px 6px; border: 1px solid var(-
 button { cursor: pointer; background: #eef1f5; }
 .filters .steps { flex: 1; min-width: 200px; }
 .filters .within { width: 60px; }
+.filters .query { flex: 1; min-width: 220px; }
+.filters label { display: flex; align-items: center; gap: 3px; }
+.pager { display: flex; align-items: center; gap: 6px; margin: 8px 0 0; }
+p.export { margin: 0 0 8px; font-size: 13px; }
 .muted { color: var(--muted); }
 .error { color: var(--bad); }
 .log, .timeline { list-style: none; margin: 0; padding: 0; max-height: 520px; overflow: auto; font-size: 13px; }

@@ -21,10 +21,11 @@ export const MAX_LIMIT = 1000;
 /** At most this many funnel steps. */
 export const MAX_STEPS = 20;
 
-function readLimit(query: Query): number {
-  if (query.limit === undefined) return DEFAULT_LIMIT;
+/** `?limit=`: `fallback` when absent, else a whole number from 1 to `max` (a 400 otherwise). */
+export function readLimit(query: Query, fallback = DEFAULT_LIMIT, max = MAX_LIMIT): number {
+  if (query.limit === undefined) return fallback;
   const limit = Number(query.limit);
-  if (!/^\d+$/.test(query.limit) || limit < 1 || limit > MAX_LIMIT) throw badRequest(`limit must be a whole number from 1 to ${MAX_LIMIT}`);
+  if (!/^\d+$/.test(query.limit) || limit < 1 || limit > max) throw badRequest(`limit must be a whole number from 1 to ${max}`);
   return limit;
 }
 

@@ -4,6 +4,7 @@
  */
 import { firstStepsOf, type FirstStep } from '../funnel.js';
 import { planEffects, type LinkAttempt, type MembershipWrite, type TraitWrite } from '../identity.js';
+import { activityOf, keyWritesOf, type PeopleUpdate } from '../people.js';
 import type { CounterDelta } from './schema.js';
 import type { IngestResult, StoredEvent } from './types.js';
 
@@ -57,6 +58,10 @@ export interface WriteTx {
   mergeFirstSteps(anonymousId: string, userId: string): Promise<void>;
   /** Keeps each candidate first time that is earlier than its principal's stored one, attributed under the links stored so far. */
   recordFirstSteps(steps: readonly FirstStep[]): Promise<void>;
+  /** A new link: the anonymous id's `people` row joins its user's (people.ts). */
+  mergePeople(anonymousId: string, userId: string): Promise<void>;
+  /** Applies the transaction's activity, names, emails and memberships to the `people` rows, under the links stored so far. */
+  recordPeople(update: PeopleUpdate): Promise<void>;
 }
 
 /** What makes two messages one: the same `messageId` and client `timestamp` (see schema.ts). */
@@ -144,6 +149,7 @@ export async function applyBatches(tx: WriteTx, batches: readonly (readonly Stor
     if (await tx.insertLink(link)) {
       delta.linkedAnonymousIds++;
       await tx.mergeFirstSteps(link.anonymousId, link.userId);
+      await tx.mergePeople(link.anonymousId, link.userId);
       continue;
     }
     const owner = await tx.linkedUser(link.anonymousId);
@@ -159,6 +165,8 @@ export async function applyBatches(tx: WriteTx, batches: readonly (readonly Stor
   }
   await tx.upsertTraits(effects.traits);
   await tx.upsertMemberships(effects.memberships);
+  // After the links, as the first times below.
+  await tx.recordPeople({ activity: activityOf(fresh), keys: keyWritesOf(effects.traits), memberships: effects.memberships, companies: [...effects.companyIds.keys()].sort() });
   // After the links: an event of an anonymous id linked in this transaction is its user's.
   await tx.recordFirstSteps(steps);
   // Last: on PostgreSQL the counter row stays locked until the commit that follows.

@@ -16,6 +16,7 @@
  * rows are deleted here) or waits and then reads the suppression.
  */
 import { anonymousPrincipal, EVENT_STEP_SQL, HAS_STEP_SQL, UPSERT_FIRST_STEP, userPrincipal } from '../funnel.js';
+import { recountUser } from '../people.js';
 import type { CounterDelta } from './schema.js';
 import type { IdHasher } from './suppression.js';
 import type { Store } from './types.js';
@@ -86,6 +87,9 @@ const SQL = {
   userLinks: 'DELETE FROM links WHERE user_id = ?',
   anonymousLink: 'DELETE FROM links WHERE anonymous_id = ?',
   user: 'DELETE FROM users WHERE user_id = ?',
+  userPerson: "DELETE FROM people WHERE kind = 'user' AND id = ?",
+  linkedPeople: `DELETE FROM people WHERE kind = 'anon' AND id IN (${LINKED})`,
+  anonymousPerson: "DELETE FROM people WHERE kind = 'anon' AND id = ?",
   /**
    * A user's first times counted again from their events under the links
    * (what funnel.ts keeps as events land), after one of their anonymous ids
@@ -124,6 +128,8 @@ async function eraseUser(tx: EraseTx, userId: string, locked: readonly string[],
   await tx.run(SQL.firstSteps, [userPrincipal(userId)]);
   await tx.run(SQL.linkedFirstSteps, [userId]);
   await tx.run(SQL.userConflicts, [userId, userId, userId]);
+  await tx.run(SQL.userPerson, [userId]);
+  await tx.run(SQL.linkedPeople, [userId]);
   // The rows found through the links go before the links.
   const anonymous = await tx.run(SQL.linkedAnonymousIds, [userId]);
   const links = await tx.run(SQL.userLinks, [userId]);
@@ -146,11 +152,13 @@ async function eraseAnonymous(tx: EraseTx, anonymousId: string, locked: readonly
   for (const table of ['traits', 'memberships'] as const) await tx.run(SQL.subjectRows(table, 'anon'), [anonymousId]);
   await tx.run(SQL.firstSteps, [anonymousPrincipal(anonymousId)]);
   await tx.run(SQL.anonymousConflicts, [anonymousId]);
+  await tx.run(SQL.anonymousPerson, [anonymousId]);
   const links = await tx.run(SQL.anonymousLink, [anonymousId]);
   const anonymous = await tx.run(SQL.anonymousId, [anonymousId]);
   for (const owner of owners) {
     await tx.run(SQL.firstSteps, [userPrincipal(owner)]);
     await tx.run(SQL.recountFirstSteps, [userPrincipal(owner), owner, owner]);
+    await recountUser(tx.run, tx.all, owner);
   }
   await tx.addCounts({ events: -events, users: 0, anonymousIds: -anonymous, linkedAnonymousIds: -links });
   return { erased: { events, anonymousIds: anonymous }, ids: { userIds: [], anonymousIds: [anonymousId] } };

@@ -18,6 +18,7 @@ import { WriteQueue, type Backlog, type BacklogLimit } from '../writeQueue.js';
 import { queryOverLimit, type HttpError } from '../errors.js';
 import { pgDriver } from './drivers.js';
 import { anonymousPrincipal, EVENT_STEP_SQL, HAS_STEP_SQL, MERGE_FIRST_STEPS, userPrincipal, type FirstStep } from '../funnel.js';
+import { PEOPLE_SQL, PEOPLE_UPSERT, type PeopleUpdate } from '../people.js';
 
 /** The PostgreSQL schema that holds the collector's tables. */
 export const PG_SCHEMA = 'idstitch';
@@ -136,11 +137,14 @@ const INSERT_REGISTERING = `WITH refused AS (SELECT suppressed_events($13::text[
   steps AS (
     SELECT record_first_steps(array_agg(${EVENT_STEP_SQL('i')}),
       array_agg(user_id), array_agg(CASE WHEN user_id IS NULL THEN anonymous_id END), array_agg(ts))
-    FROM inserted i WHERE ${HAS_STEP_SQL('i')})
-  SELECT message_id, original_ts, NULL::int[] AS refused FROM inserted WHERE (SELECT count(*) FROM steps) > 0
+    FROM inserted i WHERE ${HAS_STEP_SQL('i')}),
+  people_counted AS (
+    SELECT record_activity(array_agg(user_id), array_agg(CASE WHEN user_id IS NULL THEN anonymous_id END), array_agg(ts), array_agg(ts), array_agg(1::bigint))
+    FROM inserted)
+  SELECT message_id, original_ts, NULL::int[] AS refused FROM inserted WHERE (SELECT count(*) FROM steps) > 0 AND (SELECT count(*) FROM people_counted) > 0
   UNION ALL SELECT NULL, NULL, positions FROM refused`;
-// $12: the counter shard, after eventColumns' eleven; $13 to $16: guardParams. `steps` is read by the final
-// SELECT only so that it runs (PostgreSQL skips a plain WITH query nothing reads); it always has its one row.
+// $12: the counter shard, after eventColumns' eleven; $13 to $16: guardParams. `steps` and `people_counted` are read
+// by the final SELECT only so that they run (PostgreSQL skips a plain WITH query nothing reads); each always has its one row.
 
 type RegisteringRow = { message_id: string | null; original_ts: number | null; refused: number[] | null };
 
@@ -148,6 +152,41 @@ type RegisteringRow = { message_id: string | null; original_ts: number | null; r
 const addCounts = (query: Query) => async (d: CounterDelta) => {
   await query(numberedParams(ADD_COUNTS), [counterShard(), d.events, d.users, d.anonymousIds, d.linkedAnonymousIds]);
 };
+
+/**
+ * A field of `people` from trait or membership writes, one statement: each
+ * subject resolved under the links, the newest write per row (one row may
+ * not be updated twice by one statement).
+ */
+const peopleFromWrites = (set: string, order: string) => `INSERT INTO people (kind, id, events, ${set})
+  SELECT DISTINCT ON (kind, id) kind, id, 0, value, ts FROM (
+    SELECT CASE WHEN s.kind = 'anon' AND l.user_id IS NOT NULL THEN 'user' ELSE s.kind END AS kind, COALESCE(l.user_id, s.id) AS id, s.value, s.ts
+    FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) AS s (kind, id, value, ts)
+    LEFT JOIN links l ON s.kind = 'anon' AND l.anonymous_id = s.id) r
+  ORDER BY kind, id, ${order}`;
+const PEOPLE_WRITES = {
+  name: `${peopleFromWrites('name, name_ts', 'ts DESC')} ${PEOPLE_UPSERT.key('name')}`,
+  email: `${peopleFromWrites('email, email_ts', 'ts DESC')} ${PEOPLE_UPSERT.key('email')}`,
+  company: `${peopleFromWrites('company_id, company_ts', 'ts DESC, value DESC')} ${PEOPLE_UPSERT.company}`,
+};
+
+/** The `people` rows of an ingest transaction (people.ts), a statement per kind of change. */
+async function recordPeople(query: Query, update: PeopleUpdate): Promise<void> {
+  if (update.companies.length) await query("INSERT INTO people (kind, id, events) SELECT 'company', unnest($1::text[]), 0 ON CONFLICT (kind, id) DO NOTHING", [update.companies]);
+  const { activity } = update;
+  if (activity.length) {
+    await query('SELECT record_activity($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[])',
+      [activity.map((a) => a.userId), activity.map((a) => a.anonymousId), activity.map((a) => a.first), activity.map((a) => a.last), activity.map((a) => a.events)]);
+  }
+  for (const field of ['name', 'email'] as const) {
+    const keys = update.keys.filter((k) => k.field === field);
+    if (keys.length) await query(PEOPLE_WRITES[field], [keys.map((k) => k.kind), keys.map((k) => k.id), keys.map((k) => k.value), keys.map((k) => k.ts)]);
+  }
+  const { memberships } = update;
+  if (memberships.length) {
+    await query(PEOPLE_WRITES.company, [memberships.map((m) => m.kind), memberships.map((m) => m.id), memberships.map((m) => m.companyId), memberships.map((m) => m.ts)]);
+  }
+}
 
 function writeTx(query: Query, hasher: IdHasher): WriteTx {
   return {
@@ -188,6 +227,11 @@ function writeTx(query: Query, hasher: IdHasher): WriteTx {
       await query('SELECT record_first_steps($1::text[], $2::text[], $3::text[], $4::bigint[])',
         [steps.map((s) => s.step), steps.map((s) => s.userId), steps.map((s) => s.anonymousId), steps.map((s) => s.ts)]);
     },
+    mergePeople: async (anonymousId, userId) => {
+      await query(numberedParams(PEOPLE_SQL.merge[0]), [userId, anonymousId]);
+      await query(numberedParams(PEOPLE_SQL.merge[1]), [anonymousId]);
+    },
+    recordPeople: (update) => recordPeople(query, update),
     upsertMemberships: async (writes) => {
       if (!writes.length) return;
       await query(`INSERT INTO memberships (subject_kind, subject_id, company_id, ts)

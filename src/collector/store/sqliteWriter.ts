@@ -15,6 +15,7 @@ import { eraseIn, eraseWithRetries, type Erasure, type ErasureTarget, type Erase
 import { ADD_COUNTS } from './schema.js';
 import { eventHashes, IdHasher, READ_KEY } from './suppression.js';
 import { anonymousPrincipal, MERGE_FIRST_STEPS, UPSERT_FIRST_STEP, userPrincipal } from '../funnel.js';
+import { applyPeopleUpdate, PEOPLE_SQL } from '../people.js';
 import type { IngestResult, StoredEvent } from './types.js';
 import type { LinkAttempt, MembershipWrite, TraitWrite } from '../identity.js';
 import { sqliteDriver } from './drivers.js';
@@ -131,6 +132,11 @@ export class SqliteWrites {
         mergeFirstSteps!.run(userPrincipal(userId), anonymousPrincipal(anonymousId));
         dropFirstSteps!.run(anonymousPrincipal(anonymousId));
       },
+      mergePeople: async (anonymousId, userId) => {
+        prepared(PEOPLE_SQL.merge[0]).run(userId, anonymousId);
+        prepared(PEOPLE_SQL.merge[1]).run(anonymousId);
+      },
+      recordPeople: (update) => applyPeopleUpdate((sql, params) => prepared(sql).run(...params), async (id) => linkOf(id), update),
       recordFirstSteps: async (steps) => {
         const links = new Map<string, string | undefined>();
         for (const { step, userId, anonymousId, ts } of steps) {

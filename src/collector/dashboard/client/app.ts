@@ -11,9 +11,10 @@ import { chartLoader } from './chart.js';
 import { conflictsLoader } from './conflicts.js';
 import { byId, el, messageOf, replace } from './dom.js';
 import { funnelLoader } from './funnel.js';
+import { peopleView } from './people.js';
 import { startLive } from './live.js';
 import { showCompany, showUser } from './profile.js';
-import { refresher } from './refresher.js';
+import { refresher, type Refresher } from './refresher.js';
 
 async function loadStats(): Promise<void> {
   const container = byId('stats');
@@ -53,7 +54,9 @@ function start(): void {
   const chart = refresher(chartLoader(chartRange, byId('chart')), 2000);
   const conflicts = refresher(conflictsLoader(byId('conflicts')), 3000);
   const funnel = refresher(funnelLoader(funnelForm, byId('funnel')), 5000);
-  const sections = [stats, chart, conflicts, funnel];
+  // The People view's own controls (list, search, pages) ask for a load through its refresher.
+  const people: Refresher = refresher(peopleView({ form: byId<HTMLFormElement>('people-form'), container: byId('people'), reload: () => people.now() }), 2000);
+  const sections = [stats, chart, conflicts, funnel, people];
   for (const section of sections) section.now();
   chartRange.addEventListener('change', chart.now);
   funnelForm.addEventListener('submit', (event) => {
@@ -72,7 +75,8 @@ function start(): void {
     const id = String(data.get('id') ?? '').trim();
     if (id) location.hash = `${String(data.get('kind'))}=${encodeURIComponent(id)}`;
   });
-  window.addEventListener('hashchange', () => void openProfile());
+  // Opened from a list or the log: the profile is further down the page.
+  window.addEventListener('hashchange', () => void openProfile().then(() => byId('profile').closest('section')?.scrollIntoView({ block: 'start' })));
   // Counts, chart, funnel and conflicts all lost the erased rows.
   window.addEventListener(ERASED_EVENT, () => sections.forEach((section) => section.now()));
   void openProfile();

@@ -6,7 +6,7 @@
  */
 import type { CompanyProfile, EventOut, Timeline, UserProfile } from '../../query.js';
 import type { ErasureAnswer } from '../../routes/erase.js';
-import { companyPath, deleteJson, ERASED_EVENT, getJson, userPath, type ErasedDetail } from './api.js';
+import { apiUrl, companyPath, deleteJson, ERASED_EVENT, getJson, userPath, type ErasedDetail } from './api.js';
 import { companyLink, dateTime, el, messageOf, replace, show, sourceBadge, userLink, type Child } from './dom.js';
 
 const PAGE = 200;
@@ -99,6 +99,9 @@ export async function showUser(container: Element, userId: string): Promise<void
   replace(container,
     el('h3', null, el('span', { class: 'kind' }, 'User '), el('span', { class: 'id' }, user.userId),
       user.flags.map((flag) => el('span', { class: 'flag', title: 'more anonymous ids than the limit were linked to this user within the window' }, flag))),
+    // A download by link, so the token (if any) rides in the URL, as for the event stream.
+    el('p', { class: 'export' }, el('a', { class: 'export', href: apiUrl(`${userPath(user.userId)}/export`, null, true), download: '' }, 'Export'),
+      el('span', { class: 'muted' }, ' everything held on this user, as NDJSON (for an access request)')),
     facts([
       ['Company', user.companyId ? companyLink(user.companyId) : '—'],
       ['Events', `${user.eventCount} (web ${user.sources.web}, api ${user.sources.api})`],

@@ -1,0 +1,189 @@
+/**
+ * The People directory (README "People"): a summary row per user, per
+ * anonymous visitor not yet identified, and per company, in `people`
+ * (schema version 9), kept by the ingest transaction itself so a list page
+ * or a search reads one index range instead of counting events.
+ *
+ * A row follows the identity rules of identity.ts as events and links land
+ * (store/apply.ts): an event with a `userId` counts for that user; one
+ * without counts for the user its anonymous id is linked to, or for the lone
+ * anonymous id. When a link lands the anonymous id's row merges into the
+ * user's and goes. `name` and `email` are the newest `displayName` and
+ * `email` traits (the names Fullstory reserves) of the user or any of its
+ * anonymous ids, kept as the trait's JSON text, and for a company its newest
+ * `name` trait; `company_id` is the newest membership. An erasure removes
+ * the rows of what it erases, and counts a user's row again when one of
+ * their anonymous ids is erased (store/erase.ts). The table and its
+ * indexes are in store/peopleSchema.ts.
+ */
+import type { MembershipWrite, TraitWrite } from './identity.js';
+import type { StoredEvent } from './store/types.js';
+
+/** What a row summarises. */
+export type PersonKind = 'user' | 'anon' | 'company';
+
+/** The trait a row keeps in `name`, per kind; `email` is kept for users and anonymous visitors. */
+export const NAME_TRAIT = { user: 'displayName', anon: 'displayName', company: 'name' } as const;
+export const EMAIL_TRAIT = 'email';
+
+/** One principal's share of newly stored events, by its ids as stored (an anonymous id is resolved under the links). */
+export interface Activity {
+  userId: string | null;
+  /** Set only when `userId` is null. */
+  anonymousId: string | null;
+  events: number;
+  first: number;
+  last: number;
+}
+
+/** The activity of newly stored events, one entry per ids, in a stable order (row locks taken in one order). */
+export function activityOf(events: readonly StoredEvent[]): Activity[] {
+  const byIds = new Map<string, Activity>();
+  for (const e of events) {
+    if (e.userId === null && e.anonymousId === null) continue;
+    const key = e.userId !== null ? `u\0${e.userId}` : `a\0${e.anonymousId!}`;
+    const known = byIds.get(key);
+    if (!known) byIds.set(key, { userId: e.userId, anonymousId: e.userId === null ? e.anonymousId : null, events: 1, first: e.timestamp, last: e.timestamp });
+    else {
+      known.events++;
+      known.first = Math.min(known.first, e.timestamp);
+      known.last = Math.max(known.last, e.timestamp);
+    }
+  }
+  return [...byIds.keys()].sort().map((key) => byIds.get(key)!);
+}
+
+/** A new value for a row's `name` or `email`: the trait's JSON text, at its event time. */
+export interface KeyWrite {
+  kind: PersonKind;
+  id: string;
+  field: 'name' | 'email';
+  value: string;
+  ts: number;
+}
+
+/** The trait writes the rows keep (display names, emails, company names). */
+export function keyWritesOf(traits: readonly TraitWrite[]): KeyWrite[] {
+  const writes: KeyWrite[] = [];
+  for (const t of traits) {
+    const field = t.key === NAME_TRAIT[t.kind] ? 'name' : t.key === EMAIL_TRAIT && t.kind !== 'company' ? 'email' : null;
+    if (field) writes.push({ kind: t.kind, id: t.id, field, value: t.value, ts: t.ts });
+  }
+  return writes;
+}
+
+/** What an ingest transaction changes in `people`, after its links are stored. */
+export interface PeopleUpdate {
+  activity: Activity[];
+  keys: KeyWrite[];
+  memberships: readonly MembershipWrite[];
+  /** Companies registered now. */
+  companies: string[];
+}
+
+const later = (column: string) => `CASE WHEN people.${column} IS NULL OR excluded.${column} > people.${column} THEN excluded.${column} ELSE people.${column} END`;
+const earlier = (column: string) => `CASE WHEN people.${column} IS NULL OR excluded.${column} < people.${column} THEN excluded.${column} ELSE people.${column} END`;
+/** The newer of the stored and the incoming value of a field kept with its time; the incoming one wins a tie (a later write). */
+const newerOf = (column: string, tsColumn: string) =>
+  `CASE WHEN excluded.${tsColumn} IS NOT NULL AND (people.${tsColumn} IS NULL OR people.${tsColumn} <= excluded.${tsColumn}) THEN excluded.${column} ELSE people.${column} END`;
+/** The newest membership wins; at the same time the greater company id (as the profile reads it, query.ts). */
+const companyIsNewer = `excluded.company_ts IS NOT NULL AND (people.company_ts IS NULL OR excluded.company_ts > people.company_ts
+    OR (excluded.company_ts = people.company_ts AND excluded.company_id > people.company_id))`;
+
+const ACTIVITY_SET = `events = people.events + excluded.events, first_seen = ${earlier('first_seen')}, last_seen = ${later('last_seen')}`;
+
+/** The `ON CONFLICT` clauses that merge a write into a row: activity adds up, a field keeps its newest value. */
+export const PEOPLE_UPSERT = {
+  activity: `ON CONFLICT (kind, id) DO UPDATE SET ${ACTIVITY_SET}`,
+  key: (field: 'name' | 'email') => `ON CONFLICT (kind, id) DO UPDATE SET ${field} = excluded.${field}, ${field}_ts = excluded.${field}_ts
+    WHERE people.${field}_ts IS NULL OR people.${field}_ts <= excluded.${field}_ts`,
+  company: `ON CONFLICT (kind, id) DO UPDATE SET company_id = excluded.company_id, company_ts = excluded.company_ts WHERE ${companyIsNewer}`,
+} as const;
+
+/** Per-row SQL both stores share (`?` placeholders). */
+export const PEOPLE_SQL = {
+  /** `?`: kind, id, first, last, events. */
+  addActivity: `INSERT INTO people (kind, id, first_seen, last_seen, events) VALUES (?, ?, ?, ?, ?) ${PEOPLE_UPSERT.activity}`,
+  /** `?`: kind, id, value, ts. */
+  setKey: (field: 'name' | 'email') => `INSERT INTO people (kind, id, events, ${field}, ${field}_ts) VALUES (?, ?, 0, ?, ?) ${PEOPLE_UPSERT.key(field)}`,
+  /** `?`: kind, id, company id, ts. */
+  setCompany: `INSERT INTO people (kind, id, events, company_id, company_ts) VALUES (?, ?, 0, ?, ?) ${PEOPLE_UPSERT.company}`,
+  /** `?`: company id. */
+  addCompany: "INSERT INTO people (kind, id, events) VALUES ('company', ?, 0) ON CONFLICT (kind, id) DO NOTHING",
+  /** When an anonymous id is linked: its row joins its user's (`?`: user id, anonymous id), then goes (`?`: anonymous id). */
+  merge: [
+    `INSERT INTO people (kind, id, first_seen, last_seen, events, name, name_ts, email, email_ts, company_id, company_ts)
+     SELECT 'user', ?, first_seen, last_seen, events, name, name_ts, email, email_ts, company_id, company_ts FROM people WHERE kind = 'anon' AND id = ?
+     ON CONFLICT (kind, id) DO UPDATE SET ${ACTIVITY_SET},
+       name = ${newerOf('name', 'name_ts')}, name_ts = ${newerOf('name_ts', 'name_ts')},
+       email = ${newerOf('email', 'email_ts')}, email_ts = ${newerOf('email_ts', 'email_ts')},
+       company_id = CASE WHEN ${companyIsNewer} THEN excluded.company_id ELSE people.company_id END,
+       company_ts = CASE WHEN ${companyIsNewer} THEN excluded.company_ts ELSE people.company_ts END`,
+    "DELETE FROM people WHERE kind = 'anon' AND id = ?",
+  ],
+  /** `?`: kind, id. */
+  remove: 'DELETE FROM people WHERE kind = ? AND id = ?',
+} as const;
+
+const LINKED = 'SELECT anonymous_id FROM links WHERE user_id = ?';
+
+/** A user's row counted again from what is stored (after one of their anonymous ids was erased); `?` placeholders. */
+export const RECOUNT_SQL = {
+  /** `?`: user id, user id. */
+  activity: `SELECT COUNT(*) AS events, MIN(ts) AS first, MAX(ts) AS last FROM (
+      SELECT ts FROM events WHERE user_id = ?
+      UNION ALL SELECT ts FROM events WHERE user_id IS NULL AND anonymous_id IN (${LINKED})) e`,
+  /** `?`: user id, user id. */
+  keys: `SELECT key, value, ts FROM traits WHERE subject_kind = 'user' AND subject_id = ? AND key IN ('${NAME_TRAIT.user}', '${EMAIL_TRAIT}')
+    UNION ALL SELECT key, value, ts FROM traits WHERE subject_kind = 'anon' AND subject_id IN (${LINKED}) AND key IN ('${NAME_TRAIT.anon}', '${EMAIL_TRAIT}')`,
+  /** `?`: user id, user id. */
+  memberships: `SELECT company_id, ts FROM memberships WHERE subject_kind = 'user' AND subject_id = ?
+    UNION ALL SELECT company_id, ts FROM memberships WHERE subject_kind = 'anon' AND subject_id IN (${LINKED})`,
+} as const;
+/** A kept trait value (JSON text) as the list shows it: a string as it is, null as null, anything else as its JSON. */
+export function shownValue(json: string | null): string | null {
+  if (json === null) return null;
+  const value: unknown = JSON.parse(json);
+  return typeof value === 'string' ? value : value === null ? null : json;
+}
+
+/** Runs one statement (`?` placeholders) in the open transaction. */
+export type RunSql = (sql: string, params: readonly unknown[]) => unknown;
+
+/**
+ * Applies an update row by row through {@link PEOPLE_SQL} (SQLite's writer,
+ * and an erasure's recount on both stores); `linkedUser` resolves an
+ * anonymous id under the links stored so far.
+ */
+export async function applyPeopleUpdate(run: RunSql, linkedUser: (anonymousId: string) => Promise<string | undefined>, update: PeopleUpdate): Promise<void> {
+  const principal = async (kind: PersonKind, id: string): Promise<[PersonKind, string]> => {
+    if (kind !== 'anon') return [kind, id];
+    const user = await linkedUser(id);
+    return user === undefined ? ['anon', id] : ['user', user];
+  };
+  for (const id of update.companies) await run(PEOPLE_SQL.addCompany, [id]);
+  for (const a of update.activity) {
+    const [kind, id] = a.userId !== null ? ['user', a.userId] : await principal('anon', a.anonymousId!);
+    await run(PEOPLE_SQL.addActivity, [kind, id, a.first, a.last, a.events]);
+  }
+  for (const k of update.keys) await run(PEOPLE_SQL.setKey(k.field), [...(await principal(k.kind, k.id)), k.value, k.ts]);
+  for (const m of update.memberships) await run(PEOPLE_SQL.setCompany, [...(await principal(m.kind, m.id)), m.companyId, m.ts]);
+}
+
+/**
+ * A user's row counted again from their events, traits and memberships
+ * under the links stored now: after one of their anonymous ids was erased,
+ * whose events may have held the user's last time or newest name.
+ */
+export async function recountUser(run: RunSql, all: <T>(sql: string, params: readonly unknown[]) => Promise<T[]>, userId: string): Promise<void> {
+  await run(PEOPLE_SQL.remove, ['user', userId]);
+  const [counts] = await all<{ events: number; first: number | null; last: number | null }>(RECOUNT_SQL.activity, [userId, userId]);
+  const keys = await all<{ key: string; value: string; ts: number }>(RECOUNT_SQL.keys, [userId, userId]);
+  const memberships = await all<{ company_id: string; ts: number }>(RECOUNT_SQL.memberships, [userId, userId]);
+  await applyPeopleUpdate(run, async () => undefined, {
+    companies: [],
+    activity: counts && counts.events > 0 ? [{ userId, anonymousId: null, events: counts.events, first: counts.first!, last: counts.last! }] : [],
+    keys: keys.map((k) => ({ kind: 'user', id: userId, field: k.key === EMAIL_TRAIT ? 'email' : 'name', value: k.value, ts: k.ts })),
+    memberships: memberships.map((m) => ({ kind: 'user', id: userId, companyId: m.company_id, ts: m.ts })),
+  });
+}
