@@ -58,7 +58,7 @@ describe.each(STORE_KINDS)('schema on %s', (kind) => {
       expect((await get(c, '/v1/stats')).body.events).toBe(3);
       // The funnel's first times were derived from the stored events, and follow the old visitor to its user.
       expect((await get(c, '/v1/funnel?steps=page')).body.steps).toEqual([{ step: 'page', users: 1 }]);
-      expect(await c.store.reader.all('SELECT step, principal, ts FROM first_steps')).toEqual([{ step: 'p', principal: 'u:old-user', ts }]);
+      expect(await c.store.reader.all('SELECT step, principal, ts FROM first_steps_by_key')).toEqual([{ step: 'p', principal: 'u:old-user', ts }]);
       const timeline = (await get(c, '/v1/users/old-user/events')).body.events as { messageId: string }[];
       expect(timeline.map((e) => e.messageId).slice(0, 2)).toEqual(['old-1', 'old-2']);
     } finally {
