@@ -1,6 +1,7 @@
 // `npm run bench`: sizes, SDK cost, collector and server throughput. Each
 // bench/*.ts runs in its own process, one after another, so they never
-// compete for the two cores. Pass names to run a subset: `npm run bench -- sizes collector`.
+// compete for the two cores. Pass names to run a subset: `npm run bench -- sizes collector`;
+// everything from the first flag on goes to each bench run: `npm run bench -- collector --only queries`.
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 

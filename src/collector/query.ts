@@ -4,7 +4,7 @@
  * identity.ts: an event with a `userId` is that user's; one without is the
  * user's its anonymous id is linked to; otherwise it is the lone anonymous id's.
  */
-import { funnelQuery } from './funnel.js';
+import { funnelQuery, stepKey } from './funnel.js';
 import { isMegaUser, mergeTraits } from './identity.js';
 import { READ_COUNTS } from './store/schema.js';
 import type { SqlReader } from './store/types.js';
@@ -271,13 +271,23 @@ export class Queries {
 
   /**
    * `GET /v1/funnel`: stitched users (web and API together) per step, from
-   * the first times kept as events land (funnel.ts): one statement that
-   * reads the steps' rows, never the events. Steps must be distinct.
+   * the first times kept as events land (funnel.ts): the steps' ids, then
+   * one statement that reads their rows, never the events. Steps must be
+   * distinct.
    */
   async funnel(steps: readonly string[], withinMs: number | null): Promise<{ step: string; users: number }[]> {
-    const { sql, params } = funnelQuery(steps, withinMs, this.options.dialect);
-    const row = (await this.db.get<Record<string, number>>(sql, params))!;
-    return steps.map((step, k) => ({ step, users: Number(row[`s${k}`]) }));
+    const keys = steps.map(stepKey);
+    const rows = await this.db.all<{ id: number; key: string }>(`SELECT id, key FROM step_ids WHERE key IN (${keys.map(() => '?').join(', ')})`, keys);
+    const ids = new Map(rows.map((r) => [r.key, Number(r.id)]));
+    // A step nobody did yet: no one reaches it, nor any after it.
+    const known = keys.findIndex((key) => !ids.has(key));
+    const counted = known === -1 ? keys : keys.slice(0, known);
+    let row: Record<string, number> = {};
+    if (counted.length) {
+      const { sql, params } = funnelQuery(counted.map((key) => ids.get(key)!), withinMs, this.options.dialect);
+      row = (await this.db.get<Record<string, number>>(sql, params))!;
+    }
+    return steps.map((step, k) => ({ step, users: Number(row[`s${k}`] ?? 0) }));
   }
 
   /** `GET /v1/conflicts`: refused re-links, oldest first, `limit` after the `after` cursor (a sequence number). */

@@ -44,7 +44,7 @@ async function traces(c: Collector, ids: readonly string[]): Promise<string[]> {
 
 /** The funnel's kept first times, and the same counted again from every stored event under the stored links. */
 async function firstSteps(c: Collector) {
-  const kept = await c.store.reader.all('SELECT step, principal, ts FROM first_steps ORDER BY step, principal');
+  const kept = await c.store.reader.all('SELECT step, principal, ts FROM first_steps_by_key ORDER BY step, principal');
   const recount = await c.store.reader.all(
     `SELECT CASE WHEN e.type = 'page' THEN 'p' ELSE 't:' || e.event END AS step,
             COALESCE('u:' || e.user_id, 'u:' || l.user_id, 'a:' || e.anonymous_id) AS principal, MIN(e.ts) AS ts

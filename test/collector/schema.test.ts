@@ -1,7 +1,8 @@
 /**
  * Schema versions on both stores: a version-1 database with data is upgraded
  * in place (dedupe moves from `messageId` alone to `timestamp` + `messageId`),
- * a newer database is refused, and the dedupe key behaves as documented.
+ * so is a version-7 one (the funnel's first times move to integer keys), a
+ * newer database is refused, and the dedupe key behaves as documented.
  */
 import Database from 'better-sqlite3';
 import pg from 'pg';
@@ -58,9 +59,62 @@ describe.each(STORE_KINDS)('schema on %s', (kind) => {
       expect((await get(c, '/v1/stats')).body.events).toBe(3);
       // The funnel's first times were derived from the stored events, and follow the old visitor to its user.
       expect((await get(c, '/v1/funnel?steps=page')).body.steps).toEqual([{ step: 'page', users: 1 }]);
-      expect(await c.store.reader.all('SELECT step, principal, ts FROM first_steps')).toEqual([{ step: 'p', principal: 'u:old-user', ts }]);
+      expect(await c.store.reader.all('SELECT step, principal, ts FROM first_steps_by_key')).toEqual([{ step: 'p', principal: 'u:old-user', ts }]);
       const timeline = (await get(c, '/v1/users/old-user/events')).body.events as { messageId: string }[];
       expect(timeline.map((e) => e.messageId).slice(0, 2)).toEqual(['old-1', 'old-2']);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('upgrades a version-7 database: the funnel first times keep their values under integer keys, and new events and links land on them', async () => {
+    const location = await harness.database(kind);
+    const ts = Date.parse('2024-05-01T10:00:00.000Z');
+    const event = (id: string, type: string, name: string | null, anonymousId: string | null, userId: string | null, at: number) =>
+      `('${id}', '${type}', ${name === null ? 'NULL' : `'${name}'`}, ${anonymousId === null ? 'NULL' : `'${anonymousId}'`}, ${userId === null ? 'NULL' : `'${userId}'`},
+        NULL, 'web', ${at}, ${at}, ${at}, '{}')`;
+    // As version 7 wrote them: Una signed up (API), her laptop's page view is linked to her, a visitor and a phone are not linked.
+    const stored = [
+      { step: 'p', principal: 'a:visitor', ts: ts + 5 },
+      { step: 'p', principal: 'a:una-phone', ts: ts + 1 },
+      { step: 'p', principal: 'u:una', ts: ts + 3 },
+      { step: 't:Signed Up', principal: 'a:una-phone', ts: ts + 2 },
+      { step: 't:Signed Up', principal: 'u:una', ts: ts + 4 },
+    ];
+    await raw(kind, location, [
+      META_TABLE,
+      ...migrationsFrom(0, kind, 7),
+      version(7),
+      `INSERT INTO events (message_id, type, event, anonymous_id, user_id, group_id, source, ts, original_ts, received_at, body) VALUES
+        ${event('v-1', 'page', null, 'una-laptop', null, ts + 3)}, ${event('v-2', 'track', 'Signed Up', null, 'una', ts + 4)},
+        ${event('v-3', 'page', null, 'visitor', null, ts + 5)}, ${event('v-4', 'page', null, 'una-phone', null, ts + 1)},
+        ${event('v-5', 'track', 'Signed Up', 'una-phone', null, ts + 2)}`,
+      `INSERT INTO links (anonymous_id, user_id, linked_at, message_id) VALUES ('una-laptop', 'una', ${ts + 3}, 'v-0')`,
+      `INSERT INTO first_steps (step, principal, ts) VALUES ${stored.map((r) => `('${r.step}', '${r.principal}', ${r.ts})`).join(', ')}`,
+    ]);
+
+    const c = await createCollector({ database: location, logLevel: 'silent' });
+    try {
+      const keyed = () => c.store.reader.all('SELECT step, principal, ts FROM first_steps_by_key ORDER BY step, principal');
+      const byKey = (rows: typeof stored) => [...rows].sort((a, b) => (a.step + a.principal < b.step + b.principal ? -1 : 1));
+      expect(await keyed()).toEqual(byKey(stored));
+      const tables = await c.store.reader.all<{ name: string }>(kind === 'sqlite'
+        ? "SELECT name FROM sqlite_master WHERE type = 'table'"
+        : `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = '${PG_SCHEMA}'`);
+      expect(tables.map((t) => t.name)).not.toContain('first_steps_v5');
+      const funnel = async () => (await get(c, `/v1/funnel?steps=${encodeURIComponent('page,Signed Up')}`)).body.steps.map((s: { users: number }) => s.users);
+      expect(await funnel()).toEqual([3, 2]);
+
+      // Una logs in on her phone: its first times join hers, the earlier of each. A new visitor gets a new key.
+      await send(c, [identify('una-phone', 'una', {}, { timestamp: new Date(ts + 6).toISOString() }), page('newcomer')]);
+      expect(await keyed()).toEqual(byKey([
+        { step: 'p', principal: 'a:newcomer', ts: expect.any(Number) },
+        { step: 'p', principal: 'a:visitor', ts: ts + 5 },
+        { step: 'p', principal: 'u:una', ts: ts + 1 },
+        { step: 't:Signed Up', principal: 'u:una', ts: ts + 2 },
+      ]));
+      expect((await c.store.reader.all<{ key: string }>('SELECT key FROM principal_ids ORDER BY key')).map((r) => r.key)).toEqual(['a:newcomer', 'a:visitor', 'u:una']);
+      expect(await funnel()).toEqual([3, 1]);
     } finally {
       await c.close();
     }

@@ -28,7 +28,7 @@ async function victimView(c: Collector) {
   const [profile, timeline, company, stats] = await Promise.all([
     get(c, '/v1/users/victim'), get(c, '/v1/users/victim/events?limit=100'), get(c, '/v1/companies/acme'), get(c, '/v1/stats'),
   ]);
-  const funnelSteps = await c.store.reader.all("SELECT step, ts FROM first_steps WHERE principal = 'u:victim' ORDER BY step");
+  const funnelSteps = await c.store.reader.all("SELECT step, ts FROM first_steps_by_key WHERE principal = 'u:victim' ORDER BY step");
   return { profile: profile.body, timeline: timeline.body, company: company.body, funnelSteps, users: stats.body.identifiedUsers };
 }
 

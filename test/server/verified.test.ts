@@ -63,7 +63,7 @@ async function victimView(collector: RunningCollector) {
   const [profile, timeline, company, stats] = await Promise.all([
     collector.get('/v1/users/victim'), collector.get('/v1/users/victim/events?limit=100'), collector.get('/v1/companies/acme'), collector.get('/v1/stats'),
   ]);
-  const funnelSteps = await collector.collector.store.reader.all("SELECT step, ts FROM first_steps WHERE principal = 'u:victim' ORDER BY step");
+  const funnelSteps = await collector.collector.store.reader.all("SELECT step, ts FROM first_steps_by_key WHERE principal = 'u:victim' ORDER BY step");
   return { profile: profile.body, timeline: timeline.body, company: company.body, funnelSteps, users: stats.body.identifiedUsers };
 }
 

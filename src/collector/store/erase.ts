@@ -15,9 +15,10 @@
  * ingest transaction naming one of them either committed before (and its
  * rows are deleted here) or waits and then reads the suppression.
  */
-import { anonymousPrincipal, EVENT_STEP_SQL, HAS_STEP_SQL, UPSERT_FIRST_STEP, userPrincipal } from '../funnel.js';
+import { anonymousPrincipal, EVENT_STEP_SQL, HAS_STEP_SQL, userPrincipal } from '../funnel.js';
+import { FIRST_STEPS_SQL, insertFirstSteps, registerKeys } from './firstSteps.js';
+import type { CounterDelta, Dialect } from './schema.js';
 import { recountUser } from '../people.js';
-import type { CounterDelta } from './schema.js';
 import type { IdHasher } from './suppression.js';
 import type { Store } from './types.js';
 
@@ -53,6 +54,8 @@ export interface EraseTx {
   suppress(hashes: readonly string[], at: number): Promise<void>;
   addCounts(delta: CounterDelta): Promise<void>;
   readonly hasher: IdHasher;
+  /** The store's SQL, where a statement is written for each (first_steps, firstSteps.ts). */
+  readonly dialect: Dialect;
 }
 
 /**
@@ -78,8 +81,10 @@ const SQL = {
   // One statement per subject kind: each an index range of the primary key.
   subjectRows: (table: 'traits' | 'memberships', kind: 'user' | 'anon') => `DELETE FROM ${table} WHERE subject_kind = '${kind}' AND subject_id = ?`,
   linkedSubjectRows: (table: 'traits' | 'memberships') => `DELETE FROM ${table} WHERE subject_kind = 'anon' AND subject_id IN (${LINKED})`,
-  firstSteps: 'DELETE FROM first_steps WHERE principal = ?',
-  linkedFirstSteps: `DELETE FROM first_steps WHERE principal IN (SELECT 'a:' || anonymous_id FROM links WHERE user_id = ?)`,
+  firstSteps: FIRST_STEPS_SQL.drop,
+  principal: FIRST_STEPS_SQL.dropId,
+  linkedFirstSteps: `DELETE FROM first_steps WHERE principal IN (SELECT p.id FROM principal_ids p JOIN links l ON p.key = 'a:' || l.anonymous_id WHERE l.user_id = ?)`,
+  linkedPrincipals: `DELETE FROM principal_ids WHERE key IN (SELECT 'a:' || anonymous_id FROM links WHERE user_id = ?)`,
   userConflicts: `DELETE FROM conflicts WHERE user_id = ? OR attempted_user_id = ? OR anonymous_id IN (${LINKED})`,
   anonymousConflicts: 'DELETE FROM conflicts WHERE anonymous_id = ?',
   linkedAnonymousIds: `DELETE FROM anonymous_ids WHERE anonymous_id IN (${LINKED})`,
@@ -90,21 +95,28 @@ const SQL = {
   userPerson: "DELETE FROM people WHERE kind = 'user' AND id = ?",
   linkedPeople: `DELETE FROM people WHERE kind = 'anon' AND id IN (${LINKED})`,
   anonymousPerson: "DELETE FROM people WHERE kind = 'anon' AND id = ?",
-  /**
-   * A user's first times counted again from their events under the links
-   * (what funnel.ts keeps as events land), after one of their anonymous ids
-   * was erased: its events may have held the user's earliest. The upsert
-   * keeps the earlier of this count and a row an ingest wrote meanwhile.
-   * `?`: principal, user id, user id.
-   */
-  recountFirstSteps: `INSERT INTO first_steps (step, principal, ts)
-    SELECT step, ?, MIN(ts) FROM (
-      SELECT ${STEP} AS step, e.ts FROM events e WHERE e.user_id = ? AND ${HAS_STEP}
-      UNION ALL
-      SELECT ${STEP} AS step, e.ts FROM events e JOIN links l ON l.anonymous_id = e.anonymous_id
-        WHERE e.user_id IS NULL AND l.user_id = ? AND ${HAS_STEP}
-    ) s GROUP BY step ORDER BY step ${UPSERT_FIRST_STEP}`,
 } as const;
+
+/** A user's events and those of their linked anonymous ids, as step key and time (`?`: user id, user id). */
+const USER_STEP_EVENTS = `SELECT ${STEP} AS step, e.ts FROM events e WHERE e.user_id = ? AND ${HAS_STEP}
+  UNION ALL
+  SELECT ${STEP} AS step, e.ts FROM events e JOIN links l ON l.anonymous_id = e.anonymous_id
+    WHERE e.user_id IS NULL AND l.user_id = ? AND ${HAS_STEP}`;
+
+/**
+ * A user's first times counted again from their events under the links
+ * (what funnel.ts keeps as events land), after one of their anonymous ids
+ * was erased: its events may have held the user's earliest. The upsert
+ * keeps the earlier of this count and a row an ingest wrote meanwhile.
+ * `?`: principal key, user id, user id, each statement.
+ */
+const recountFirstSteps = (d: Dialect) => {
+  const candidates = `SELECT CAST(? AS TEXT) AS principal, u.step, u.ts FROM (${USER_STEP_EVENTS}) u`;
+  return [
+    registerKeys('principal_ids', `SELECT principal AS k FROM (${candidates}) c`),
+    insertFirstSteps(d, candidates),
+  ];
+};
 
 const covers = (locked: ReadonlySet<string>, ids: readonly string[]) => ids.every((id) => locked.has(id));
 
@@ -126,7 +138,9 @@ async function eraseUser(tx: EraseTx, userId: string, locked: readonly string[],
     await tx.run(SQL.linkedSubjectRows(table), [userId]);
   }
   await tx.run(SQL.firstSteps, [userPrincipal(userId)]);
+  await tx.run(SQL.principal, [userPrincipal(userId)]);
   await tx.run(SQL.linkedFirstSteps, [userId]);
+  await tx.run(SQL.linkedPrincipals, [userId]);
   await tx.run(SQL.userConflicts, [userId, userId, userId]);
   await tx.run(SQL.userPerson, [userId]);
   await tx.run(SQL.linkedPeople, [userId]);
@@ -151,13 +165,14 @@ async function eraseAnonymous(tx: EraseTx, anonymousId: string, locked: readonly
   const events = await tx.run(SQL.anonymousEvents, [anonymousId]);
   for (const table of ['traits', 'memberships'] as const) await tx.run(SQL.subjectRows(table, 'anon'), [anonymousId]);
   await tx.run(SQL.firstSteps, [anonymousPrincipal(anonymousId)]);
+  await tx.run(SQL.principal, [anonymousPrincipal(anonymousId)]);
   await tx.run(SQL.anonymousConflicts, [anonymousId]);
   await tx.run(SQL.anonymousPerson, [anonymousId]);
   const links = await tx.run(SQL.anonymousLink, [anonymousId]);
   const anonymous = await tx.run(SQL.anonymousId, [anonymousId]);
   for (const owner of owners) {
     await tx.run(SQL.firstSteps, [userPrincipal(owner)]);
-    await tx.run(SQL.recountFirstSteps, [userPrincipal(owner), owner, owner]);
+    for (const statement of recountFirstSteps(tx.dialect)) await tx.run(statement, [userPrincipal(owner), owner, owner]);
     await recountUser(tx.run, tx.all, owner);
   }
   await tx.addCounts({ events: -events, users: 0, anonymousIds: -anonymous, linkedAnonymousIds: -links });

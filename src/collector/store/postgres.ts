@@ -17,7 +17,7 @@ import { backlogSize, DEFAULT_QUERY_TIMEOUT_MS, type IngestResult, type SqlReade
 import { WriteQueue, type Backlog, type BacklogLimit } from '../writeQueue.js';
 import { queryOverLimit, type HttpError } from '../errors.js';
 import { pgDriver } from './drivers.js';
-import { anonymousPrincipal, EVENT_STEP_SQL, HAS_STEP_SQL, MERGE_FIRST_STEPS, userPrincipal, type FirstStep } from '../funnel.js';
+import { anonymousPrincipal, EVENT_STEP_SQL, HAS_STEP_SQL, userPrincipal, type FirstStep } from '../funnel.js';
 import { PEOPLE_SQL, PEOPLE_UPSERT, type PeopleUpdate } from '../people.js';
 
 /** The PostgreSQL schema that holds the collector's tables. */
@@ -219,8 +219,7 @@ function writeTx(query: Query, hasher: IdHasher): WriteTx {
       return new Set(result.rows[0].positions as number[]);
     },
     mergeFirstSteps: async (anonymousId, userId) => {
-      await query(numberedParams(MERGE_FIRST_STEPS[0]), [userPrincipal(userId), anonymousPrincipal(anonymousId)]);
-      await query(numberedParams(MERGE_FIRST_STEPS[1]), [anonymousPrincipal(anonymousId)]);
+      await query('SELECT merge_first_steps($1, $2)', [anonymousPrincipal(anonymousId), userPrincipal(userId)]);
     },
     recordFirstSteps: async (steps: readonly FirstStep[]) => {
       if (!steps.length) return;
@@ -253,6 +252,7 @@ function eraseTx(query: Query, hasher: IdHasher): EraseTx {
     },
     addCounts: addCounts(query),
     hasher,
+    dialect: 'postgres',
   };
 }
 

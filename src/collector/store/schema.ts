@@ -16,6 +16,7 @@
 
 import { EVENT_STEP_SQL, HAS_STEP_SQL, PRINCIPAL_SQL } from '../funnel.js';
 import { peopleMigration } from './peopleSchema.js';
+import { FIRST_STEPS_BY_PRINCIPAL, firstStepsTables, firstStepsView, insertFirstSteps, registerKeys } from './firstSteps.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -104,12 +105,13 @@ export const READ_COUNTS = `SELECT COALESCE(SUM(events), 0) AS events, COALESCE(
   COALESCE(SUM(anonymous_ids), 0) AS anonymous_ids, COALESCE(SUM(linked_anonymous_ids), 0) AS linked_anonymous_ids FROM counters`;
 
 /**
- * The first time each principal did each step, for the funnel (see
+ * Version 5's table (version 8 keys it by integers, firstSteps.ts): the
+ * first time each principal did each step, for the funnel (see
  * funnel.ts): keyed by step first, so a funnel reads one step's rows in
  * order and finds another step's row by its key. On SQLite the rows are the
  * key's own b-tree (WITHOUT ROWID): no second lookup for `ts`.
  */
-const FIRST_STEPS_TABLE = (d: Dialect) => `CREATE TABLE first_steps (
+const FIRST_STEPS_TABLE_V5 = (d: Dialect) => `CREATE TABLE first_steps (
         step TEXT NOT NULL,
         principal TEXT NOT NULL,
         ts ${types(d).int} NOT NULL,
@@ -117,7 +119,8 @@ const FIRST_STEPS_TABLE = (d: Dialect) => `CREATE TABLE first_steps (
       )${d === 'sqlite' ? ' WITHOUT ROWID' : ''}`;
 
 /**
- * PostgreSQL: the first times of an ingest transaction's events, written
+ * PostgreSQL (version 5; version 8 replaces it with {@link RECORD_FIRST_STEPS}):
+ * the first times of an ingest transaction's events, written
  * under a lock per anonymous id (transaction advisory locks, in one order).
  * The lock is what keeps the table exact with concurrent writers: a link
  * landing in one transaction merges the anonymous id's rows while another
@@ -126,7 +129,7 @@ const FIRST_STEPS_TABLE = (d: Dialect) => `CREATE TABLE first_steps (
  * fresh snapshot per statement, so its insert sees what committed while it
  * waited for the lock, also when it runs inside a larger statement.
  */
-const RECORD_FIRST_STEPS = `CREATE FUNCTION record_first_steps(steps text[], user_ids text[], anonymous_ids text[], times bigint[])
+const RECORD_FIRST_STEPS_V5 = `CREATE FUNCTION record_first_steps(steps text[], user_ids text[], anonymous_ids text[], times bigint[])
   RETURNS integer LANGUAGE plpgsql VOLATILE SET search_path FROM CURRENT AS $fn$
 BEGIN
   PERFORM lock_keys(anonymous_ids);
@@ -191,6 +194,53 @@ const SUPPRESSED_EVENTS = `CREATE FUNCTION suppressed_events(user_ids text[], an
 BEGIN
   PERFORM lock_ids(user_ids, anonymous_ids);
   RETURN ARRAY(SELECT DISTINCT c.p FROM unnest(hashes, positions) AS c (h, p) JOIN suppressions s ON s.id_hash = c.h ORDER BY 1);
+END $fn$`;
+
+/**
+ * PostgreSQL, version 8: {@link RECORD_FIRST_STEPS_V5} on the integer keys.
+ * The candidates are attributed once (under the same locks), their keys
+ * registered where new, then written. A key registered by a concurrent
+ * transaction makes this one's insert wait for its commit and skip it; the
+ * next statement, with a fresh snapshot, sees it.
+ */
+const RECORD_FIRST_STEPS = `CREATE OR REPLACE FUNCTION record_first_steps(steps text[], user_ids text[], anonymous_ids text[], times bigint[])
+  RETURNS integer LANGUAGE plpgsql VOLATILE SET search_path FROM CURRENT AS $fn$
+DECLARE
+  step_keys text[];
+  principal_keys text[];
+  first_times bigint[];
+BEGIN
+  PERFORM lock_keys(anonymous_ids);
+  SELECT array_agg(c.step), array_agg(c.principal), array_agg(c.ts) INTO step_keys, principal_keys, first_times
+    FROM (SELECT s.step, ${PRINCIPAL_SQL('s.user_id', 'l.user_id', 's.anonymous_id')} AS principal, s.ts
+          FROM unnest(steps, user_ids, anonymous_ids, times) AS s (step, user_id, anonymous_id, ts)
+          LEFT JOIN links l ON s.user_id IS NULL AND l.anonymous_id = s.anonymous_id) c;
+  ${registerKeys('step_ids', 'SELECT unnest(step_keys) AS k')};
+  ${registerKeys('principal_ids', 'SELECT unnest(principal_keys) AS k')};
+  ${insertFirstSteps('postgres', 'SELECT * FROM unnest(step_keys, principal_keys, first_times) AS u (step, principal, ts)')};
+  RETURN 0;
+END $fn$`;
+
+/**
+ * PostgreSQL, version 8: a new link's merge (funnel.ts), keys as in
+ * first_steps: the anonymous id's first times join the user's (the
+ * earlier of each wins), then its rows and its id row go. The user's id row
+ * is made if new (a concurrent insert of it is waited for, as in
+ * {@link RECORD_FIRST_STEPS}).
+ */
+const MERGE_FIRST_STEPS = `CREATE FUNCTION merge_first_steps(anonymous_key text, user_key text)
+  RETURNS void LANGUAGE plpgsql VOLATILE SET search_path FROM CURRENT AS $fn$
+DECLARE
+  anonymous_principal bigint := (SELECT id FROM principal_ids WHERE key = anonymous_key);
+  user_principal bigint;
+BEGIN
+  IF anonymous_principal IS NULL THEN RETURN; END IF;
+  INSERT INTO principal_ids (key) SELECT user_key WHERE NOT EXISTS (SELECT 1 FROM principal_ids WHERE key = user_key) ON CONFLICT (key) DO NOTHING;
+  user_principal := (SELECT id FROM principal_ids WHERE key = user_key);
+  INSERT INTO first_steps (step, principal, ts) SELECT step, user_principal, ts FROM first_steps WHERE principal = anonymous_principal ORDER BY step
+    ON CONFLICT (step, principal) DO UPDATE SET ts = excluded.ts WHERE excluded.ts < first_steps.ts;
+  DELETE FROM first_steps WHERE principal = anonymous_principal;
+  DELETE FROM principal_ids WHERE id = anonymous_principal;
 END $fn$`;
 
 const MIGRATIONS: ReadonlyArray<(d: Dialect) => string[]> = [
@@ -261,14 +311,14 @@ const MIGRATIONS: ReadonlyArray<(d: Dialect) => string[]> = [
   ],
   // Version 5: the funnel's first times (see funnel.ts), derived once from what is stored.
   (d) => [
-    FIRST_STEPS_TABLE(d),
+    FIRST_STEPS_TABLE_V5(d),
     'CREATE INDEX first_steps_principal ON first_steps (principal)',
     `INSERT INTO first_steps (step, principal, ts)
      SELECT ${EVENT_STEP_SQL()}, ${PRINCIPAL_SQL('e.user_id', 'l.user_id', 'e.anonymous_id')}, MIN(e.ts)
      FROM events e LEFT JOIN links l ON e.user_id IS NULL AND l.anonymous_id = e.anonymous_id
      WHERE ${HAS_STEP_SQL()} AND (e.user_id IS NOT NULL OR e.anonymous_id IS NOT NULL)
      GROUP BY 1, 2`,
-    ...(d === 'postgres' ? [LOCK_KEYS, RECORD_FIRST_STEPS] : []),
+    ...(d === 'postgres' ? [LOCK_KEYS, RECORD_FIRST_STEPS_V5] : []),
   ],
   // Version 6: why a link was refused (apply.ts ConflictReason); every earlier one was a re-link.
   () => ["ALTER TABLE conflicts ADD COLUMN reason TEXT NOT NULL DEFAULT 'relinked'"],
@@ -278,8 +328,20 @@ const MIGRATIONS: ReadonlyArray<(d: Dialect) => string[]> = [
     `CREATE TABLE suppressions (id_hash TEXT PRIMARY KEY, erased_at ${types(d).int} NOT NULL)`,
     ...(d === 'postgres' ? [LOCK_IDS, SUPPRESSED_EVENTS] : []),
   ],
-  // Version 8: the funnel's (another change); empty on this branch until they merge.
-  () => [],
+  // Version 8: the funnel's first times keyed by integers (firstSteps.ts), converted from version 5's text keys.
+  (d) => [
+    'ALTER TABLE first_steps RENAME TO first_steps_v5',
+    // PostgreSQL names the key's index after the table; the new table's would clash with it.
+    ...(d === 'postgres' ? ['ALTER INDEX first_steps_pkey RENAME TO first_steps_v5_pkey'] : []),
+    ...firstStepsTables(d),
+    registerKeys('step_ids', 'SELECT step AS k FROM first_steps_v5'),
+    registerKeys('principal_ids', 'SELECT principal AS k FROM first_steps_v5'),
+    insertFirstSteps(d, 'SELECT step, principal, ts FROM first_steps_v5'),
+    'DROP TABLE first_steps_v5',
+    FIRST_STEPS_BY_PRINCIPAL,
+    firstStepsView(d),
+    ...(d === 'postgres' ? [RECORD_FIRST_STEPS, MERGE_FIRST_STEPS] : []),
+  ],
   // Version 9: the People directory's summary rows (people.ts), derived once from what is stored.
   (d) => peopleMigration(d),
 ];

@@ -14,7 +14,8 @@ import { applyBatches, dedupeKey, SQL, UPSERT, type ConflictRecord, type IdTable
 import { eraseIn, eraseWithRetries, type Erasure, type ErasureTarget, type EraseTx } from './erase.js';
 import { ADD_COUNTS } from './schema.js';
 import { eventHashes, IdHasher, READ_KEY } from './suppression.js';
-import { anonymousPrincipal, MERGE_FIRST_STEPS, UPSERT_FIRST_STEP, userPrincipal } from '../funnel.js';
+import { anonymousPrincipal, userPrincipal } from '../funnel.js';
+import { FIRST_STEPS_SQL, MOVE_FIRST_STEPS_SQLITE, UPSERT_FIRST_STEP_SQLITE } from './firstSteps.js';
 import { applyPeopleUpdate, PEOPLE_SQL } from '../people.js';
 import type { IngestResult, StoredEvent } from './types.js';
 import type { LinkAttempt, MembershipWrite, TraitWrite } from '../identity.js';
@@ -67,8 +68,22 @@ export class SqliteWrites {
     const recordConflict = db.prepare(SQL.recordConflict);
     const upsertTrait = db.prepare(`INSERT INTO traits (subject_kind, subject_id, key, value, ts) VALUES (?, ?, ?, ?, ?) ${UPSERT.traits}`);
     const upsertMembership = db.prepare(`INSERT INTO memberships (subject_kind, subject_id, company_id, ts) VALUES (?, ?, ?, ?) ${UPSERT.memberships}`);
-    const upsertFirstStep = db.prepare(`INSERT INTO first_steps (step, principal, ts) VALUES (?, ?, ?) ${UPSERT_FIRST_STEP}`);
-    const [mergeFirstSteps, dropFirstSteps] = MERGE_FIRST_STEPS.map((sql) => db.prepare(sql));
+    const upsertFirstStep = db.prepare(UPSERT_FIRST_STEP_SQLITE);
+    const moveFirstSteps = db.prepare(MOVE_FIRST_STEPS_SQLITE);
+    const dropFirstSteps = db.prepare('DELETE FROM first_steps WHERE principal = ?');
+    const dropPrincipal = db.prepare('DELETE FROM principal_ids WHERE id = ?');
+    const renamePrincipal = db.prepare('UPDATE principal_ids SET key = ? WHERE id = ?');
+    const idOf = (table: 'step' | 'principal') => {
+      const find = db.prepare(table === 'step' ? FIRST_STEPS_SQL.stepId : FIRST_STEPS_SQL.principalId).pluck();
+      const add = db.prepare(table === 'step' ? FIRST_STEPS_SQL.addStep : FIRST_STEPS_SQL.addPrincipal);
+      return {
+        find: (key: string) => find.get(key) as number | undefined,
+        /** The key's id, made if new (one writer: no one else makes it meanwhile). */
+        ensure: (key: string) => (find.get(key) as number | undefined) ?? Number(add.run(key).lastInsertRowid),
+      };
+    };
+    const stepIds = idOf('step');
+    const principalIds = idOf('principal');
     const linkOf = (anonymousId: string) => (linkedUser.get(anonymousId) as { user_id: string } | undefined)?.user_id;
     // The store migrated the file, and made the key, before this connection opened.
     const hasher = new IdHasher((db.prepare(READ_KEY).get() as { value: string }).value);
@@ -129,8 +144,17 @@ export class SqliteWrites {
         return refused;
       },
       mergeFirstSteps: async (anonymousId, userId) => {
-        mergeFirstSteps!.run(userPrincipal(userId), anonymousPrincipal(anonymousId));
-        dropFirstSteps!.run(anonymousPrincipal(anonymousId));
+        const from = principalIds.find(anonymousPrincipal(anonymousId));
+        if (from === undefined) return;
+        const to = principalIds.find(userPrincipal(userId));
+        // A user without first times yet (a visitor's first login): the anonymous id's rows become the user's where they are.
+        if (to === undefined) {
+          renamePrincipal.run(userPrincipal(userId), from);
+          return;
+        }
+        moveFirstSteps.run(to, to, from);
+        dropFirstSteps.run(from);
+        dropPrincipal.run(from);
       },
       mergePeople: async (anonymousId, userId) => {
         prepared(PEOPLE_SQL.merge[0]).run(userId, anonymousId);
@@ -139,6 +163,13 @@ export class SqliteWrites {
       recordPeople: (update) => applyPeopleUpdate((sql, params) => prepared(sql).run(...params), async (id) => linkOf(id), update),
       recordFirstSteps: async (steps) => {
         const links = new Map<string, string | undefined>();
+        const known = new Map<typeof stepIds, Map<string, number>>([[stepIds, new Map()], [principalIds, new Map()]]);
+        const idOfKey = (dictionary: typeof stepIds, key: string) => {
+          const ids = known.get(dictionary)!;
+          let id = ids.get(key);
+          if (id === undefined) ids.set(key, (id = dictionary.ensure(key)));
+          return id;
+        };
         for (const { step, userId, anonymousId, ts } of steps) {
           let principal: string;
           if (userId !== null) principal = userPrincipal(userId);
@@ -147,8 +178,9 @@ export class SqliteWrites {
             const linked = links.get(anonymousId!);
             principal = linked !== undefined ? userPrincipal(linked) : anonymousPrincipal(anonymousId!);
           }
+          const principalId = idOfKey(principalIds, principal);
           // Two candidates of one principal (its user's own event and a linked id's) keep the earlier: the upsert's rule.
-          upsertFirstStep.run(step, principal, ts);
+          upsertFirstStep.run(idOfKey(stepIds, step), principalId, principalId, ts);
         }
       },
     };
@@ -162,6 +194,7 @@ export class SqliteWrites {
       },
       addCounts: this.tx.addCounts,
       hasher,
+      dialect: 'sqlite',
     };
   }
 
