@@ -270,7 +270,7 @@ describe.each(STORE_KINDS)('the kept summary rows against the profiles and a rec
     expect((await get(c, `/v1/users?query=${encodeURIComponent(second!.userId)}`)).body.users).toEqual([]);
   });
 
-  it('an upgrade from schema version 7 derives the rows from what is stored, equal to the ones ingest kept', async () => {
+  it('an upgrade from schema version 8 (the one before People) derives the rows from what is stored, equal to the ones ingest kept', async () => {
     const database = await harness.database(kind);
     let c = await harness.collector(kind, { database });
     await sendAll(c, history(9, 300), 9);
@@ -278,7 +278,7 @@ describe.each(STORE_KINDS)('the kept summary rows against the profiles and a rec
     await c.close();
     const { default: pg } = await import('pg');
     const { default: Database } = await import('better-sqlite3');
-    const downgrade = ['DROP TABLE people', "UPDATE idstitch_meta SET value = '7' WHERE key = 'schema_version'"];
+    const downgrade = ['DROP TABLE people', "UPDATE idstitch_meta SET value = '8' WHERE key = 'schema_version'"];
     if (kind === 'sqlite') {
       const db = new Database(database);
       for (const sql of downgrade) db.exec(sql);
