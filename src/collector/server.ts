@@ -2,7 +2,7 @@
  * `createCollector(options)`: the fastify service of README "The collector" on
  * its store, ready to `listen()` and to `close()` cleanly.
  */
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import { refuseForeignHosts } from './auth.js';
 import { HttpError } from './errors.js';
 import { resolveOptions, type CollectorOptions, type OptionLabels, type ResolvedOptions } from './options.js';
@@ -51,10 +51,13 @@ function errorAnswer(error: FastifyError | HttpError, bodyLimit: number | undefi
 /** Builds the service on the store the options name (creating or upgrading its schema). */
 export async function createCollector(input: CollectorOptions = {}, labels?: OptionLabels): Promise<Collector> {
   const options = resolveOptions(input, labels);
+  // The store speaks later, through the logger the app below makes.
+  let log: FastifyBaseLogger | undefined;
   const store = await openStore(options.database, {
     poolSize: options.poolSize,
     backlog: { messages: options.maxBacklogMessages, bytes: options.maxBacklogBytes },
     queryTimeoutMs: options.queryTimeoutMs,
+    warn: (message, error) => log?.warn({ err: error }, message),
   });
   const queries = new Queries(store.reader, { ...options, dialect: store.kind });
   const app = Fastify({
@@ -63,6 +66,7 @@ export async function createCollector(input: CollectorOptions = {}, labels?: Opt
     routerOptions: { maxParamLength: 1024 },
   });
 
+  log = app.log;
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const { status, reason } = errorAnswer(error, request.routeOptions.bodyLimit);
     if (status >= 500 && !(error instanceof HttpError)) request.log.error(error);

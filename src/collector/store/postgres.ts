@@ -300,8 +300,9 @@ export class PostgresStore implements Store {
     // that the server enforces (statement_timeout) and that waiting for a connection counts against.
     const reads = new driver.Pool({ ...config, max: readers, statement_timeout: limitMs, connectionTimeoutMillis: limitMs });
     // An idle client that loses its server must not crash the process; the next query reconnects.
-    pool.on('error', () => {});
-    reads.on('error', () => {});
+    // An idle connection that fails (a restart, a terminated backend) is replaced by the pool; said, not thrown.
+    pool.on('error', (error) => options.warn?.('a PostgreSQL connection of the write pool failed; the pool opens another', error));
+    reads.on('error', (error) => options.warn?.('a PostgreSQL connection of the read pool failed; the pool opens another', error));
     let key: string;
     try {
       key = await PostgresStore.migrate(pool);

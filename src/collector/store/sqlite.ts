@@ -51,7 +51,7 @@ export class SqliteStore implements Store {
         // The threads open the file later: a relative path must not follow a chdir in between.
         const file = resolve(location);
         const thread = (this.thread = this.eraser = new WriterThread(file));
-        this.checkpoints = new CheckpointThread(file);
+        this.checkpoints = new CheckpointThread(file, options.warn);
         this.queue = new WriteQueue((batches) => thread.write(batches), 1, undefined, backlog, backlogSize);
         this.readers = new ReaderPool(file, READER_THREADS, options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS);
       }

@@ -372,10 +372,10 @@ export class CheckpointThread {
   private readonly exited: Promise<void>;
   private running = true;
 
-  constructor(location: string) {
+  constructor(location: string, warn?: (message: string, error: unknown) => void) {
     this.worker = spawnThread({ location, role: 'checkpoint' });
-    // A failed checkpoint only means the writer checkpoints itself.
-    this.worker.on('error', () => {});
+    // A failed checkpoint only means the writer checkpoints itself: said, not fatal.
+    this.worker.on('error', (error) => warn?.('the WAL checkpoint thread failed; the writer checkpoints by itself from now on', error));
     this.exited = new Promise((resolve) => this.worker.once('exit', () => {
       this.running = false;
       resolve();

@@ -96,6 +96,11 @@ export interface StoreOptions {
   queryTimeoutMs?: number;
   /** PostgreSQL connections in all, reads and writes. */
   poolSize?: number;
+  /**
+   * Where the store tells of trouble it survives (a connection the pool lost, a thread that failed):
+   * the collector's logger. Nothing is swallowed in silence.
+   */
+  warn?: (message: string, error: unknown) => void;
 }
 
 /** The query time limit when none is given. */
