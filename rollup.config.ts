@@ -91,7 +91,9 @@ const COLLECTOR_ENTRIES = { index: 'src/collector/index.ts', cli: 'src/collector
 // threads, and the few small modules they share with the event loop's side
 // go into one more chunk, so they do not land in one that imports fastify.
 const THREAD_CHUNKS: Record<string, string> = {
-  '/src/collector/store/sqliteWriter.ts': 'sqliteWriter',
+  '/src/collector/store/sqliteThreads.ts': 'sqliteWriter',
+  '/src/collector/store/sqliteWrites.ts': 'sqliteWriter',
+  '/src/collector/store/sqliteWire.ts': 'sqliteWriter',
   '/src/collector/store/sqliteReader.ts': 'sqliteReader',
   '/src/collector/store/drivers.ts': 'threadShared',
   '/src/collector/errors.ts': 'threadShared',

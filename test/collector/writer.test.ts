@@ -13,7 +13,8 @@ import { promisify } from 'node:util';
 import type { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { createCollector, SqliteStore, type StoredEvent } from '../../src/collector/index.js';
-import { CheckpointThread, packBatches, unpackBatches, WriterThread } from '../../src/collector/store/sqliteWriter.js';
+import { CheckpointThread, WriterThread } from '../../src/collector/store/sqliteThreads.js';
+import { packBatches, unpackBatches } from '../../src/collector/store/sqliteWire.js';
 import { eventually } from '../support/poll.js';
 import { get, identify, send, track, useHarness } from './helpers.js';
 

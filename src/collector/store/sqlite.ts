@@ -3,14 +3,15 @@
  * read on the event loop's own connection; ingest transactions run on a
  * writer thread, every HTTP batch that arrives while one commits joining the
  * next, and a third thread copies the WAL back into the database (see
- * sqliteWriter.ts).
+ * sqliteWrites.ts, sqliteThreads.ts).
  */
 import { resolve } from 'node:path';
 import type Database from 'better-sqlite3';
 import type { Erasure, ErasureTarget } from './erase.js';
 import { META_TABLE, migrationsFrom, READ_VERSION, SCHEMA_VERSION, WRITE_VERSION } from './schema.js';
 import { ENSURE_KEY, newSuppressionKey } from './suppression.js';
-import { CheckpointThread, configure, SqliteWrites, WriterThread } from './sqliteWriter.js';
+import { CheckpointThread, WriterThread } from './sqliteThreads.js';
+import { configure, SqliteWrites } from './sqliteWrites.js';
 import { backlogSize, DEFAULT_QUERY_TIMEOUT_MS, type IngestResult, type SqlReader, type Store, type StoredEvent, type StoreOptions } from './types.js';
 import { WriteQueue, type Backlog } from '../writeQueue.js';
 import { ReaderPool } from './sqliteReader.js';

@@ -1,7 +1,7 @@
 /**
  * `idstitch-collector --vacuum` (README "Erasure"): rewrites a SQLite file so
  * no erased bytes stay in it. An erasure overwrites the rows it deletes
- * (`secure_delete`, sqliteWriter.ts), but until the file is rewritten older
+ * (`secure_delete`, sqliteWrites.ts), but until the file is rewritten older
  * copies may remain: in the WAL (page images written before the erasure),
  * and in the free space of pages whose rows moved before it. `VACUUM`
  * rebuilds every page; the checkpoint then empties the WAL.

@@ -1,15 +1,13 @@
 /**
  * The SQLite write side: one connection that runs the ingest transactions.
  *
- * For a file it runs on its own thread (see sqlite.ts, {@link WriterThread}):
+ * For a file it runs on its own thread (sqliteThreads.ts, `WriterThread`):
  * better-sqlite3 is synchronous, so on the event loop every commit, index page
  * write and WAL checkpoint would stall request parsing, the query API and the
  * dashboard. On its own thread the writes use another core. An in-memory
  * database cannot be shared between connections, so it is written in place.
  */
 import type Database from 'better-sqlite3';
-import { isMainThread, parentPort, workerData, type Worker } from 'node:worker_threads';
-import { startThread } from '../../node/threads.js';
 import { applyBatches, dedupeKey, SQL, UPSERT, type ConflictRecord, type IdTable, type WriteTx } from './apply.js';
 import { eraseIn, eraseWithRetries, type Erasure, type ErasureTarget, type EraseTx } from './erase.js';
 import { ADD_COUNTS } from './schema.js';
@@ -19,12 +17,11 @@ import { FIRST_STEPS_SQL, MOVE_FIRST_STEPS_SQLITE, UPSERT_FIRST_STEP_SQLITE } fr
 import { applyPeopleUpdate, PEOPLE_SQL } from '../people.js';
 import type { IngestResult, StoredEvent } from './types.js';
 import type { LinkAttempt, MembershipWrite, TraitWrite } from '../identity.js';
-import { sqliteDriver } from './drivers.js';
 
 /** Pages the WAL may gather before the writer copies them back itself (the checkpoint thread normally has). */
-const WRITER_CHECKPOINT_PAGES = 50_000;
+export const WRITER_CHECKPOINT_PAGES = 50_000;
 /** How often the checkpoint thread copies the WAL back into the database. */
-const CHECKPOINT_EVERY_MS = 100;
+export const CHECKPOINT_EVERY_MS = 100;
 
 /** Settings for every connection to the file, reading or writing. */
 export function configure(db: Database.Database): void {
@@ -244,206 +241,4 @@ export class SqliteWrites {
     this.tail = run.catch(() => {});
     return run;
   }
-}
-
-// Events cross to the thread as flat arrays of values: copying arrays of
-// strings costs a third of copying objects field by field.
-const FIELDS = ['messageId', 'kind', 'event', 'anonymousId', 'userId', 'previousId', 'groupId', 'unverifiedUserId', 'traits', 'source',
-  'timestamp', 'originalTimestamp', 'receivedAt', 'body'] as const satisfies readonly (keyof StoredEvent)[];
-// A field added to StoredEvent but not to FIELDS would be lost on the way: this fails to compile instead.
-const everyField: Exclude<keyof StoredEvent, (typeof FIELDS)[number]> extends never ? true : never = true;
-void everyField;
-
-/** Batches of events as flat value arrays. */
-export function packBatches(batches: readonly (readonly StoredEvent[])[]): unknown[][] {
-  return batches.map((events) => {
-    const values: unknown[] = [];
-    for (const e of events) for (const field of FIELDS) values.push(e[field]);
-    return values;
-  });
-}
-
-/** The inverse of {@link packBatches}. */
-export function unpackBatches(packed: readonly (readonly unknown[])[]): StoredEvent[][] {
-  return packed.map((values) => {
-    const events: StoredEvent[] = [];
-    for (let i = 0; i < values.length; i += FIELDS.length) {
-      const event: Record<string, unknown> = {};
-      FIELDS.forEach((field, k) => (event[field] = values[i + k]));
-      events.push(event as unknown as StoredEvent);
-    }
-    return events;
-  });
-}
-
-/** A request to the writer thread: an ingest transaction (its batches packed) or an erasure. */
-type WriteRequest = { id: number; batches: unknown[][] } | { id: number; erase: ErasureTarget };
-type WriteReply = { id: number; value: IngestResult[] | Erasure | null } | { id: number; error: { message: string; code?: string } };
-
-/** The threads' own key in `workerData`, so no other worker of the host starts one. */
-const WORKER_KEY = 'idstitchSqlite';
-
-/** What a thread does: run the ingest transactions, or copy the WAL back into the database. */
-type Role = 'write' | 'checkpoint';
-
-interface ThreadData {
-  location: string;
-  role: Role;
-}
-
-/** The writer thread, seen from the event loop: one request per transaction. */
-export class WriterThread {
-  private worker: Worker | undefined;
-  private readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
-  private nextId = 0;
-
-  constructor(private readonly location: string) {}
-
-  /** Writes the batches in one transaction on the thread; resolves once committed. */
-  write(batches: readonly (readonly StoredEvent[])[]): Promise<IngestResult[]> {
-    return this.request((id) => ({ id, batches: packBatches(batches) })) as Promise<IngestResult[]>;
-  }
-
-  /** Erases on the thread, in the order of the writes (see {@link SqliteWrites.erase}); resolves once committed. */
-  erase(target: ErasureTarget): Promise<Erasure | null> {
-    return this.request((id) => ({ id, erase: target })) as Promise<Erasure | null>;
-  }
-
-  private request(message: (id: number) => WriteRequest): Promise<unknown> {
-    const worker = (this.worker ??= this.start());
-    // Referenced only while a write is out: an idle writer must not keep the process alive, a busy one must.
-    worker.ref();
-    const id = ++this.nextId;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      worker.postMessage(message(id));
-    });
-  }
-
-  /** Closes the thread's connection and waits for the thread to end. */
-  async close(): Promise<void> {
-    const worker = this.worker;
-    if (!worker) return;
-    const exited = new Promise((resolve) => worker.once('exit', resolve));
-    worker.ref();
-    worker.postMessage({ close: true });
-    await exited;
-  }
-
-  private start(): Worker {
-    const worker = spawnThread({ location: this.location, role: 'write' });
-    worker.unref();
-    worker.on('message', (reply: WriteReply) => {
-      const request = this.pending.get(reply.id);
-      this.pending.delete(reply.id);
-      if (!this.pending.size) worker.unref();
-      if (!request) return;
-      if ('value' in reply) request.resolve(reply.value);
-      else request.reject(Object.assign(new Error(reply.error.message), { code: reply.error.code }));
-    });
-    const fail = (error: Error) => {
-      if (this.worker === worker) this.worker = undefined;
-      for (const request of this.pending.values()) request.reject(error);
-      this.pending.clear();
-    };
-    worker.on('error', fail);
-    worker.on('exit', (code) => fail(new Error(`idstitch collector: the SQLite writer thread stopped (exit code ${code})`)));
-    return worker;
-  }
-}
-
-function spawnThread(data: ThreadData): Worker {
-  return startThread({ module: import.meta.url }, { [WORKER_KEY]: data });
-}
-
-/**
- * The checkpoint thread, seen from the event loop. Copying the WAL back into
- * the database (random writes, then an fsync) stalled the commit that ran it
- * for up to 100 ms; on a thread of its own it copies without waiting for the
- * writer. Under steady writes a passive copy never finds the whole WAL copied,
- * so the WAL starts over only when the writer reaches its own threshold
- * ({@link WRITER_CHECKPOINT_PAGES}); by then the thread has copied nearly all
- * of it, and the writer's share is small. (Making the WAL start over from this
- * thread, with a RESTART checkpoint, kept it at 64 MB but held the writer in
- * SQLite's busy waits: request p99 92 ms against 27 ms, 30 s runs.)
- */
-export class CheckpointThread {
-  private readonly worker: Worker;
-  private readonly exited: Promise<void>;
-  private running = true;
-
-  constructor(location: string, warn?: (message: string, error: unknown) => void) {
-    this.worker = spawnThread({ location, role: 'checkpoint' });
-    // A failed checkpoint only means the writer checkpoints itself: said, not fatal.
-    this.worker.on('error', (error) => warn?.('the WAL checkpoint thread failed; the writer checkpoints by itself from now on', error));
-    this.exited = new Promise((resolve) => this.worker.once('exit', () => {
-      this.running = false;
-      resolve();
-    }));
-    this.worker.unref();
-  }
-
-  /** Closes the thread's connection and waits for the thread to end (at once if it already has). */
-  async close(): Promise<void> {
-    if (this.running) {
-      // Referenced while it closes: otherwise a process with nothing else to do exits before the database is closed.
-      this.worker.ref();
-      this.worker.postMessage({ close: true });
-    }
-    await this.exited;
-  }
-}
-
-/** The thread's side: opens its own connection and answers write requests in order. */
-function serveWrites(location: string): void {
-  const port = parentPort!;
-  const db = new (sqliteDriver())(location);
-  configure(db);
-  db.pragma(`wal_autocheckpoint = ${WRITER_CHECKPOINT_PAGES}`);
-  const writes = new SqliteWrites(db);
-  port.on('message', async (message: WriteRequest | { close: true }) => {
-    if ('close' in message) {
-      db.close();
-      port.close();
-      return;
-    }
-    let reply: WriteReply;
-    try {
-      const value = 'erase' in message ? await writes.erase(message.erase) : await writes.write(unpackBatches(message.batches));
-      reply = { id: message.id, value };
-    } catch (error) {
-      const { message: text, code } = error as { message?: string; code?: string };
-      reply = { id: message.id, error: { message: String(text ?? error), code } };
-    }
-    port.postMessage(reply);
-  });
-}
-
-/** The checkpoint thread's side: a passive checkpoint every {@link CHECKPOINT_EVERY_MS}, until told to close. */
-function serveCheckpoints(location: string): void {
-  const port = parentPort!;
-  const db = new (sqliteDriver())(location);
-  configure(db);
-  let timer: NodeJS.Timeout | undefined;
-  const tick = () => {
-    try {
-      db.pragma('wal_checkpoint(PASSIVE)');
-    } catch {
-      // Busy or failing: the next tick tries again, and the writer checkpoints itself meanwhile.
-    }
-    timer = setTimeout(tick, CHECKPOINT_EVERY_MS);
-  };
-  timer = setTimeout(tick, CHECKPOINT_EVERY_MS);
-  port.on('message', () => {
-    clearTimeout(timer);
-    db.close();
-    port.close();
-  });
-}
-
-const data: unknown = isMainThread ? undefined : (workerData as Record<string, unknown> | null)?.[WORKER_KEY];
-if (typeof data === 'object' && data !== null) {
-  const { location, role } = data as ThreadData;
-  if (role === 'write') serveWrites(location);
-  else if (role === 'checkpoint') serveCheckpoints(location);
 }
