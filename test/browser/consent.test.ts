@@ -22,6 +22,13 @@ const page = (init: Record<string, unknown>, before = '') => `<!doctype html><ti
   <script src="/dist/idstitch.min.js"></script>
   <script>idstitch.init(${JSON.stringify({ endpoint: rig.receiver.endpoint, flushInterval: 20, ...init })});</script>`;
 
+/** The async snippet with consent pending, `calls` recorded by its stub, then the SDK loaded. */
+const snippetPage = (calls: string) => `<!doctype html><title>Snippet</title><script src="/dist/snippet.min.js"></script><script>
+  idstitch.init(${JSON.stringify({ endpoint: rig.receiver.endpoint, flushInterval: 20, consent: 'pending' })});
+  ${calls}
+  idstitch.load('/dist/idstitch.min.js');
+</script>`;
+
 /** A dozen calls that would each store or send something with consent. */
 const DOZEN_CALLS = () => {
   const t = window.idstitch;
@@ -42,14 +49,8 @@ beforeAll(() => {
   rig.site.setPage('/granted.html', page({}));
   rig.site.setPage('/denied.html', page({ consent: 'denied' }));
   rig.site.setPage('/gpc.html', page({}, `<script>Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true });</script>`));
-  rig.site.setPage(
-    '/snippet.html',
-    `<!doctype html><title>Snippet</title><script src="/dist/snippet.min.js"></script><script>
-      idstitch.init(${JSON.stringify({ endpoint: rig.receiver.endpoint, flushInterval: 20, consent: 'pending' })});
-      idstitch.track('Before Load');
-      idstitch.load('/dist/idstitch.min.js');
-    </script>`,
-  );
+  rig.site.setPage('/snippet.html', snippetPage("idstitch.track('Before Load');"));
+  rig.site.setPage('/snippet-granted.html', snippetPage("idstitch.track('Held By The Stub'); idstitch.setConsent('granted');"));
 });
 beforeEach(async () => {
   rig.receiver.clear();
@@ -166,15 +167,6 @@ describe('consent in a real Chromium', () => {
     expect((message as TrackMessage).event).toBe('Before Load');
 
     rig.receiver.clear();
-    rig.site.setPage(
-      '/snippet-granted.html',
-      `<!doctype html><title>Snippet</title><script src="/dist/snippet.min.js"></script><script>
-        idstitch.init(${JSON.stringify({ endpoint: rig.receiver.endpoint, flushInterval: 20, consent: 'pending' })});
-        idstitch.track('Held By The Stub');
-        idstitch.setConsent('granted');
-        idstitch.load('/dist/idstitch.min.js');
-      </script>`,
-    );
     await p.goto(`${rig.site.origin()}/snippet-granted.html`);
     const [held] = await rig.receiver.waitFor(1);
     expect((held as TrackMessage).event).toBe('Held By The Stub');
