@@ -76,9 +76,12 @@ describe('SQLite writer thread', () => {
     }
   });
 
-  it('closing a checkpoint thread that already died resolves at once', async () => {
-    const thread = new CheckpointThread(join(harness.dir, 'no-such-dir', 'x.db'));
+  it('a checkpoint thread that dies says so through the store\'s warn, and closing it then resolves at once', async () => {
+    const warned: [string, unknown][] = [];
+    const thread = new CheckpointThread(join(harness.dir, 'no-such-dir', 'x.db'), (message, error) => void warned.push([message, error]));
     await new Promise((resolve) => setTimeout(resolve, 1500)); // the thread cannot open the file and ends
+    expect(warned.map(([message]) => message)).toEqual(['the WAL checkpoint thread failed; the writer checkpoints by itself from now on']);
+    expect(String(warned[0]![1])).toMatch(/directory does not exist|unable to open|SQLITE_CANTOPEN/i);
     await expect(Promise.race([thread.close().then(() => 'closed'), new Promise((resolve) => setTimeout(() => resolve('hung'), 3000))])).resolves.toBe('closed');
   });
 
