@@ -1,7 +1,8 @@
 import { checkId } from '../protocol/ids.js';
 import { fnv1a } from '../protocol/storageKeys.js';
+import type { Tracker } from './api.js';
+import { attempt } from './attempt.js';
 import type { Logger } from './logger.js';
-import type { Tracker } from './tracker.js';
 
 /**
  * The `linkDomains` feature, made by {@link linker}: it receives the tracker
@@ -67,24 +68,28 @@ export function linker(domains: readonly string[]): Linker {
     };
     // At the moment a link is followed, however it is followed (a mousedown comes before a middle click or a
     // context menu's "open in new tab"); on the document, so links added later are covered too.
-    const onLink = ({ target }: Event) => {
-      const link = (target as Element | null)?.closest?.('[href]') as HTMLAnchorElement | null;
-      const url = link && new URL(link.href, location.href);
-      if (url && decorate(url)) link.href = url.href;
-    };
+    // The page's own listeners run in the same dispatch: an href no URL can be made of must not throw into it.
+    const onLink = ({ target }: Event) =>
+      attempt(() => {
+        const link = (target as Element | null)?.closest?.('[href]') as HTMLAnchorElement | null;
+        const url = link && new URL(link.href, location.href);
+        if (url && decorate(url)) link.href = url.href;
+      });
     for (const type of ['mousedown', 'keydown', 'click']) addEventListener(type, onLink, true);
     addEventListener(
       'submit',
-      ({ target }) => {
-        const form = target as HTMLFormElement;
-        const url = new URL(form.action, location.href);
-        const value = decorate(url);
-        // A GET form replaces the action's query with its fields: the id rides as one of them.
-        if (value && form.method !== 'get') form.action = url.href;
-        else if (value) {
-          ((form.elements.namedItem(LINK_PARAM) as HTMLInputElement | null) ?? form.appendChild(Object.assign(document.createElement('input'), { type: 'hidden', name: LINK_PARAM }))).value = value;
-        }
-      },
+      ({ target }) =>
+        attempt(() => {
+          const form = target as HTMLFormElement;
+          const url = new URL(form.action, location.href);
+          const value = decorate(url);
+          // A GET form replaces the action's query with its fields: the id rides as one of them.
+          if (value && form.method !== 'get') form.action = url.href;
+          else if (value) {
+            ((form.elements.namedItem(LINK_PARAM) as HTMLInputElement | null) ??
+              form.appendChild(Object.assign(document.createElement('input'), { type: 'hidden', name: LINK_PARAM }))).value = value;
+          }
+        }),
       true,
     );
 

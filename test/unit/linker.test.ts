@@ -81,6 +81,22 @@ describe('decoration (in jsdom: the events, not navigation)', () => {
     }
   });
 
+  test('an href no URL can be made of throws nothing into the page', () => {
+    trackerWithCapture({ linkDomains: linker(['vendor.com']) });
+    const errors: unknown[] = [];
+    const onError = (event: ErrorEvent) => errors.push(event.error);
+    window.addEventListener('error', onError);
+    try {
+      const a = link('http://[::1');
+      a.dispatchEvent(new MouseEvent('mousedown', { bubbles: true }));
+      document.body.innerHTML = '<form method="post" action="http://[::1"></form>';
+      document.querySelector('form')!.dispatchEvent(new Event('submit', { bubbles: true, cancelable: true }));
+    } finally {
+      window.removeEventListener('error', onError);
+    }
+    expect(errors).toEqual([]);
+  });
+
   test('nothing to carry before consent: the link stays as it is', () => {
     // A domain of its own: the earlier tests' trackers still listen on this page.
     const { tracker: t } = trackerWithCapture({ consent: 'pending', linkDomains: linker(['pending.test']) });
