@@ -3,9 +3,8 @@
  * `IDSTITCH_*` environment variable; a flag wins over its variable.
  */
 import { parseArgs } from 'node:util';
-import {
-  CollectorOptionError, durationOption, type CollectorOptions, type LogLevel, type OptionLabels,
-} from './options.js';
+import { CollectorOptionError } from './errors.js';
+import { durationOption, type CollectorOptions, type LogLevel, type OptionLabels } from './options.js';
 
 interface FlagSpec {
   key: keyof CollectorOptions;

@@ -5,7 +5,8 @@
  * and exits 0. A second signal exits at once.
  */
 import { parseCollectorArgs, usage } from './args.js';
-import { CollectorOptionError, DEFAULTS } from './options.js';
+import { CollectorOptionError } from './errors.js';
+import { DEFAULTS } from './options.js';
 import { createCollector } from './server.js';
 import { compactSqlite } from './store/vacuum.js';
 

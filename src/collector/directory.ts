@@ -5,13 +5,13 @@
  * threads, PostgreSQL's read pool, with their time limits), each page one
  * index range plus one lookup for the page's own rows.
  */
+import { iso } from './query.js';
 import { shownValue } from './people.js';
 import { INDEXED_ROWS } from './store/peopleSchema.js';
 import { foldCase, jsonPrefix, prefixRange } from './textPrefix.js';
 import type { SqlReader } from './store/types.js';
 
 /** Timestamps leave the API as ISO 8601 strings. */
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 /** A user as the list shows it. */
 export interface UserListing {

@@ -120,8 +120,6 @@ export const DEFAULTS: Readonly<ResolvedOptions> = Object.freeze({
   logLevel: 'warn',
 });
 
-export { CollectorOptionError };
-
 /** How each option is named where it came from: `--port`, `IDSTITCH_PORT` or `options.port`. */
 export type OptionLabels = Partial<Record<keyof CollectorOptions, string>>;
 
@@ -148,7 +146,7 @@ export function resolveOptions(input: CollectorOptions = {}, labels: OptionLabel
   const label = (key: keyof CollectorOptions) => labels[key] ?? `options.${key}`;
   // A typo (`writekeys`) must not leave ingest open in silence: unknown names are refused, as on the server.
   for (const key of Object.keys(input)) {
-    if (!(key in DEFAULTS)) throw new CollectorOptionError(`options.${key}`, `is not an option (known: ${Object.keys(DEFAULTS).join(', ')})`);
+    if (!Object.hasOwn(DEFAULTS, key)) throw new CollectorOptionError(`options.${key}`, `is not an option (known: ${Object.keys(DEFAULTS).join(', ')})`);
   }
   const defined = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
   const o = { ...DEFAULTS, ...defined } as ResolvedOptions;

@@ -10,7 +10,8 @@ import { READ_COUNTS } from './store/schema.js';
 import type { SqlReader } from './store/types.js';
 
 /** Timestamps leave the API as ISO 8601 strings. */
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+/** A stored time in ms as ISO 8601, null kept. */
+export const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 const LINKED = 'SELECT anonymous_id FROM links WHERE user_id = ?';
 /**

@@ -79,6 +79,8 @@ describe('collector options', () => {
 describe('one rule for options (as on the server)', () => {
   it('an unknown option is refused, naming it and the known ones', () => {
     expect(() => resolveOptions({ writekeys: ['k'] } as never)).toThrow(/options\.writekeys is not an option \(known: host, port, database, writeKeys/);
+    // Names every object inherits are no options either.
+    expect(() => resolveOptions({ toString: () => 'x' } as never)).toThrow(/options\.toString is not an option/);
   });
 
   it('the defaults are frozen, lists included, so no collector can change another one’s', async () => {

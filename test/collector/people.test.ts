@@ -125,6 +125,9 @@ describe.each(STORE_KINDS)('GET /v1/users (%s)', (kind) => {
       expect(await get(c, `/v1/users?after=${encodeURIComponent(after)}`)).toEqual({ status: 400, body: { ok: false, reason: 'after must be the "after" of a previous page of this list' } });
     }
     expect((await get(c, `/v1/users?query=${'x'.repeat(256)}`)).status).toBe(400);
+    // A repeated parameter is a list, not a string: a 400 that says so, never a 500.
+    expect(await get(c, '/v1/users?query=a&query=b')).toEqual({ status: 400, body: { ok: false, reason: 'query must be given once' } });
+    expect(await get(c, '/v1/companies?after=a&after=b')).toEqual({ status: 400, body: { ok: false, reason: 'after must be given once' } });
   });
 });
 

@@ -9,11 +9,11 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { parseListCursor, type Directory, type ListCursor } from '../directory.js';
-import { badRequest, HttpError } from '../errors.js';
+import { badRequest } from '../errors.js';
 import { exportUser } from '../export.js';
 import type { Queries } from '../query.js';
 import type { SqlReader } from '../store/types.js';
-import { readLimit as readPageLimit, requireToken } from './query.js';
+import { notFound, readLimit as readPageLimit, requireToken } from './query.js';
 
 export interface PeopleRoutesOptions {
   directory: Directory;
@@ -33,6 +33,8 @@ export const MAX_QUERY_LENGTH = 255;
 
 function readAfter(query: Query, timed: boolean): ListCursor | undefined {
   if (query.after === undefined) return undefined;
+  // A repeated parameter arrives as a list.
+  if (typeof query.after !== 'string') throw badRequest('after must be given once');
   const cursor = parseListCursor(query.after, timed);
   if (!cursor) throw badRequest('after must be the "after" of a previous page of this list');
   return cursor;
@@ -42,6 +44,7 @@ function readAfter(query: Query, timed: boolean): ListCursor | undefined {
 function readSearch(query: Query): string | undefined {
   const text = query.query;
   if (text === undefined || text === '') return undefined;
+  if (typeof text !== 'string') throw badRequest('query must be given once');
   if (text.length > MAX_QUERY_LENGTH) throw badRequest(`query is ${text.length} characters long; at most ${MAX_QUERY_LENGTH}`);
   return text;
 }
@@ -71,7 +74,7 @@ export async function peopleRoutes(app: FastifyInstance, options: PeopleRoutesOp
   app.get<{ Params: { userId: string } }>('/v1/users/:userId/export', async (request, reply) => {
     const { userId } = request.params;
     const lines = await exportUser(reader, queries, userId);
-    if (!lines) throw new HttpError(404, `unknown user ${JSON.stringify(userId)}`);
+    if (!lines) throw notFound('user', userId);
     const stream = Readable.from(lines);
     // Once the first line is out a failure cannot become a status: the response is cut short instead, so a client never takes a partial export for a whole one.
     stream.on('error', (error) => request.log.error(error));

@@ -37,7 +37,8 @@ function readCursor(query: Query, name: 'after' | 'before'): Cursor | undefined 
   return cursor;
 }
 
-const notFound = (what: string, id: string) => new HttpError(404, `unknown ${what} ${JSON.stringify(id)}`);
+/** 404 naming what was looked for. */
+export const notFound = (what: string, id: string) => new HttpError(404, `unknown ${what} ${JSON.stringify(id)}`);
 
 /** Requires the dashboard token on every route of the instance it is added to. */
 export function requireToken(app: FastifyInstance, token: string | null): void {

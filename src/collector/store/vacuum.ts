@@ -7,7 +7,8 @@
  * rebuilds every page; the checkpoint then empties the WAL.
  */
 import { existsSync, statSync } from 'node:fs';
-import { CollectorOptionError, isPostgresUrl } from '../options.js';
+import { CollectorOptionError } from '../errors.js';
+import { isPostgresUrl } from '../options.js';
 import { sqliteDriver } from './drivers.js';
 
 /** What a compaction did: the file's size (with its WAL) before and after, in bytes. */
