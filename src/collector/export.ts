@@ -13,7 +13,7 @@
  * source however many events there are, and the next pages are read only
  * as the client takes the lines (the stream's backpressure).
  */
-import { EVENT_COLUMNS, eventOut, type EventRow, type Queries } from './query.js';
+import { EVENT_COLUMNS, eventOut, LINKED, type EventRow, type Queries } from './query.js';
 import type { SqlReader } from './store/types.js';
 
 /** Events read per query once a source is under way; its first page is smaller (a user may have thousands of sources). */
@@ -111,20 +111,22 @@ export async function exportUser(db: SqlReader, queries: Queries, userId: string
     const links = await db.all<{ anonymous_id: string; linked_at: number; message_id: string }>(
       'SELECT anonymous_id, linked_at, message_id FROM links WHERE user_id = ? ORDER BY linked_at, anonymous_id', [userId]);
     yield links.map((l) => line('link', { anonymousId: l.anonymous_id, userId, linkedAt: iso(l.linked_at), messageId: l.message_id })).join('');
-    const subjects = [{ kind: 'user', id: userId }, ...profile.anonymousIds.map((id) => ({ kind: 'anon', id }))];
+    // One query a table: the user's own rows and their anonymous ids' (an index range each), oldest first.
     for (const table of ['memberships', 'traits'] as const) {
-      const rows: Record<string, unknown>[] = [];
-      for (const subject of subjects) {
-        const found = await db.all<{ company_id?: string; key?: string; value?: string; ts: number }>(
-          `SELECT ${table === 'memberships' ? 'company_id' : 'key, value'}, ts FROM ${table} WHERE subject_kind = ? AND subject_id = ?`, [subject.kind, subject.id]);
-        for (const row of found) {
-          rows.push(table === 'memberships'
-            ? { subject, companyId: row.company_id, at: row.ts }
-            : { subject, key: row.key, value: JSON.parse(row.value!) as unknown, at: row.ts });
-        }
-      }
-      rows.sort((a, b) => (a.at as number) - (b.at as number));
-      yield rows.map((row) => line(table === 'memberships' ? 'membership' : 'trait', { ...row, at: iso(row.at as number) })).join('');
+      const columns = `subject_kind, subject_id, ${table === 'memberships' ? 'company_id' : 'key, value'}, ts`;
+      const rows = await db.all<{ subject_kind: string; subject_id: string; company_id?: string; key?: string; value?: string; ts: number }>(
+        `SELECT ${columns} FROM ${table} WHERE subject_kind = 'user' AND subject_id = ?
+         UNION ALL
+         SELECT ${columns} FROM ${table} WHERE subject_kind = 'anon' AND subject_id IN (${LINKED})
+         ORDER BY ts, subject_kind DESC, subject_id${table === 'traits' ? ', key' : ''}`,
+        [userId, userId]);
+      yield rows.map((row) => {
+        const subject = { kind: row.subject_kind, id: row.subject_id };
+        const at = iso(row.ts);
+        return table === 'memberships'
+          ? line('membership', { subject, companyId: row.company_id, at })
+          : line('trait', { subject, key: row.key, value: JSON.parse(row.value!) as unknown, at });
+      }).join('');
     }
     const conflicts = await db.all<{ anonymous_id: string; user_id: string; attempted_user_id: string; at: number; reason: string }>(
       `SELECT anonymous_id, user_id, attempted_user_id, at, reason FROM conflicts

@@ -13,7 +13,8 @@ import type { SqlReader } from './store/types.js';
 /** A stored time in ms as ISO 8601, null kept. */
 export const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
-const LINKED = 'SELECT anonymous_id FROM links WHERE user_id = ?';
+/** The anonymous ids linked to a user (`?`: the user id), for `IN (...)`. */
+export const LINKED = 'SELECT anonymous_id FROM links WHERE user_id = ?';
 /**
  * `company_users`: the users whose current company is `?` (three times): those
  * with a membership of it, their own or an anonymous id's, whose newest
