@@ -78,7 +78,7 @@ export interface PeopleUpdate {
   keys: KeyWrite[];
   memberships: readonly MembershipWrite[];
   /** Companies registered now. */
-  companies: string[];
+  companies: readonly string[];
 }
 
 const later = (column: string) => `CASE WHEN people.${column} IS NULL OR excluded.${column} > people.${column} THEN excluded.${column} ELSE people.${column} END`;
@@ -91,6 +91,35 @@ const companyIsNewer = `excluded.company_ts IS NOT NULL AND (people.company_ts I
     OR (excluded.company_ts = people.company_ts AND excluded.company_id > people.company_id))`;
 
 const ACTIVITY_SET = `events = people.events + excluded.events, first_seen = ${earlier('first_seen')}, last_seen = ${later('last_seen')}`;
+
+const ROW_COLUMNS = 'kind, id, first_seen, last_seen, events, name, name_ts, email, email_ts, company_id, company_ts';
+
+/** A row merged into a user's: activity adds up, each field keeps the newer (the incoming one at the same time). */
+const MERGE_UPSERT = `ON CONFLICT (kind, id) DO UPDATE SET ${ACTIVITY_SET},
+       name = ${newerOf('name', 'name_ts')}, name_ts = ${newerOf('name_ts', 'name_ts')},
+       email = ${newerOf('email', 'email_ts')}, email_ts = ${newerOf('email_ts', 'email_ts')},
+       company_id = CASE WHEN ${companyIsNewer} THEN excluded.company_id ELSE people.company_id END,
+       company_ts = CASE WHEN ${companyIsNewer} THEN excluded.company_ts ELSE people.company_ts END`;
+
+/**
+ * PostgreSQL: the rows of anonymous ids just linked join their users' rows,
+ * all in one statement, then go; `anonymousIds` and `userIds` are SQL
+ * arrays of the new links in the order they landed. As {@link PEOPLE_SQL}'s
+ * merge one link after another would: the rows of one user's ids add up and
+ * a field keeps its newest value, of the later link at the same time (one
+ * statement may not update a row twice, so they are joined first).
+ */
+export const MERGE_LINKED_PEOPLE = (anonymousIds: string, userIds: string) => `WITH moved AS (
+    DELETE FROM people p USING unnest(${anonymousIds}, ${userIds}) WITH ORDINALITY AS m (anonymous_id, user_id, n)
+    WHERE p.kind = 'anon' AND p.id = m.anonymous_id
+    RETURNING m.user_id, m.n, p.first_seen, p.last_seen, p.events, p.name, p.name_ts, p.email, p.email_ts, p.company_id, p.company_ts)
+  INSERT INTO people (${ROW_COLUMNS})
+  SELECT 'user', user_id, min(first_seen), max(last_seen), sum(events),
+    (array_agg(name ORDER BY name_ts DESC, n DESC) FILTER (WHERE name_ts IS NOT NULL))[1], max(name_ts),
+    (array_agg(email ORDER BY email_ts DESC, n DESC) FILTER (WHERE email_ts IS NOT NULL))[1], max(email_ts),
+    (array_agg(company_id ORDER BY company_ts DESC, company_id DESC) FILTER (WHERE company_ts IS NOT NULL))[1], max(company_ts)
+  FROM moved GROUP BY user_id ORDER BY user_id
+  ${MERGE_UPSERT}`;
 
 /** The `ON CONFLICT` clauses that merge a write into a row: activity adds up, a field keeps its newest value. */
 export const PEOPLE_UPSERT = {
@@ -112,13 +141,9 @@ export const PEOPLE_SQL = {
   addCompany: "INSERT INTO people (kind, id, events) VALUES ('company', ?, 0) ON CONFLICT (kind, id) DO NOTHING",
   /** When an anonymous id is linked: its row joins its user's (`?`: user id, anonymous id), then goes (`?`: anonymous id). */
   merge: [
-    `INSERT INTO people (kind, id, first_seen, last_seen, events, name, name_ts, email, email_ts, company_id, company_ts)
+    `INSERT INTO people (${ROW_COLUMNS})
      SELECT 'user', ?, first_seen, last_seen, events, name, name_ts, email, email_ts, company_id, company_ts FROM people WHERE kind = 'anon' AND id = ?
-     ON CONFLICT (kind, id) DO UPDATE SET ${ACTIVITY_SET},
-       name = ${newerOf('name', 'name_ts')}, name_ts = ${newerOf('name_ts', 'name_ts')},
-       email = ${newerOf('email', 'email_ts')}, email_ts = ${newerOf('email_ts', 'email_ts')},
-       company_id = CASE WHEN ${companyIsNewer} THEN excluded.company_id ELSE people.company_id END,
-       company_ts = CASE WHEN ${companyIsNewer} THEN excluded.company_ts ELSE people.company_ts END`,
+     ${MERGE_UPSERT}`,
     "DELETE FROM people WHERE kind = 'anon' AND id = ?",
   ],
   /** `?`: kind, id. */

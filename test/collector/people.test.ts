@@ -291,6 +291,7 @@ describe.each(STORE_KINDS)('the kept summary rows against the profiles and a rec
       await client.connect();
       await client.query('SET search_path = idstitch');
       await client.query('DROP FUNCTION record_activity');
+      await client.query('DROP FUNCTION insert_links');
       for (const sql of downgrade) await client.query(sql);
       await client.end();
     }
