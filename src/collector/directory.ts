@@ -67,21 +67,24 @@ export function parseListCursor(text: string, timed: boolean): ListCursor | null
   return timed ? { lastSeen: Number(match[1]), id } : { id };
 }
 
-/** The rows whose folded column starts with the folded query, as SQL over an index range (never a pattern). */
-function startsWith(column: keyof typeof INDEXED_ROWS, folded: string, params: unknown[]): string {
+/**
+ * The rows whose folded column starts with the folded query, as SQL over an
+ * index range (never a pattern); `row` qualifies the columns (`p.`).
+ */
+function startsWith(column: keyof typeof INDEXED_ROWS, folded: string, params: unknown[], row: string): string {
   const { from, to } = prefixRange(folded);
   params.push(from);
-  if (to === null) return `${INDEXED_ROWS[column]} AND lower(${column}) >= ?`;
+  if (to === null) return `${row}${INDEXED_ROWS[column]} AND lower(${row}${column}) >= ?`;
   params.push(to);
-  return `${INDEXED_ROWS[column]} AND lower(${column}) >= ? AND lower(${column}) < ?`;
+  return `${row}${INDEXED_ROWS[column]} AND lower(${row}${column}) >= ? AND lower(${row}${column}) < ?`;
 }
 
 /** A search's conditions, one per column it matches (the id, and the kept trait texts, JSON, of `fields`), each with its parameters. */
-function searchTerms(query: string, fields: readonly ('name' | 'email')[]): { sql: string; params: unknown[] }[] {
+function searchTerms(query: string, fields: readonly ('name' | 'email')[], row = ''): { sql: string; params: unknown[] }[] {
   const folded = foldCase(query);
   return [['id', folded] as const, ...fields.map((field) => [field, jsonPrefix(folded)] as const)].map(([column, prefix]) => {
     const params: unknown[] = [];
-    return { sql: startsWith(column, prefix, params), params };
+    return { sql: startsWith(column, prefix, params, row), params };
   });
 }
 
@@ -102,21 +105,28 @@ async function fewMatches(db: SqlReader, kind: string, terms: readonly { sql: st
   return terms.every((_, i) => Number(row?.[`n${i}`]) < FEW_MATCHES);
 }
 
+/** A time list's rows (schema version 10, store/peopleSchema.ts): the activity, each with its `people` row where it has one. */
+const ACTIVITY_ROWS = 'people_activity a LEFT JOIN people p ON p.kind = a.kind AND p.id = a.id';
+
 /**
- * The rows of the kind that match a search, as a FROM clause of `people p`
- * and its conditions: the ids the terms' index ranges give, each row then
+ * The rows of the kind that match a search, as a FROM clause and its
+ * conditions over the list's rows (`activity`: `a`, with `people p`; or
+ * `people p` alone): the ids the terms' index ranges give, each row then
  * found by its key (few matches; SQLite keeps the order of a CROSS JOIN),
  * or the terms as a filter on the list's own order (many).
  */
-async function searched(db: SqlReader, kind: string, query: string, fields: readonly ('name' | 'email')[], params: unknown[]): Promise<{ from: string; where: string[] }> {
+async function searched(db: SqlReader, kind: string, query: string, fields: readonly ('name' | 'email')[], list: 'activity' | 'people', params: unknown[]): Promise<{ from: string; where: string[] }> {
+  const row = list === 'activity' ? 'a' : 'p';
   const terms = searchTerms(query, fields);
   if (await fewMatches(db, kind, terms)) {
     params.push(...terms.flatMap((t) => [kind, ...t.params]), kind);
     const ids = terms.map((t) => `SELECT id FROM people WHERE kind = ? AND ${t.sql}`).join(' UNION ');
-    return { from: `(${ids}) m CROSS JOIN people p`, where: ['p.kind = ?', 'p.id = m.id'] };
+    return { from: `(${ids}) m CROSS JOIN ${list === 'activity' ? ACTIVITY_ROWS : 'people p'}`, where: [`${row}.kind = ?`, `${row}.id = m.id`] };
   }
-  params.push(kind, ...terms.flatMap((t) => t.params));
-  return { from: 'people p', where: ['p.kind = ?', `(${terms.map((t) => `(${t.sql})`).join(' OR ')})`] };
+  const filter = searchTerms(query, fields, 'p.');
+  params.push(kind, ...filter.flatMap((t) => t.params));
+  const [from, joined] = list === 'activity' ? ['people_activity a CROSS JOIN people p', ['p.kind = a.kind', 'p.id = a.id']] : ['people p', []];
+  return { from, where: [`${row}.kind = ?`, ...joined, `(${filter.map((t) => `(${t.sql})`).join(' OR ')})`] };
 }
 
 interface TimedRow {
@@ -130,19 +140,24 @@ interface TimedRow {
 export class Directory {
   constructor(private readonly db: SqlReader) {}
 
-  /** Rows of one kind, newest `last_seen` first (ties: greater id first), `limit` after the cursor. */
+  /**
+   * Rows of one kind with events, newest `last_seen` first (ties: greater
+   * id first), `limit` after the cursor: an index range of the activity,
+   * each row's `people` row found by its key.
+   */
   private async timed<T extends TimedRow>(kind: 'user' | 'anon', columns: string, page: { limit: number; after?: ListCursor; query?: string }) {
     const params: unknown[] = [];
-    const { from, where } = page.query ? await searched(this.db, kind, page.query, ['name', 'email'], params) : { from: 'people p', where: ['p.kind = ?'] };
+    const { from, where } = page.query
+      ? await searched(this.db, kind, page.query, ['name', 'email'], 'activity', params)
+      : { from: ACTIVITY_ROWS, where: ['a.kind = ?'] };
     if (!page.query) params.push(kind);
-    where.push('p.last_seen IS NOT NULL');
     if (page.after && 'lastSeen' in page.after) {
-      where.push('(p.last_seen, p.id) < (?, ?)');
+      where.push('(a.last_seen, a.id) < (?, ?)');
       params.push(page.after.lastSeen, page.after.id);
     }
     params.push(page.limit + 1);
     const rows = await this.db.all<T>(
-      `SELECT p.id, p.first_seen, p.last_seen, p.events, p.company_id${columns} FROM ${from} WHERE ${where.join(' AND ')} ORDER BY p.last_seen DESC, p.id DESC LIMIT ?`, params);
+      `SELECT a.id, a.first_seen, a.last_seen, a.events, p.company_id${columns} FROM ${from} WHERE ${where.join(' AND ')} ORDER BY a.last_seen DESC, a.id DESC LIMIT ?`, params);
     const shown = rows.slice(0, page.limit);
     const last = shown[shown.length - 1];
     return { shown, after: rows.length > page.limit && last ? formatListCursor({ lastSeen: last.last_seen, id: last.id }) : null };
@@ -181,7 +196,7 @@ export class Directory {
   /** `GET /v1/companies`: by id (A-Z folded, then as stored); `query` matches the start of the id or `name`. */
   async companies(page: { limit: number; after?: ListCursor; query?: string }): Promise<Page<'companies', CompanyListing>> {
     const params: unknown[] = [];
-    const { from, where } = page.query ? await searched(this.db, 'company', page.query, ['name'], params) : { from: 'people p', where: ['p.kind = ?'] };
+    const { from, where } = page.query ? await searched(this.db, 'company', page.query, ['name'], 'people', params) : { from: 'people p', where: ['p.kind = ?'] };
     if (!page.query) params.push('company');
     // In the order of the id search index, which holds only the rows this names.
     where.push(`p.${INDEXED_ROWS.id}`);

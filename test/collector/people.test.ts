@@ -240,7 +240,7 @@ async function expectListsExact(c: Collector): Promise<void> {
        COUNT(*) AS n, MIN(e.ts) AS first, MAX(e.ts) AS last
      FROM events e LEFT JOIN links l ON e.user_id IS NULL AND l.anonymous_id = e.anonymous_id GROUP BY 1, 2 ORDER BY 1, 2`);
   const kept = await c.store.reader.all<{ kind: string; id: string; n: number; first: number; last: number }>(
-    "SELECT kind, id, events AS n, first_seen AS first, last_seen AS last FROM people WHERE kind <> 'company' ORDER BY kind, id");
+    'SELECT kind, id, events AS n, first_seen AS first, last_seen AS last FROM people_activity ORDER BY kind, id');
   const order = (rows: { kind: string; id: string }[]) => [...rows].sort((a, b) => (`${a.kind} ${a.id}` < `${b.kind} ${b.id}` ? -1 : 1));
   expect(order(kept)).toEqual(order(attributed));
   const anonymous = await allPages<{ anonymousId: string; eventCount: number }>(c, '/v1/anonymous', 'anonymous', 9);
@@ -251,6 +251,30 @@ async function expectListsExact(c: Collector): Promise<void> {
     expect(company).toEqual({ companyId: company.companyId, name: show(profile.traits.name), userCount: profile.userIds.length });
   }
 }
+
+/** Makes a database as version 8 left it: no People rows, nor the functions that keep them. */
+async function rewindToVersion8(kind: StoreKind, database: string): Promise<void> {
+  const rewind = ['DROP TABLE people', 'DROP TABLE people_activity', "UPDATE idstitch_meta SET value = '8' WHERE key = 'schema_version'"];
+  if (kind === 'sqlite') {
+    const { default: Database } = await import('better-sqlite3');
+    const db = new Database(database);
+    for (const sql of rewind) db.exec(sql);
+    db.close();
+    return;
+  }
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: database });
+  await client.connect();
+  await client.query('SET search_path = idstitch');
+  for (const sql of ['DROP FUNCTION record_activity', 'DROP FUNCTION insert_links', ...rewind]) await client.query(sql);
+  await client.end();
+}
+
+/** The summary rows as stored: the search columns and the activity. */
+const keptRows = async (c: Collector) => ({
+  people: await c.store.reader.all('SELECT * FROM people ORDER BY kind, id'),
+  activity: await c.store.reader.all('SELECT * FROM people_activity ORDER BY kind, id'),
+});
 
 describe.each(STORE_KINDS)('the kept summary rows against the profiles and a recount (%s)', (kind) => {
   it.each([1, 2, 3])('random history, seed %i: after concurrent batches, a restart, and erasures of a user and of a linked device', async (seed) => {
@@ -277,26 +301,11 @@ describe.each(STORE_KINDS)('the kept summary rows against the profiles and a rec
     const database = await harness.database(kind);
     let c = await harness.collector(kind, { database });
     await sendAll(c, history(9, 300), 9);
-    const kept = await c.store.reader.all("SELECT * FROM people ORDER BY kind, id");
+    const kept = await keptRows(c);
     await c.close();
-    const { default: pg } = await import('pg');
-    const { default: Database } = await import('better-sqlite3');
-    const downgrade = ['DROP TABLE people', "UPDATE idstitch_meta SET value = '8' WHERE key = 'schema_version'"];
-    if (kind === 'sqlite') {
-      const db = new Database(database);
-      for (const sql of downgrade) db.exec(sql);
-      db.close();
-    } else {
-      const client = new pg.Client({ connectionString: database });
-      await client.connect();
-      await client.query('SET search_path = idstitch');
-      await client.query('DROP FUNCTION record_activity');
-      await client.query('DROP FUNCTION insert_links');
-      for (const sql of downgrade) await client.query(sql);
-      await client.end();
-    }
+    await rewindToVersion8(kind, database);
     c = await harness.collector(kind, { database });
-    expect(await c.store.reader.all("SELECT * FROM people ORDER BY kind, id")).toEqual(kept);
+    expect(await keptRows(c)).toEqual(kept);
     await expectListsExact(c);
   });
 });
@@ -304,7 +313,7 @@ describe.each(STORE_KINDS)('the kept summary rows against the profiles and a rec
 /** What ingest keeps of a history: the summary rows, the first times, the refused links, the stats. */
 async function keptState(c: Collector) {
   return {
-    people: await c.store.reader.all('SELECT * FROM people ORDER BY kind, id'),
+    ...(await keptRows(c)),
     firstSteps: await c.store.reader.all('SELECT step, principal, ts FROM first_steps_by_key ORDER BY step, principal'),
     conflicts: await c.store.reader.all('SELECT anonymous_id, user_id, attempted_user_id, reason FROM conflicts ORDER BY seq'),
     stats: (await get(c, '/v1/stats')).body,
@@ -347,8 +356,8 @@ describe.each(STORE_KINDS)('links that land in one transaction (%s)', (kind) => 
   });
 });
 
-describe.each(STORE_KINDS)('an upgrade from schema version 9 (%s)', (kind) => {
-  it('links that land after it join their rows as they would have before (on PostgreSQL through insert_links, which it adds)', async () => {
+describe.each(STORE_KINDS)('an upgrade to schema version 10 (%s)', (kind) => {
+  it('splits the rows version 9 derived (activity apart), and links that land after it join them as they would have before (on PostgreSQL through insert_links, which it adds)', async () => {
     const messages = history(11, 300);
     const [earlier, later] = [messages.slice(0, 150), messages.slice(150)];
     const states = [];
@@ -358,21 +367,7 @@ describe.each(STORE_KINDS)('an upgrade from schema version 9 (%s)', (kind) => {
       await send(c, earlier, { sentAt: undefined });
       if (upgraded) {
         await c.close();
-        const downgrade = ["UPDATE idstitch_meta SET value = '9' WHERE key = 'schema_version'"];
-        if (kind === 'sqlite') {
-          const { default: Database } = await import('better-sqlite3');
-          const db = new Database(database);
-          for (const sql of downgrade) db.exec(sql);
-          db.close();
-        } else {
-          const { default: pg } = await import('pg');
-          const client = new pg.Client({ connectionString: database });
-          await client.connect();
-          await client.query('SET search_path = idstitch');
-          await client.query('DROP FUNCTION insert_links');
-          for (const sql of downgrade) await client.query(sql);
-          await client.end();
-        }
+        await rewindToVersion8(kind, database);
         c = await harness.collector(kind, { database });
         expect((await c.store.reader.get<{ value: string }>("SELECT value FROM idstitch_meta WHERE key = 'schema_version'"))?.value).toBe('10');
       }

@@ -56,6 +56,6 @@ BEGIN
   DELETE FROM conflicts c USING unnest(made_anonymous, made_users) AS m (anonymous_id, user_id)
     WHERE c.anonymous_id = m.anonymous_id AND c.attempted_user_id = m.user_id AND c.reason = 'unverified';
   ${mergeLinkedFirstSteps('made_anonymous', 'made_users').join(';\n  ')};
-  ${MERGE_LINKED_PEOPLE('made_anonymous', 'made_users')};
+  ${MERGE_LINKED_PEOPLE('made_anonymous', 'made_users').join(';\n  ')};
   RETURN made_anonymous;
 END $fn$`;

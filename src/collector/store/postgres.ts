@@ -158,8 +158,8 @@ const addCounts = (query: Query) => async (d: CounterDelta) => {
  * subject resolved under the links, the newest write per row (one row may
  * not be updated twice by one statement).
  */
-const peopleFromWrites = (set: string, order: string) => `INSERT INTO people (kind, id, events, ${set})
-  SELECT DISTINCT ON (kind, id) kind, id, 0, value, ts FROM (
+const peopleFromWrites = (set: string, order: string) => `INSERT INTO people (kind, id, ${set})
+  SELECT DISTINCT ON (kind, id) kind, id, value, ts FROM (
     SELECT CASE WHEN s.kind = 'anon' AND l.user_id IS NOT NULL THEN 'user' ELSE s.kind END AS kind, COALESCE(l.user_id, s.id) AS id, s.value, s.ts
     FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) AS s (kind, id, value, ts)
     LEFT JOIN links l ON s.kind = 'anon' AND l.anonymous_id = s.id) r
@@ -172,7 +172,7 @@ const PEOPLE_WRITES = {
 
 /** The `people` rows of an ingest transaction (people.ts), a statement per kind of change. */
 async function recordPeople(query: Query, update: PeopleUpdate): Promise<void> {
-  if (update.companies.length) await query("INSERT INTO people (kind, id, events) SELECT 'company', unnest($1::text[]), 0 ON CONFLICT (kind, id) DO NOTHING", [update.companies]);
+  if (update.companies.length) await query("INSERT INTO people (kind, id) SELECT 'company', unnest($1::text[]) ON CONFLICT (kind, id) DO NOTHING", [update.companies]);
   const { activity } = update;
   if (activity.length) {
     await query('SELECT record_activity($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[])',

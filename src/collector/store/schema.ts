@@ -15,7 +15,7 @@
  */
 
 import { EVENT_STEP_SQL, HAS_STEP_SQL, PRINCIPAL_SQL } from '../funnel.js';
-import { peopleMigration } from './peopleSchema.js';
+import { peopleActivityMigration, peopleMigration } from './peopleSchema.js';
 import { INSERT_LINKS } from './insertLinks.js';
 import { FIRST_STEPS_BY_PRINCIPAL, firstStepsTables, firstStepsView, insertFirstSteps, registerKeys } from './firstSteps.js';
 
@@ -345,8 +345,9 @@ const MIGRATIONS: ReadonlyArray<(d: Dialect) => string[]> = [
   ],
   // Version 9: the People directory's summary rows (people.ts), derived once from what is stored.
   (d) => peopleMigration(d),
-  // Version 10: on PostgreSQL, a transaction's new links in one call (insertLinks.ts).
-  (d) => (d === 'postgres' ? [INSERT_LINKS] : []),
+  // Version 10: the People activity in a table of its own (peopleSchema.ts), and on PostgreSQL a transaction's
+  // new links in one call (insertLinks.ts).
+  (d) => [...peopleActivityMigration(d), ...(d === 'postgres' ? [INSERT_LINKS] : [])],
 ];
 
 /** The statements to run on a database at `version` (0 = empty) to reach `target`. */

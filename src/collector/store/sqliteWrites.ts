@@ -144,8 +144,10 @@ export class SqliteWrites {
           links.set(l.anonymousId, l.userId);
           clearConfirmedClaim.run(l.anonymousId, l.userId);
           mergeFirstSteps(l.anonymousId, l.userId);
-          prepared(PEOPLE_SQL.merge[0]).run(l.userId, l.anonymousId);
-          prepared(PEOPLE_SQL.merge[1]).run(l.anonymousId);
+          for (const [move, drop] of PEOPLE_SQL.merge) {
+            prepared(move).run(l.userId, l.anonymousId);
+            prepared(drop).run(l.anonymousId);
+          }
           made.add(l);
         }
         return made;
