@@ -105,28 +105,28 @@ async function fewMatches(db: SqlReader, kind: string, terms: readonly { sql: st
   return terms.every((_, i) => Number(row?.[`n${i}`]) < FEW_MATCHES);
 }
 
-/** A time list's rows (schema version 10, store/peopleSchema.ts): the activity, each with its `people` row where it has one. */
-const ACTIVITY_ROWS = 'people_activity a LEFT JOIN people p ON p.kind = a.kind AND p.id = a.id';
-
 /**
  * The rows of the kind that match a search, as a FROM clause and its
- * conditions over the list's rows (`activity`: `a`, with `people p`; or
- * `people p` alone): the ids the terms' index ranges give, each row then
- * found by its key (few matches; SQLite keeps the order of a CROSS JOIN),
- * or the terms as a filter on the list's own order (many).
+ * conditions over the list's rows (`activity`: `people_activity a`, or
+ * `people p`): the ids the terms' index ranges give, each row then found by
+ * its key (few matches; SQLite keeps the order of a CROSS JOIN), or the
+ * terms as a filter on the list's own order (many).
  */
 async function searched(db: SqlReader, kind: string, query: string, fields: readonly ('name' | 'email')[], list: 'activity' | 'people', params: unknown[]): Promise<{ from: string; where: string[] }> {
-  const row = list === 'activity' ? 'a' : 'p';
+  const [table, row] = list === 'activity' ? ['people_activity a', 'a'] : ['people p', 'p'];
   const terms = searchTerms(query, fields);
   if (await fewMatches(db, kind, terms)) {
     params.push(...terms.flatMap((t) => [kind, ...t.params]), kind);
     const ids = terms.map((t) => `SELECT id FROM people WHERE kind = ? AND ${t.sql}`).join(' UNION ');
-    return { from: `(${ids}) m CROSS JOIN ${list === 'activity' ? ACTIVITY_ROWS : 'people p'}`, where: [`${row}.kind = ?`, `${row}.id = m.id`] };
+    return { from: `(${ids}) m CROSS JOIN ${table}`, where: [`${row}.kind = ?`, `${row}.id = m.id`] };
   }
-  const filter = searchTerms(query, fields, 'p.');
+  const filter = searchTerms(query, fields, list === 'activity' ? 's.' : '');
   params.push(kind, ...filter.flatMap((t) => t.params));
-  const [from, joined] = list === 'activity' ? ['people_activity a CROSS JOIN people p', ['p.kind = a.kind', 'p.id = a.id']] : ['people p', []];
-  return { from, where: [`${row}.kind = ?`, ...joined, `(${filter.map((t) => `(${t.sql})`).join(' OR ')})`] };
+  const matches = `(${filter.map((t) => `(${t.sql})`).join(' OR ')})`;
+  if (list === 'people') return { from: table, where: ['p.kind = ?', matches] };
+  // Each row's match in a scalar subquery, which PostgreSQL never turns into a join: without statistics (a
+  // freshly written table) it planned a join of the two tables as a hash join of every row and a sort.
+  return { from: table, where: ['a.kind = ?', `(SELECT ${matches} FROM people s WHERE s.kind = a.kind AND s.id = a.id)`] };
 }
 
 interface TimedRow {
@@ -134,38 +134,51 @@ interface TimedRow {
   first_seen: number | null;
   last_seen: number;
   events: number;
+  name: string | null;
+  email: string | null;
   company_id: string | null;
 }
+
+type Fields = Pick<TimedRow, 'name' | 'email' | 'company_id'>;
+const NO_FIELDS: Fields = { name: null, email: null, company_id: null };
 
 export class Directory {
   constructor(private readonly db: SqlReader) {}
 
   /**
    * Rows of one kind with events, newest `last_seen` first (ties: greater
-   * id first), `limit` after the cursor: an index range of the activity,
-   * each row's `people` row found by its key.
+   * id first), `limit` after the cursor: an index range of the activity
+   * (schema version 10, store/peopleSchema.ts), then the page's `people`
+   * rows by key (a visitor has none until it has a name, email or company).
    */
-  private async timed<T extends TimedRow>(kind: 'user' | 'anon', columns: string, page: { limit: number; after?: ListCursor; query?: string }) {
+  private async timed(kind: 'user' | 'anon', page: { limit: number; after?: ListCursor; query?: string }) {
     const params: unknown[] = [];
     const { from, where } = page.query
       ? await searched(this.db, kind, page.query, ['name', 'email'], 'activity', params)
-      : { from: ACTIVITY_ROWS, where: ['a.kind = ?'] };
+      : { from: 'people_activity a', where: ['a.kind = ?'] };
     if (!page.query) params.push(kind);
     if (page.after && 'lastSeen' in page.after) {
       where.push('(a.last_seen, a.id) < (?, ?)');
       params.push(page.after.lastSeen, page.after.id);
     }
     params.push(page.limit + 1);
-    const rows = await this.db.all<T>(
-      `SELECT a.id, a.first_seen, a.last_seen, a.events, p.company_id${columns} FROM ${from} WHERE ${where.join(' AND ')} ORDER BY a.last_seen DESC, a.id DESC LIMIT ?`, params);
-    const shown = rows.slice(0, page.limit);
+    const rows = await this.db.all<Omit<TimedRow, keyof Fields>>(
+      `SELECT a.id, a.first_seen, a.last_seen, a.events FROM ${from} WHERE ${where.join(' AND ')} ORDER BY a.last_seen DESC, a.id DESC LIMIT ?`, params);
+    const listed = rows.slice(0, page.limit);
+    const fields = new Map<string, Fields>();
+    if (listed.length) {
+      const found = await this.db.all<Fields & { id: string }>(
+        `SELECT id, name, email, company_id FROM people WHERE kind = ? AND id IN (${listed.map(() => '?').join(', ')})`, [kind, ...listed.map((row) => row.id)]);
+      for (const row of found) fields.set(row.id, row);
+    }
+    const shown: TimedRow[] = listed.map((row) => ({ ...row, ...(fields.get(row.id) ?? NO_FIELDS) }));
     const last = shown[shown.length - 1];
     return { shown, after: rows.length > page.limit && last ? formatListCursor({ lastSeen: last.last_seen, id: last.id }) : null };
   }
 
   /** `GET /v1/users`: identified users, newest `lastSeen` first; `query` matches the start of the id, display name or email (A-Z folded). */
   async users(page: { limit: number; after?: ListCursor; query?: string }): Promise<Page<'users', UserListing>> {
-    const { shown, after } = await this.timed<TimedRow & { name: string | null; email: string | null }>('user', ', p.name, p.email', page);
+    const { shown, after } = await this.timed('user', page);
     const linked = new Map<string, string[]>(shown.map((row) => [row.id, []]));
     if (shown.length) {
       const links = await this.db.all<{ user_id: string; anonymous_id: string }>(
@@ -184,7 +197,7 @@ export class Directory {
 
   /** `GET /v1/anonymous`: visitors whose anonymous id no user was linked to, newest first. */
   async anonymous(page: { limit: number; after?: ListCursor }): Promise<Page<'anonymous', AnonymousListing>> {
-    const { shown, after } = await this.timed<TimedRow>('anon', '', page);
+    const { shown, after } = await this.timed('anon', page);
     return {
       anonymous: shown.map((row) => ({
         anonymousId: row.id, companyId: row.company_id, firstSeen: iso(row.first_seen), lastSeen: iso(row.last_seen), eventCount: row.events,
