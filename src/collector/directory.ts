@@ -67,21 +67,24 @@ export function parseListCursor(text: string, timed: boolean): ListCursor | null
   return timed ? { lastSeen: Number(match[1]), id } : { id };
 }
 
-/** The rows whose folded column starts with the folded query, as SQL over an index range (never a pattern). */
-function startsWith(column: keyof typeof INDEXED_ROWS, folded: string, params: unknown[]): string {
+/**
+ * The rows whose folded column starts with the folded query, as SQL over an
+ * index range (never a pattern); `row` qualifies the columns (`p.`).
+ */
+function startsWith(column: keyof typeof INDEXED_ROWS, folded: string, params: unknown[], row: string): string {
   const { from, to } = prefixRange(folded);
   params.push(from);
-  if (to === null) return `${INDEXED_ROWS[column]} AND lower(${column}) >= ?`;
+  if (to === null) return `${row}${INDEXED_ROWS[column]} AND lower(${row}${column}) >= ?`;
   params.push(to);
-  return `${INDEXED_ROWS[column]} AND lower(${column}) >= ? AND lower(${column}) < ?`;
+  return `${row}${INDEXED_ROWS[column]} AND lower(${row}${column}) >= ? AND lower(${row}${column}) < ?`;
 }
 
 /** A search's conditions, one per column it matches (the id, and the kept trait texts, JSON, of `fields`), each with its parameters. */
-function searchTerms(query: string, fields: readonly ('name' | 'email')[]): { sql: string; params: unknown[] }[] {
+function searchTerms(query: string, fields: readonly ('name' | 'email')[], row = ''): { sql: string; params: unknown[] }[] {
   const folded = foldCase(query);
   return [['id', folded] as const, ...fields.map((field) => [field, jsonPrefix(folded)] as const)].map(([column, prefix]) => {
     const params: unknown[] = [];
-    return { sql: startsWith(column, prefix, params), params };
+    return { sql: startsWith(column, prefix, params, row), params };
   });
 }
 
@@ -103,20 +106,27 @@ async function fewMatches(db: SqlReader, kind: string, terms: readonly { sql: st
 }
 
 /**
- * The rows of the kind that match a search, as a FROM clause of `people p`
- * and its conditions: the ids the terms' index ranges give, each row then
- * found by its key (few matches; SQLite keeps the order of a CROSS JOIN),
- * or the terms as a filter on the list's own order (many).
+ * The rows of the kind that match a search, as a FROM clause and its
+ * conditions over the list's rows (`activity`: `people_activity a`, or
+ * `people p`): the ids the terms' index ranges give, each row then found by
+ * its key (few matches; SQLite keeps the order of a CROSS JOIN), or the
+ * terms as a filter on the list's own order (many).
  */
-async function searched(db: SqlReader, kind: string, query: string, fields: readonly ('name' | 'email')[], params: unknown[]): Promise<{ from: string; where: string[] }> {
+async function searched(db: SqlReader, kind: string, query: string, fields: readonly ('name' | 'email')[], list: 'activity' | 'people', params: unknown[]): Promise<{ from: string; where: string[] }> {
+  const [table, row] = list === 'activity' ? ['people_activity a', 'a'] : ['people p', 'p'];
   const terms = searchTerms(query, fields);
   if (await fewMatches(db, kind, terms)) {
     params.push(...terms.flatMap((t) => [kind, ...t.params]), kind);
     const ids = terms.map((t) => `SELECT id FROM people WHERE kind = ? AND ${t.sql}`).join(' UNION ');
-    return { from: `(${ids}) m CROSS JOIN people p`, where: ['p.kind = ?', 'p.id = m.id'] };
+    return { from: `(${ids}) m CROSS JOIN ${table}`, where: [`${row}.kind = ?`, `${row}.id = m.id`] };
   }
-  params.push(kind, ...terms.flatMap((t) => t.params));
-  return { from: 'people p', where: ['p.kind = ?', `(${terms.map((t) => `(${t.sql})`).join(' OR ')})`] };
+  const filter = searchTerms(query, fields, list === 'activity' ? 's.' : '');
+  params.push(kind, ...filter.flatMap((t) => t.params));
+  const matches = `(${filter.map((t) => `(${t.sql})`).join(' OR ')})`;
+  if (list === 'people') return { from: table, where: ['p.kind = ?', matches] };
+  // Each row's match in a scalar subquery, which PostgreSQL never turns into a join: without statistics (a
+  // freshly written table) it planned a join of the two tables as a hash join of every row and a sort.
+  return { from: table, where: ['a.kind = ?', `(SELECT ${matches} FROM people s WHERE s.kind = a.kind AND s.id = a.id)`] };
 }
 
 interface TimedRow {
@@ -124,33 +134,51 @@ interface TimedRow {
   first_seen: number | null;
   last_seen: number;
   events: number;
+  name: string | null;
+  email: string | null;
   company_id: string | null;
 }
+
+type Fields = Pick<TimedRow, 'name' | 'email' | 'company_id'>;
+const NO_FIELDS: Fields = { name: null, email: null, company_id: null };
 
 export class Directory {
   constructor(private readonly db: SqlReader) {}
 
-  /** Rows of one kind, newest `last_seen` first (ties: greater id first), `limit` after the cursor. */
-  private async timed<T extends TimedRow>(kind: 'user' | 'anon', columns: string, page: { limit: number; after?: ListCursor; query?: string }) {
+  /**
+   * Rows of one kind with events, newest `last_seen` first (ties: greater
+   * id first), `limit` after the cursor: an index range of the activity
+   * (schema version 10, store/peopleSchema.ts), then the page's `people`
+   * rows by key (a visitor has none until it has a name, email or company).
+   */
+  private async timed(kind: 'user' | 'anon', page: { limit: number; after?: ListCursor; query?: string }) {
     const params: unknown[] = [];
-    const { from, where } = page.query ? await searched(this.db, kind, page.query, ['name', 'email'], params) : { from: 'people p', where: ['p.kind = ?'] };
+    const { from, where } = page.query
+      ? await searched(this.db, kind, page.query, ['name', 'email'], 'activity', params)
+      : { from: 'people_activity a', where: ['a.kind = ?'] };
     if (!page.query) params.push(kind);
-    where.push('p.last_seen IS NOT NULL');
     if (page.after && 'lastSeen' in page.after) {
-      where.push('(p.last_seen, p.id) < (?, ?)');
+      where.push('(a.last_seen, a.id) < (?, ?)');
       params.push(page.after.lastSeen, page.after.id);
     }
     params.push(page.limit + 1);
-    const rows = await this.db.all<T>(
-      `SELECT p.id, p.first_seen, p.last_seen, p.events, p.company_id${columns} FROM ${from} WHERE ${where.join(' AND ')} ORDER BY p.last_seen DESC, p.id DESC LIMIT ?`, params);
-    const shown = rows.slice(0, page.limit);
+    const rows = await this.db.all<Omit<TimedRow, keyof Fields>>(
+      `SELECT a.id, a.first_seen, a.last_seen, a.events FROM ${from} WHERE ${where.join(' AND ')} ORDER BY a.last_seen DESC, a.id DESC LIMIT ?`, params);
+    const listed = rows.slice(0, page.limit);
+    const fields = new Map<string, Fields>();
+    if (listed.length) {
+      const found = await this.db.all<Fields & { id: string }>(
+        `SELECT id, name, email, company_id FROM people WHERE kind = ? AND id IN (${listed.map(() => '?').join(', ')})`, [kind, ...listed.map((row) => row.id)]);
+      for (const row of found) fields.set(row.id, row);
+    }
+    const shown: TimedRow[] = listed.map((row) => ({ ...row, ...(fields.get(row.id) ?? NO_FIELDS) }));
     const last = shown[shown.length - 1];
     return { shown, after: rows.length > page.limit && last ? formatListCursor({ lastSeen: last.last_seen, id: last.id }) : null };
   }
 
   /** `GET /v1/users`: identified users, newest `lastSeen` first; `query` matches the start of the id, display name or email (A-Z folded). */
   async users(page: { limit: number; after?: ListCursor; query?: string }): Promise<Page<'users', UserListing>> {
-    const { shown, after } = await this.timed<TimedRow & { name: string | null; email: string | null }>('user', ', p.name, p.email', page);
+    const { shown, after } = await this.timed('user', page);
     const linked = new Map<string, string[]>(shown.map((row) => [row.id, []]));
     if (shown.length) {
       const links = await this.db.all<{ user_id: string; anonymous_id: string }>(
@@ -169,7 +197,7 @@ export class Directory {
 
   /** `GET /v1/anonymous`: visitors whose anonymous id no user was linked to, newest first. */
   async anonymous(page: { limit: number; after?: ListCursor }): Promise<Page<'anonymous', AnonymousListing>> {
-    const { shown, after } = await this.timed<TimedRow>('anon', '', page);
+    const { shown, after } = await this.timed('anon', page);
     return {
       anonymous: shown.map((row) => ({
         anonymousId: row.id, companyId: row.company_id, firstSeen: iso(row.first_seen), lastSeen: iso(row.last_seen), eventCount: row.events,
@@ -181,7 +209,7 @@ export class Directory {
   /** `GET /v1/companies`: by id (A-Z folded, then as stored); `query` matches the start of the id or `name`. */
   async companies(page: { limit: number; after?: ListCursor; query?: string }): Promise<Page<'companies', CompanyListing>> {
     const params: unknown[] = [];
-    const { from, where } = page.query ? await searched(this.db, 'company', page.query, ['name'], params) : { from: 'people p', where: ['p.kind = ?'] };
+    const { from, where } = page.query ? await searched(this.db, 'company', page.query, ['name'], 'people', params) : { from: 'people p', where: ['p.kind = ?'] };
     if (!page.query) params.push('company');
     // In the order of the id search index, which holds only the rows this names.
     where.push(`p.${INDEXED_ROWS.id}`);

@@ -2,7 +2,10 @@
  * The People directory (README "People"): a summary row per user, per
  * anonymous visitor not yet identified, and per company, in `people`
  * (schema version 9), kept by the ingest transaction itself so a list page
- * or a search reads one index range instead of counting events.
+ * or a search reads one index range instead of counting events. Since
+ * version 10 the activity (`first_seen`, `last_seen`, `events`) of users
+ * and visitors is in `people_activity`, and `people` keeps the search
+ * columns, a row per user and company and per visitor that has one set.
  *
  * A row follows the identity rules of identity.ts as events and links land
  * (store/apply.ts): an event with a `userId` counts for that user; one
@@ -13,7 +16,7 @@
  * anonymous ids, kept as the trait's JSON text, and for a company its newest
  * `name` trait; `company_id` is the newest membership. An erasure removes
  * the rows of what it erases, and counts a user's row again when one of
- * their anonymous ids is erased (store/erase.ts). The table and its
+ * their anonymous ids is erased (store/erase.ts). The tables and their
  * indexes are in store/peopleSchema.ts.
  */
 import type { MembershipWrite, TraitWrite } from './identity.js';
@@ -78,11 +81,13 @@ export interface PeopleUpdate {
   keys: KeyWrite[];
   memberships: readonly MembershipWrite[];
   /** Companies registered now. */
-  companies: string[];
+  companies: readonly string[];
 }
 
-const later = (column: string) => `CASE WHEN people.${column} IS NULL OR excluded.${column} > people.${column} THEN excluded.${column} ELSE people.${column} END`;
-const earlier = (column: string) => `CASE WHEN people.${column} IS NULL OR excluded.${column} < people.${column} THEN excluded.${column} ELSE people.${column} END`;
+const later = (table: string, column: string) =>
+  `CASE WHEN ${table}.${column} IS NULL OR excluded.${column} > ${table}.${column} THEN excluded.${column} ELSE ${table}.${column} END`;
+const earlier = (table: string, column: string) =>
+  `CASE WHEN ${table}.${column} IS NULL OR excluded.${column} < ${table}.${column} THEN excluded.${column} ELSE ${table}.${column} END`;
 /** The newer of the stored and the incoming value of a field kept with its time; the incoming one wins a tie (a later write). */
 const newerOf = (column: string, tsColumn: string) =>
   `CASE WHEN excluded.${tsColumn} IS NOT NULL AND (people.${tsColumn} IS NULL OR people.${tsColumn} <= excluded.${tsColumn}) THEN excluded.${column} ELSE people.${column} END`;
@@ -90,11 +95,22 @@ const newerOf = (column: string, tsColumn: string) =>
 const companyIsNewer = `excluded.company_ts IS NOT NULL AND (people.company_ts IS NULL OR excluded.company_ts > people.company_ts
     OR (excluded.company_ts = people.company_ts AND excluded.company_id > people.company_id))`;
 
-const ACTIVITY_SET = `events = people.events + excluded.events, first_seen = ${earlier('first_seen')}, last_seen = ${later('last_seen')}`;
+const FIELD_COLUMNS = 'name, name_ts, email, email_ts, company_id, company_ts';
+
+/** A row merged into a user's: activity adds up; each field keeps the newer, the incoming one at the same time. */
+const MERGE_UPSERT = {
+  activity: `ON CONFLICT (kind, id) DO UPDATE SET events = people_activity.events + excluded.events,
+       first_seen = ${earlier('people_activity', 'first_seen')}, last_seen = ${later('people_activity', 'last_seen')}`,
+  fields: `ON CONFLICT (kind, id) DO UPDATE SET
+       name = ${newerOf('name', 'name_ts')}, name_ts = ${newerOf('name_ts', 'name_ts')},
+       email = ${newerOf('email', 'email_ts')}, email_ts = ${newerOf('email_ts', 'email_ts')},
+       company_id = CASE WHEN ${companyIsNewer} THEN excluded.company_id ELSE people.company_id END,
+       company_ts = CASE WHEN ${companyIsNewer} THEN excluded.company_ts ELSE people.company_ts END`,
+} as const;
 
 /** The `ON CONFLICT` clauses that merge a write into a row: activity adds up, a field keeps its newest value. */
 export const PEOPLE_UPSERT = {
-  activity: `ON CONFLICT (kind, id) DO UPDATE SET ${ACTIVITY_SET}`,
+  activity: MERGE_UPSERT.activity,
   key: (field: 'name' | 'email') => `ON CONFLICT (kind, id) DO UPDATE SET ${field} = excluded.${field}, ${field}_ts = excluded.${field}_ts
     WHERE people.${field}_ts IS NULL OR people.${field}_ts <= excluded.${field}_ts`,
   company: `ON CONFLICT (kind, id) DO UPDATE SET company_id = excluded.company_id, company_ts = excluded.company_ts WHERE ${companyIsNewer}`,
@@ -103,27 +119,56 @@ export const PEOPLE_UPSERT = {
 /** Per-row SQL both stores share (`?` placeholders). */
 export const PEOPLE_SQL = {
   /** `?`: kind, id, first, last, events. */
-  addActivity: `INSERT INTO people (kind, id, first_seen, last_seen, events) VALUES (?, ?, ?, ?, ?) ${PEOPLE_UPSERT.activity}`,
+  addActivity: `INSERT INTO people_activity (kind, id, first_seen, last_seen, events) VALUES (?, ?, ?, ?, ?) ${PEOPLE_UPSERT.activity}`,
+  /** A user's row, for the id search, made with its first activity (`?`: user id). */
+  addUser: "INSERT INTO people (kind, id) VALUES ('user', ?) ON CONFLICT (kind, id) DO NOTHING",
   /** `?`: kind, id, value, ts. */
-  setKey: (field: 'name' | 'email') => `INSERT INTO people (kind, id, events, ${field}, ${field}_ts) VALUES (?, ?, 0, ?, ?) ${PEOPLE_UPSERT.key(field)}`,
+  setKey: (field: 'name' | 'email') => `INSERT INTO people (kind, id, ${field}, ${field}_ts) VALUES (?, ?, ?, ?) ${PEOPLE_UPSERT.key(field)}`,
   /** `?`: kind, id, company id, ts. */
-  setCompany: `INSERT INTO people (kind, id, events, company_id, company_ts) VALUES (?, ?, 0, ?, ?) ${PEOPLE_UPSERT.company}`,
+  setCompany: `INSERT INTO people (kind, id, company_id, company_ts) VALUES (?, ?, ?, ?) ${PEOPLE_UPSERT.company}`,
   /** `?`: company id. */
-  addCompany: "INSERT INTO people (kind, id, events) VALUES ('company', ?, 0) ON CONFLICT (kind, id) DO NOTHING",
-  /** When an anonymous id is linked: its row joins its user's (`?`: user id, anonymous id), then goes (`?`: anonymous id). */
+  addCompany: "INSERT INTO people (kind, id) VALUES ('company', ?) ON CONFLICT (kind, id) DO NOTHING",
+  /** When an anonymous id is linked, per table: its row joins its user's (`?`: user id, anonymous id), then goes (`?`: anonymous id). */
   merge: [
-    `INSERT INTO people (kind, id, first_seen, last_seen, events, name, name_ts, email, email_ts, company_id, company_ts)
-     SELECT 'user', ?, first_seen, last_seen, events, name, name_ts, email, email_ts, company_id, company_ts FROM people WHERE kind = 'anon' AND id = ?
-     ON CONFLICT (kind, id) DO UPDATE SET ${ACTIVITY_SET},
-       name = ${newerOf('name', 'name_ts')}, name_ts = ${newerOf('name_ts', 'name_ts')},
-       email = ${newerOf('email', 'email_ts')}, email_ts = ${newerOf('email_ts', 'email_ts')},
-       company_id = CASE WHEN ${companyIsNewer} THEN excluded.company_id ELSE people.company_id END,
-       company_ts = CASE WHEN ${companyIsNewer} THEN excluded.company_ts ELSE people.company_ts END`,
-    "DELETE FROM people WHERE kind = 'anon' AND id = ?",
+    [`INSERT INTO people_activity (kind, id, first_seen, last_seen, events)
+      SELECT 'user', ?, first_seen, last_seen, events FROM people_activity WHERE kind = 'anon' AND id = ? ${MERGE_UPSERT.activity}`,
+    "DELETE FROM people_activity WHERE kind = 'anon' AND id = ?"],
+    [`INSERT INTO people (kind, id, ${FIELD_COLUMNS})
+      SELECT 'user', ?, ${FIELD_COLUMNS} FROM people WHERE kind = 'anon' AND id = ? ${MERGE_UPSERT.fields}`,
+    "DELETE FROM people WHERE kind = 'anon' AND id = ?"],
   ],
-  /** `?`: kind, id. */
-  remove: 'DELETE FROM people WHERE kind = ? AND id = ?',
+  /** `?`: kind, id; each statement. */
+  remove: ['DELETE FROM people_activity WHERE kind = ? AND id = ?', 'DELETE FROM people WHERE kind = ? AND id = ?'],
 } as const;
+
+/**
+ * PostgreSQL: the rows of anonymous ids just linked join their users' rows,
+ * then go, a statement per table; `anonymousIds` and `userIds` are SQL
+ * arrays of the new links in the order they landed. As {@link PEOPLE_SQL}'s
+ * merge one link after another would: the rows of one user's ids add up and
+ * a field keeps its newest value, of the later link at the same time (one
+ * statement may not update a row twice, so they are joined first).
+ */
+export const MERGE_LINKED_PEOPLE = (anonymousIds: string, userIds: string) => {
+  const moved = (table: string, columns: string) => `WITH moved AS (
+    DELETE FROM ${table} p USING unnest(${anonymousIds}, ${userIds}) WITH ORDINALITY AS m (anonymous_id, user_id, n)
+    WHERE p.kind = 'anon' AND p.id = m.anonymous_id
+    RETURNING m.user_id, m.n, ${columns.split(', ').map((c) => `p.${c}`).join(', ')})`;
+  return [
+    `${moved('people_activity', 'first_seen, last_seen, events')}
+    INSERT INTO people_activity (kind, id, first_seen, last_seen, events)
+    SELECT 'user', user_id, min(first_seen), max(last_seen), sum(events) FROM moved GROUP BY user_id ORDER BY user_id
+    ${MERGE_UPSERT.activity}`,
+    `${moved('people', FIELD_COLUMNS)}
+    INSERT INTO people (kind, id, ${FIELD_COLUMNS})
+    SELECT 'user', user_id,
+      (array_agg(name ORDER BY name_ts DESC, n DESC) FILTER (WHERE name_ts IS NOT NULL))[1], max(name_ts),
+      (array_agg(email ORDER BY email_ts DESC, n DESC) FILTER (WHERE email_ts IS NOT NULL))[1], max(email_ts),
+      (array_agg(company_id ORDER BY company_ts DESC, company_id DESC) FILTER (WHERE company_ts IS NOT NULL))[1], max(company_ts)
+    FROM moved GROUP BY user_id ORDER BY user_id
+    ${MERGE_UPSERT.fields}`,
+  ];
+};
 
 const LINKED = 'SELECT anonymous_id FROM links WHERE user_id = ?';
 
@@ -163,6 +208,7 @@ export async function applyPeopleUpdate(run: RunSql, linkedUser: (anonymousId: s
   };
   for (const id of update.companies) await run(PEOPLE_SQL.addCompany, [id]);
   for (const a of update.activity) {
+    if (a.userId !== null) await run(PEOPLE_SQL.addUser, [a.userId]);
     const [kind, id] = a.userId !== null ? ['user', a.userId] : await principal('anon', a.anonymousId!);
     await run(PEOPLE_SQL.addActivity, [kind, id, a.first, a.last, a.events]);
   }
@@ -176,7 +222,7 @@ export async function applyPeopleUpdate(run: RunSql, linkedUser: (anonymousId: s
  * whose events may have held the user's last time or newest name.
  */
 export async function recountUser(run: RunSql, all: <T>(sql: string, params: readonly unknown[]) => Promise<T[]>, userId: string): Promise<void> {
-  await run(PEOPLE_SQL.remove, ['user', userId]);
+  for (const statement of PEOPLE_SQL.remove) await run(statement, ['user', userId]);
   const [counts] = await all<{ events: number; first: number | null; last: number | null }>(RECOUNT_SQL.activity, [userId, userId]);
   const keys = await all<{ key: string; value: string; ts: number }>(RECOUNT_SQL.keys, [userId, userId]);
   const memberships = await all<{ company_id: string; ts: number }>(RECOUNT_SQL.memberships, [userId, userId]);

@@ -240,7 +240,7 @@ async function expectListsExact(c: Collector): Promise<void> {
        COUNT(*) AS n, MIN(e.ts) AS first, MAX(e.ts) AS last
      FROM events e LEFT JOIN links l ON e.user_id IS NULL AND l.anonymous_id = e.anonymous_id GROUP BY 1, 2 ORDER BY 1, 2`);
   const kept = await c.store.reader.all<{ kind: string; id: string; n: number; first: number; last: number }>(
-    "SELECT kind, id, events AS n, first_seen AS first, last_seen AS last FROM people WHERE kind <> 'company' ORDER BY kind, id");
+    'SELECT kind, id, events AS n, first_seen AS first, last_seen AS last FROM people_activity ORDER BY kind, id');
   const order = (rows: { kind: string; id: string }[]) => [...rows].sort((a, b) => (`${a.kind} ${a.id}` < `${b.kind} ${b.id}` ? -1 : 1));
   expect(order(kept)).toEqual(order(attributed));
   const anonymous = await allPages<{ anonymousId: string; eventCount: number }>(c, '/v1/anonymous', 'anonymous', 9);
@@ -251,6 +251,30 @@ async function expectListsExact(c: Collector): Promise<void> {
     expect(company).toEqual({ companyId: company.companyId, name: show(profile.traits.name), userCount: profile.userIds.length });
   }
 }
+
+/** Makes a database as version 8 left it: no People rows, nor the functions that keep them. */
+async function rewindToVersion8(kind: StoreKind, database: string): Promise<void> {
+  const rewind = ['DROP TABLE people', 'DROP TABLE people_activity', "UPDATE idstitch_meta SET value = '8' WHERE key = 'schema_version'"];
+  if (kind === 'sqlite') {
+    const { default: Database } = await import('better-sqlite3');
+    const db = new Database(database);
+    for (const sql of rewind) db.exec(sql);
+    db.close();
+    return;
+  }
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: database });
+  await client.connect();
+  await client.query('SET search_path = idstitch');
+  for (const sql of ['DROP FUNCTION record_activity', 'DROP FUNCTION insert_links', ...rewind]) await client.query(sql);
+  await client.end();
+}
+
+/** The summary rows as stored: the search columns and the activity. */
+const keptRows = async (c: Collector) => ({
+  people: await c.store.reader.all('SELECT * FROM people ORDER BY kind, id'),
+  activity: await c.store.reader.all('SELECT * FROM people_activity ORDER BY kind, id'),
+});
 
 describe.each(STORE_KINDS)('the kept summary rows against the profiles and a recount (%s)', (kind) => {
   it.each([1, 2, 3])('random history, seed %i: after concurrent batches, a restart, and erasures of a user and of a linked device', async (seed) => {
@@ -277,26 +301,82 @@ describe.each(STORE_KINDS)('the kept summary rows against the profiles and a rec
     const database = await harness.database(kind);
     let c = await harness.collector(kind, { database });
     await sendAll(c, history(9, 300), 9);
-    const kept = await c.store.reader.all("SELECT * FROM people ORDER BY kind, id");
+    const kept = await keptRows(c);
     await c.close();
-    const { default: pg } = await import('pg');
-    const { default: Database } = await import('better-sqlite3');
-    const downgrade = ['DROP TABLE people', "UPDATE idstitch_meta SET value = '8' WHERE key = 'schema_version'"];
-    if (kind === 'sqlite') {
-      const db = new Database(database);
-      for (const sql of downgrade) db.exec(sql);
-      db.close();
-    } else {
-      const client = new pg.Client({ connectionString: database });
-      await client.connect();
-      await client.query('SET search_path = idstitch');
-      await client.query('DROP FUNCTION record_activity');
-      for (const sql of downgrade) await client.query(sql);
-      await client.end();
-    }
+    await rewindToVersion8(kind, database);
     c = await harness.collector(kind, { database });
-    expect(await c.store.reader.all("SELECT * FROM people ORDER BY kind, id")).toEqual(kept);
+    expect(await keptRows(c)).toEqual(kept);
     await expectListsExact(c);
+  });
+});
+
+/** What ingest keeps of a history: the summary rows, the first times, the refused links, the stats. */
+async function keptState(c: Collector) {
+  return {
+    ...(await keptRows(c)),
+    firstSteps: await c.store.reader.all('SELECT step, principal, ts FROM first_steps_by_key ORDER BY step, principal'),
+    conflicts: await c.store.reader.all('SELECT anonymous_id, user_id, attempted_user_id, reason FROM conflicts ORDER BY seq'),
+    stats: (await get(c, '/v1/stats')).body,
+  };
+}
+
+describe.each(STORE_KINDS)('links that land in one transaction (%s)', (kind) => {
+  it('keep what they keep landing one at a time: rows of one user joined in link order (the later wins a tie), relinks refused, ids without rows', async () => {
+    const at = (ms: number) => ({ timestamp: new Date(Date.parse('2024-06-01T00:00:00.000Z') + ms).toISOString() });
+    const anonymousTraits = (anonymousId: string, traits: Msg, ms: number) => msg('identify', { anonymousId, traits, ...at(ms) });
+    const before = [
+      page('d1', at(1)), page('d2', at(2)), page('d3', at(3)), track({ anonymousId: 'd3' }, 'Signed Up', at(7)), track({ anonymousId: 'd2' }, 'Signed Up', at(8)),
+      // d1 and d2 name the same time, and join companies at the same time: the later link's name, the greater company.
+      anonymousTraits('d1', { displayName: 'One', email: 'one@x.com' }, 5), anonymousTraits('d2', { displayName: 'Two', email: 'two@x.com' }, 5),
+      msg('group', { anonymousId: 'd1', groupId: 'c2', traits: {}, ...at(6) }), msg('group', { anonymousId: 'd2', groupId: 'c1', traits: {}, ...at(6) }),
+      identify(undefined, 'u1', { email: 'own@x.com' }, at(4)), page('linked-before', at(9)), identify('linked-before', 'u2', {}, at(10)),
+    ];
+    const links = [
+      identify('d1', 'u1', {}, at(20)), identify('d2', 'u1', {}, at(21)), identify('d3', 'u3', {}, at(22)),
+      identify('d1', 'u2', {}, at(23)), identify('linked-before', 'u1', {}, at(24)), identify('never-seen', 'u1', {}, at(25)),
+    ];
+    // Without `sentAt`, the times are the messages' own (no clock-skew correction), the same in both runs.
+    const sendAsIs = async (c: Collector, messages: Msg[]) => expect((await send(c, messages, { sentAt: undefined })).status).toBe(200);
+    const states = [];
+    for (const together of [true, false]) {
+      const c = await harness.collector(kind);
+      await sendAsIs(c, before);
+      if (together) await sendAsIs(c, links);
+      else for (const link of links) await sendAsIs(c, [link]);
+      states.push(await keptState(c));
+      await expectListsExact(c);
+    }
+    expect(states[0]).toEqual(states[1]);
+    const u1 = (states[0]!.people as { kind: string; id: string; name: string | null; email: string | null; company_id: string | null }[]).find((p) => p.kind === 'user' && p.id === 'u1');
+    expect(u1).toMatchObject({ name: '"Two"', email: '"two@x.com"', company_id: 'c2' });
+    expect(states[0]!.conflicts).toEqual([
+      { anonymous_id: 'd1', user_id: 'u1', attempted_user_id: 'u2', reason: 'relinked' },
+      { anonymous_id: 'linked-before', user_id: 'u2', attempted_user_id: 'u1', reason: 'relinked' },
+    ]);
+  });
+});
+
+describe.each(STORE_KINDS)('an upgrade to schema version 10 (%s)', (kind) => {
+  it('splits the rows version 9 derived (activity apart), and links that land after it join them as they would have before (on PostgreSQL through insert_links, which it adds)', async () => {
+    const messages = history(11, 300);
+    const [earlier, later] = [messages.slice(0, 150), messages.slice(150)];
+    const states = [];
+    for (const upgraded of [true, false]) {
+      const database = await harness.database(kind);
+      let c = await harness.collector(kind, { database });
+      await send(c, earlier, { sentAt: undefined });
+      if (upgraded) {
+        await c.close();
+        await rewindToVersion8(kind, database);
+        c = await harness.collector(kind, { database });
+        expect((await c.store.reader.get<{ value: string }>("SELECT value FROM idstitch_meta WHERE key = 'schema_version'"))?.value).toBe('10');
+      }
+      await send(c, later, { sentAt: undefined });
+      states.push(await keptState(c));
+      await expectListsExact(c);
+    }
+    expect(states[0]).toEqual(states[1]);
+    expect((states[0]!.stats as { identifiedUsers: number }).identifiedUsers).toBeGreaterThan(3);
   });
 });
 

@@ -29,16 +29,19 @@ export type IdTable = 'anonymous_ids' | 'users' | 'companies';
 export interface WriteTx {
   /** Inserts, skipping any already stored; returns the {@link dedupeKey}s of those inserted now. */
   insertEvents(events: readonly StoredEvent[]): Promise<ReadonlySet<string>>;
-  /** Registers ids not yet known; `entries` are sorted `[id, firstSeen]`. Returns how many were new. */
-  registerIds(table: IdTable, entries: readonly [string, number][]): Promise<number>;
+  /** Registers ids not yet known; `entries` are sorted `[id, firstSeen]`. Returns those that were new. */
+  registerIds(table: IdTable, entries: readonly [string, number][]): Promise<readonly string[]>;
   /**
-   * Inserts the link unless the anonymous id is linked already; true when
-   * inserted. A new link also clears the unverified claim of the same pair
-   * (a sibling subdomain's, before the verified login landed): it came true.
+   * Inserts each link whose anonymous id is not linked already (each
+   * anonymous id comes once); returns those inserted. In the order given,
+   * each new link then clears the unverified claim of the same pair (a
+   * sibling subdomain's, before the verified login landed: it came true),
+   * and the anonymous id's first times and `people` row join its user's
+   * (funnel.ts, people.ts).
    */
-  insertLink(link: LinkAttempt): Promise<boolean>;
-  /** The user an anonymous id is linked to (committed, or earlier in this transaction). */
-  linkedUser(anonymousId: string): Promise<string | undefined>;
+  insertLinks(links: readonly LinkAttempt[]): Promise<ReadonlySet<LinkAttempt>>;
+  /** The users these anonymous ids are linked to (committed, or earlier in this transaction); an id not linked is not in the map. */
+  linkedUsers(anonymousIds: readonly string[]): Promise<ReadonlyMap<string, string>>;
   recordConflict(conflict: ConflictRecord): Promise<void>;
   /** Upserts each trait unless the stored one is newer. */
   upsertTraits(writes: readonly TraitWrite[]): Promise<void>;
@@ -54,12 +57,8 @@ export interface WriteTx {
    * Those locks also keep `first_steps` exact (`record_first_steps`).
    */
   suppressedAmong(events: readonly StoredEvent[]): Promise<ReadonlySet<number>>;
-  /** A new link: the anonymous id's first times join its user's (funnel.ts). */
-  mergeFirstSteps(anonymousId: string, userId: string): Promise<void>;
   /** Keeps each candidate first time that is earlier than its principal's stored one, attributed under the links stored so far. */
   recordFirstSteps(steps: readonly FirstStep[]): Promise<void>;
-  /** A new link: the anonymous id's `people` row joins its user's (people.ts). */
-  mergePeople(anonymousId: string, userId: string): Promise<void>;
   /** Applies the transaction's activity, names, emails and memberships to the `people` rows, under the links stored so far. */
   recordPeople(update: PeopleUpdate): Promise<void>;
 }
@@ -87,6 +86,14 @@ const sortedEntries = (ids: Map<string, number>): [string, number][] =>
   [...ids.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 
 const NONE: ReadonlySet<number> = new Set();
+const NONE_MADE: ReadonlySet<LinkAttempt> = new Set();
+const NO_OWNERS: ReadonlyMap<string, string> = new Map();
+
+/** The first attempt per anonymous id, in order (a later one cannot be stored in the same transaction). */
+function firstPerAnonymousId(links: readonly LinkAttempt[]): LinkAttempt[] {
+  const seen = new Set<string>();
+  return links.filter((link) => !seen.has(link.anonymousId) && seen.add(link.anonymousId));
+}
 
 /**
  * One result per batch, given the dedupe keys the insert stored and the
@@ -142,31 +149,33 @@ export async function applyBatches(tx: WriteTx, batches: readonly (readonly Stor
   const effects = planEffects(fresh);
   const steps = firstStepsOf(fresh);
   const delta: CounterDelta = { events: fresh.length, users: 0, anonymousIds: 0, linkedAnonymousIds: 0 };
-  delta.anonymousIds = await tx.registerIds('anonymous_ids', sortedEntries(effects.anonymousIds));
-  delta.users = await tx.registerIds('users', sortedEntries(effects.userIds));
-  await tx.registerIds('companies', sortedEntries(effects.companyIds));
-  for (const link of effects.links) {
-    if (await tx.insertLink(link)) {
-      delta.linkedAnonymousIds++;
-      await tx.mergeFirstSteps(link.anonymousId, link.userId);
-      await tx.mergePeople(link.anonymousId, link.userId);
-      continue;
-    }
-    const owner = await tx.linkedUser(link.anonymousId);
+  delta.anonymousIds = (await tx.registerIds('anonymous_ids', sortedEntries(effects.anonymousIds))).length;
+  delta.users = (await tx.registerIds('users', sortedEntries(effects.userIds))).length;
+  // A company known already has its `people` row (made when it was registered, or by the upgrade to version 9).
+  const newCompanies = await tx.registerIds('companies', sortedEntries(effects.companyIds));
+  // All at once, as they would land one by one: a later attempt for an anonymous id is refused, as the first
+  // is stored (or a link was before); a merge touches neither links nor claims, so it may follow every insert.
+  const made = effects.links.length ? await tx.insertLinks(firstPerAnonymousId(effects.links)) : NONE_MADE;
+  delta.linkedAnonymousIds = made.size;
+  const refusedLinks = made.size === effects.links.length ? [] : effects.links.filter((link) => !made.has(link));
+  const claims = fresh.filter((e) => e.unverifiedUserId !== null && e.anonymousId !== null);
+  const asked = [...new Set([...refusedLinks.map((link) => link.anonymousId), ...claims.map((e) => e.anonymousId!)])];
+  const owners = asked.length ? await tx.linkedUsers(asked) : NO_OWNERS;
+  for (const link of refusedLinks) {
+    const owner = owners.get(link.anonymousId);
     if (owner !== undefined && owner !== link.userId) {
       await tx.recordConflict({ anonymousId: link.anonymousId, userId: owner, attemptedUserId: link.userId, at: link.at, messageId: link.messageId, reason: 'relinked' });
     }
   }
-  for (const e of fresh) {
-    if (e.unverifiedUserId === null || e.anonymousId === null) continue;
+  for (const e of claims) {
     // The claim agrees with a verified link (a sibling subdomain shares the ids by cookie, not the token): nothing to report.
-    if ((await tx.linkedUser(e.anonymousId)) === e.unverifiedUserId) continue;
-    await tx.recordConflict({ anonymousId: e.anonymousId, userId: '', attemptedUserId: e.unverifiedUserId, at: e.receivedAt, messageId: e.messageId, reason: 'unverified' });
+    if (owners.get(e.anonymousId!) === e.unverifiedUserId) continue;
+    await tx.recordConflict({ anonymousId: e.anonymousId!, userId: '', attemptedUserId: e.unverifiedUserId!, at: e.receivedAt, messageId: e.messageId, reason: 'unverified' });
   }
   await tx.upsertTraits(effects.traits);
   await tx.upsertMemberships(effects.memberships);
   // After the links, as the first times below.
-  await tx.recordPeople({ activity: activityOf(fresh), keys: keyWritesOf(effects.traits), memberships: effects.memberships, companies: [...effects.companyIds.keys()].sort() });
+  await tx.recordPeople({ activity: activityOf(fresh), keys: keyWritesOf(effects.traits), memberships: effects.memberships, companies: newCompanies });
   // After the links: an event of an anonymous id linked in this transaction is its user's.
   await tx.recordFirstSteps(steps);
   // Last: on PostgreSQL the counter row stays locked until the commit that follows.

@@ -92,9 +92,9 @@ const SQL = {
   userLinks: 'DELETE FROM links WHERE user_id = ?',
   anonymousLink: 'DELETE FROM links WHERE anonymous_id = ?',
   user: 'DELETE FROM users WHERE user_id = ?',
-  userPerson: "DELETE FROM people WHERE kind = 'user' AND id = ?",
-  linkedPeople: `DELETE FROM people WHERE kind = 'anon' AND id IN (${LINKED})`,
-  anonymousPerson: "DELETE FROM people WHERE kind = 'anon' AND id = ?",
+  userPerson: ['people_activity', 'people'].map((table) => `DELETE FROM ${table} WHERE kind = 'user' AND id = ?`),
+  linkedPeople: ['people_activity', 'people'].map((table) => `DELETE FROM ${table} WHERE kind = 'anon' AND id IN (${LINKED})`),
+  anonymousPerson: ['people_activity', 'people'].map((table) => `DELETE FROM ${table} WHERE kind = 'anon' AND id = ?`),
 } as const;
 
 /** A user's events and those of their linked anonymous ids, as step key and time (`?`: user id, user id). */
@@ -142,8 +142,7 @@ async function eraseUser(tx: EraseTx, userId: string, locked: readonly string[],
   await tx.run(SQL.linkedFirstSteps, [userId]);
   await tx.run(SQL.linkedPrincipals, [userId]);
   await tx.run(SQL.userConflicts, [userId, userId, userId]);
-  await tx.run(SQL.userPerson, [userId]);
-  await tx.run(SQL.linkedPeople, [userId]);
+  for (const sql of [...SQL.userPerson, ...SQL.linkedPeople]) await tx.run(sql, [userId]);
   // The rows found through the links go before the links.
   const anonymous = await tx.run(SQL.linkedAnonymousIds, [userId]);
   const links = await tx.run(SQL.userLinks, [userId]);
@@ -167,7 +166,7 @@ async function eraseAnonymous(tx: EraseTx, anonymousId: string, locked: readonly
   await tx.run(SQL.firstSteps, [anonymousPrincipal(anonymousId)]);
   await tx.run(SQL.principal, [anonymousPrincipal(anonymousId)]);
   await tx.run(SQL.anonymousConflicts, [anonymousId]);
-  await tx.run(SQL.anonymousPerson, [anonymousId]);
+  for (const sql of SQL.anonymousPerson) await tx.run(sql, [anonymousId]);
   const links = await tx.run(SQL.anonymousLink, [anonymousId]);
   const anonymous = await tx.run(SQL.anonymousId, [anonymousId]);
   for (const owner of owners) {

@@ -1,6 +1,7 @@
 /**
  * The `people` table (schema version 9; people.ts says what its rows hold),
- * its indexes, and on PostgreSQL the function ingest adds activity with.
+ * its indexes, and on PostgreSQL the function ingest adds activity with;
+ * from version 10 the activity in a table of its own, `people_activity`.
  */
 import { NAME_TRAIT, EMAIL_TRAIT, PEOPLE_UPSERT } from '../people.js';
 
@@ -74,9 +75,41 @@ export function peopleMigration(d: 'sqlite' | 'postgres'): string[] {
            ORDER BY m.ts DESC, m.company_id DESC) AS n
        FROM memberships m LEFT JOIN links l ON m.subject_kind = 'anon' AND l.anonymous_id = m.subject_id) s WHERE n = 1
      ON CONFLICT (kind, id) DO UPDATE SET company_id = excluded.company_id, company_ts = excluded.company_ts`,
+    ...(d === 'postgres' ? [RECORD_ACTIVITY_V9] : []),
+  ];
+}
+
+/**
+ * Version 10: the activity (`first_seen`, `last_seen`, `events`) moves to
+ * `people_activity`, a row per user and visitor with events, apart from the
+ * search columns. A new `last_seen` is a new row version, which on
+ * PostgreSQL writes an entry in every index of the table: two here, where a
+ * user's `people` row has five. `people` keeps a row per user and company
+ * (the id search reads them) and per visitor with a name, email or company.
+ */
+export function peopleActivityMigration(d: 'sqlite' | 'postgres'): string[] {
+  const int = d === 'sqlite' ? 'INTEGER' : 'BIGINT';
+  const text = d === 'sqlite' ? 'TEXT' : 'TEXT COLLATE "C"';
+  return [
+    `CREATE TABLE people_activity (
+        kind ${text} NOT NULL,
+        id ${text} NOT NULL,
+        first_seen ${int} NOT NULL,
+        last_seen ${int} NOT NULL,
+        events ${int} NOT NULL,
+        PRIMARY KEY (kind, id)
+      )${d === 'sqlite' ? ' WITHOUT ROWID' : ''}`,
+    'INSERT INTO people_activity (kind, id, first_seen, last_seen, events) SELECT kind, id, first_seen, last_seen, events FROM people WHERE events > 0',
+    'DROP INDEX people_recent',
+    ...['first_seen', 'last_seen', 'events'].map((column) => `ALTER TABLE people DROP COLUMN ${column}`),
+    "DELETE FROM people WHERE kind = 'anon' AND name_ts IS NULL AND email_ts IS NULL AND company_ts IS NULL",
+    PEOPLE_RECENT,
     ...(d === 'postgres' ? [RECORD_ACTIVITY] : []),
   ];
 }
+
+/** The lists in order of `last_seen` (directory.ts). */
+const PEOPLE_RECENT = 'CREATE INDEX people_recent ON people_activity (kind, last_seen, id)';
 
 /**
  * PostgreSQL: adds newly stored events' activity to their principals' rows
@@ -87,17 +120,24 @@ export function peopleMigration(d: 'sqlite' | 'postgres'): string[] {
  * the transaction waited for those locks, also inside a larger statement.
  * Rows are written in key order, so concurrent writers lock them in one order.
  */
-const RECORD_ACTIVITY = `CREATE FUNCTION record_activity(user_ids text[], anonymous_ids text[], firsts bigint[], lasts bigint[], counts bigint[])
+const recordActivity = (version: 9 | 10) => `CREATE OR REPLACE FUNCTION record_activity(user_ids text[], anonymous_ids text[], firsts bigint[], lasts bigint[], counts bigint[])
   RETURNS integer LANGUAGE plpgsql VOLATILE SET search_path FROM CURRENT AS $fn$
 BEGIN
-  INSERT INTO people (kind, id, first_seen, last_seen, events)
+  ${version === 10 ? "INSERT INTO people (kind, id) SELECT DISTINCT 'user', u FROM unnest(user_ids) AS u WHERE u IS NOT NULL ORDER BY 2 ON CONFLICT (kind, id) DO NOTHING;" : ''}
+  INSERT INTO ${version === 10 ? 'people_activity' : 'people'} (kind, id, first_seen, last_seen, events)
     SELECT CASE WHEN s.user_id IS NULL AND l.user_id IS NULL THEN 'anon' ELSE 'user' END, COALESCE(s.user_id, l.user_id, s.anonymous_id),
       min(s.first), max(s.last), sum(s.n)
     FROM unnest(user_ids, anonymous_ids, firsts, lasts, counts) AS s (user_id, anonymous_id, first, last, n)
     LEFT JOIN links l ON s.user_id IS NULL AND l.anonymous_id = s.anonymous_id
     WHERE s.user_id IS NOT NULL OR s.anonymous_id IS NOT NULL
     GROUP BY 1, 2 ORDER BY 1, 2
-    ${PEOPLE_UPSERT.activity};
+    ${version === 10 ? PEOPLE_UPSERT.activity : V9_ACTIVITY_UPSERT};
   RETURN 0;
 END $fn$`;
+/** Version 9's activity upsert, on the `people` row itself. */
+const V9_ACTIVITY_UPSERT = `ON CONFLICT (kind, id) DO UPDATE SET events = people.events + excluded.events,
+    first_seen = CASE WHEN people.first_seen IS NULL OR excluded.first_seen < people.first_seen THEN excluded.first_seen ELSE people.first_seen END,
+    last_seen = CASE WHEN people.last_seen IS NULL OR excluded.last_seen > people.last_seen THEN excluded.last_seen ELSE people.last_seen END`;
+const RECORD_ACTIVITY_V9 = recordActivity(9);
+const RECORD_ACTIVITY = recordActivity(10);
 

@@ -17,8 +17,8 @@ import { backlogSize, DEFAULT_QUERY_TIMEOUT_MS, type IngestResult, type SqlReade
 import { WriteQueue, type Backlog, type BacklogLimit } from '../writeQueue.js';
 import { queryOverLimit, type HttpError } from '../errors.js';
 import { pgDriver } from './drivers.js';
-import { anonymousPrincipal, EVENT_STEP_SQL, HAS_STEP_SQL, userPrincipal, type FirstStep } from '../funnel.js';
-import { PEOPLE_SQL, PEOPLE_UPSERT, type PeopleUpdate } from '../people.js';
+import { EVENT_STEP_SQL, HAS_STEP_SQL, type FirstStep } from '../funnel.js';
+import { PEOPLE_UPSERT, type PeopleUpdate } from '../people.js';
 
 /** The PostgreSQL schema that holds the collector's tables. */
 export const PG_SCHEMA = 'idstitch';
@@ -158,8 +158,8 @@ const addCounts = (query: Query) => async (d: CounterDelta) => {
  * subject resolved under the links, the newest write per row (one row may
  * not be updated twice by one statement).
  */
-const peopleFromWrites = (set: string, order: string) => `INSERT INTO people (kind, id, events, ${set})
-  SELECT DISTINCT ON (kind, id) kind, id, 0, value, ts FROM (
+const peopleFromWrites = (set: string, order: string) => `INSERT INTO people (kind, id, ${set})
+  SELECT DISTINCT ON (kind, id) kind, id, value, ts FROM (
     SELECT CASE WHEN s.kind = 'anon' AND l.user_id IS NOT NULL THEN 'user' ELSE s.kind END AS kind, COALESCE(l.user_id, s.id) AS id, s.value, s.ts
     FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) AS s (kind, id, value, ts)
     LEFT JOIN links l ON s.kind = 'anon' AND l.anonymous_id = s.id) r
@@ -172,7 +172,7 @@ const PEOPLE_WRITES = {
 
 /** The `people` rows of an ingest transaction (people.ts), a statement per kind of change. */
 async function recordPeople(query: Query, update: PeopleUpdate): Promise<void> {
-  if (update.companies.length) await query("INSERT INTO people (kind, id, events) SELECT 'company', unnest($1::text[]), 0 ON CONFLICT (kind, id) DO NOTHING", [update.companies]);
+  if (update.companies.length) await query("INSERT INTO people (kind, id) SELECT 'company', unnest($1::text[]) ON CONFLICT (kind, id) DO NOTHING", [update.companies]);
   const { activity } = update;
   if (activity.length) {
     await query('SELECT record_activity($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[])',
@@ -194,17 +194,21 @@ function writeTx(query: Query, hasher: IdHasher): WriteTx {
     insertEvents: async (events) => insertedKeys((await query(`${INSERT_EVENTS} RETURNING message_id, original_ts`, eventColumns(events))).rows),
     registerIds: async (table: IdTable, entries) => {
       const column = table === 'anonymous_ids' ? 'anonymous_id' : table === 'users' ? 'user_id' : 'company_id';
-      if (!entries.length) return 0;
-      const result = await query(`INSERT INTO ${table} (${column}, first_seen) SELECT * FROM unnest($1::text[], $2::bigint[]) ON CONFLICT DO NOTHING`,
+      if (!entries.length) return [];
+      const result = await query(`INSERT INTO ${table} (${column}, first_seen) SELECT * FROM unnest($1::text[], $2::bigint[]) ON CONFLICT DO NOTHING RETURNING ${column} AS id`,
         [entries.map(([id]) => id), entries.map(([, at]) => at)]);
-      return result.rowCount ?? 0;
+      return result.rows.map((row) => row.id as string);
     },
-    insertLink: async (l) => {
-      if (!(await query(numberedParams(SQL.insertLink), [l.anonymousId, l.userId, l.at, l.messageId])).rowCount) return false;
-      await query(numberedParams(SQL.clearConfirmedClaim), [l.anonymousId, l.userId]);
-      return true;
+    insertLinks: async (links) => {
+      const result = await query('SELECT insert_links($1::text[], $2::text[], $3::bigint[], $4::text[]) AS made',
+        [links.map((l) => l.anonymousId), links.map((l) => l.userId), links.map((l) => l.at), links.map((l) => l.messageId)]);
+      const made = new Set(result.rows[0].made as string[]);
+      return new Set(links.filter((l) => made.has(l.anonymousId)));
     },
-    linkedUser: async (anonymousId) => (await query(numberedParams(SQL.linkedUser), [anonymousId])).rows[0]?.user_id as string | undefined,
+    linkedUsers: async (anonymousIds) => {
+      const { rows } = await query('SELECT anonymous_id, user_id FROM links WHERE anonymous_id = ANY ($1::text[])', [anonymousIds]);
+      return new Map(rows.map((row) => [row.anonymous_id as string, row.user_id as string]));
+    },
     recordConflict: async (c) => {
       await query(numberedParams(SQL.recordConflict), [c.anonymousId, c.userId, c.attemptedUserId, c.at, c.messageId, c.reason]);
     },
@@ -218,17 +222,10 @@ function writeTx(query: Query, hasher: IdHasher): WriteTx {
       const result = await query('SELECT suppressed_events($1::text[], $2::text[], $3::text[], $4::int[]) AS positions', guardParams(hasher, events));
       return new Set(result.rows[0].positions as number[]);
     },
-    mergeFirstSteps: async (anonymousId, userId) => {
-      await query('SELECT merge_first_steps($1, $2)', [anonymousPrincipal(anonymousId), userPrincipal(userId)]);
-    },
     recordFirstSteps: async (steps: readonly FirstStep[]) => {
       if (!steps.length) return;
       await query('SELECT record_first_steps($1::text[], $2::text[], $3::text[], $4::bigint[])',
         [steps.map((s) => s.step), steps.map((s) => s.userId), steps.map((s) => s.anonymousId), steps.map((s) => s.ts)]);
-    },
-    mergePeople: async (anonymousId, userId) => {
-      await query(numberedParams(PEOPLE_SQL.merge[0]), [userId, anonymousId]);
-      await query(numberedParams(PEOPLE_SQL.merge[1]), [anonymousId]);
     },
     recordPeople: (update) => recordPeople(query, update),
     upsertMemberships: async (writes) => {

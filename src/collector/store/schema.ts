@@ -15,13 +15,14 @@
  */
 
 import { EVENT_STEP_SQL, HAS_STEP_SQL, PRINCIPAL_SQL } from '../funnel.js';
-import { peopleMigration } from './peopleSchema.js';
+import { peopleActivityMigration, peopleMigration } from './peopleSchema.js';
+import { INSERT_LINKS } from './insertLinks.js';
 import { FIRST_STEPS_BY_PRINCIPAL, firstStepsTables, firstStepsView, insertFirstSteps, registerKeys } from './firstSteps.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
 /** The version this code writes; a newer database is refused. */
-export const SCHEMA_VERSION = 9;
+export const SCHEMA_VERSION = 10;
 
 /** Statements that bring a database from version `index` to `index + 1`. */
 const types = (d: Dialect) => ({
@@ -344,6 +345,9 @@ const MIGRATIONS: ReadonlyArray<(d: Dialect) => string[]> = [
   ],
   // Version 9: the People directory's summary rows (people.ts), derived once from what is stored.
   (d) => peopleMigration(d),
+  // Version 10: the People activity in a table of its own (peopleSchema.ts), and on PostgreSQL a transaction's
+  // new links in one call (insertLinks.ts).
+  (d) => [...peopleActivityMigration(d), ...(d === 'postgres' ? [INSERT_LINKS] : [])],
 ];
 
 /** The statements to run on a database at `version` (0 = empty) to reach `target`. */

@@ -50,6 +50,8 @@ export class SqliteWrites {
   private readonly eraseTx: EraseTx;
   /** The transaction running or last run: the next one starts after it. */
   private tail: Promise<unknown> = Promise.resolve();
+  /** The links the running ingest transaction has read or made, by anonymous id (undefined: none). */
+  private readonly links = new Map<string, string | undefined>();
 
   constructor(private readonly db: Database.Database) {
     const insertEvent = db.prepare(INSERT_EVENT);
@@ -81,7 +83,28 @@ export class SqliteWrites {
     };
     const stepIds = idOf('step');
     const principalIds = idOf('principal');
-    const linkOf = (anonymousId: string) => (linkedUser.get(anonymousId) as { user_id: string } | undefined)?.user_id;
+    /** A new link: the anonymous id's first times join its user's (funnel.ts). */
+    const mergeFirstSteps = (anonymousId: string, userId: string) => {
+      const from = principalIds.find(anonymousPrincipal(anonymousId));
+      if (from === undefined) return;
+      const to = principalIds.find(userPrincipal(userId));
+      // A user without first times yet (a visitor's first login): the anonymous id's rows become the user's where they are.
+      if (to === undefined) {
+        renamePrincipal.run(userPrincipal(userId), from);
+        return;
+      }
+      moveFirstSteps.run(to, to, from);
+      dropFirstSteps.run(from);
+      dropPrincipal.run(from);
+    };
+    // People, the first times and the claims each ask an anonymous id's link; one read per id and transaction.
+    const links = this.links;
+    const linkOf = (anonymousId: string) => {
+      if (links.has(anonymousId)) return links.get(anonymousId);
+      const user = (linkedUser.get(anonymousId) as { user_id: string } | undefined)?.user_id;
+      links.set(anonymousId, user);
+      return user;
+    };
     // The store migrated the file, and made the key, before this connection opened.
     const hasher = new IdHasher((db.prepare(READ_KEY).get() as { value: string }).value);
     const anySuppressed = db.prepare('SELECT 1 FROM suppressions LIMIT 1').pluck();
@@ -105,16 +128,38 @@ export class SqliteWrites {
       },
       registerIds: async (table: IdTable, entries) => {
         const statement = register[table];
-        let added = 0;
-        for (const [id, at] of entries) added += statement.run(id, at).changes;
+        const added: string[] = [];
+        for (const [id, at] of entries) {
+          if (!statement.run(id, at).changes) continue;
+          added.push(id);
+          // An anonymous id new now has no link but one this transaction makes (a link is written with its id's registration).
+          if (table === 'anonymous_ids') links.set(id, undefined);
+        }
         return added;
       },
-      insertLink: async (l: LinkAttempt) => {
-        if (!insertLink.run(l.anonymousId, l.userId, l.at, l.messageId).changes) return false;
-        clearConfirmedClaim.run(l.anonymousId, l.userId);
-        return true;
+      insertLinks: async (attempts: readonly LinkAttempt[]) => {
+        const made = new Set<LinkAttempt>();
+        for (const l of attempts) {
+          if (!insertLink.run(l.anonymousId, l.userId, l.at, l.messageId).changes) continue;
+          links.set(l.anonymousId, l.userId);
+          clearConfirmedClaim.run(l.anonymousId, l.userId);
+          mergeFirstSteps(l.anonymousId, l.userId);
+          for (const [move, drop] of PEOPLE_SQL.merge) {
+            prepared(move).run(l.userId, l.anonymousId);
+            prepared(drop).run(l.anonymousId);
+          }
+          made.add(l);
+        }
+        return made;
       },
-      linkedUser: async (anonymousId) => linkOf(anonymousId),
+      linkedUsers: async (anonymousIds) => {
+        const owners = new Map<string, string>();
+        for (const id of anonymousIds) {
+          const user = linkOf(id);
+          if (user !== undefined) owners.set(id, user);
+        }
+        return owners;
+      },
       recordConflict: async (c: ConflictRecord) => {
         recordConflict.run(c.anonymousId, c.userId, c.attemptedUserId, c.at, c.messageId, c.reason);
       },
@@ -140,26 +185,8 @@ export class SqliteWrites {
         });
         return refused;
       },
-      mergeFirstSteps: async (anonymousId, userId) => {
-        const from = principalIds.find(anonymousPrincipal(anonymousId));
-        if (from === undefined) return;
-        const to = principalIds.find(userPrincipal(userId));
-        // A user without first times yet (a visitor's first login): the anonymous id's rows become the user's where they are.
-        if (to === undefined) {
-          renamePrincipal.run(userPrincipal(userId), from);
-          return;
-        }
-        moveFirstSteps.run(to, to, from);
-        dropFirstSteps.run(from);
-        dropPrincipal.run(from);
-      },
-      mergePeople: async (anonymousId, userId) => {
-        prepared(PEOPLE_SQL.merge[0]).run(userId, anonymousId);
-        prepared(PEOPLE_SQL.merge[1]).run(anonymousId);
-      },
       recordPeople: (update) => applyPeopleUpdate((sql, params) => prepared(sql).run(...params), async (id) => linkOf(id), update),
       recordFirstSteps: async (steps) => {
-        const links = new Map<string, string | undefined>();
         const known = new Map<typeof stepIds, Map<string, number>>([[stepIds, new Map()], [principalIds, new Map()]]);
         const idOfKey = (dictionary: typeof stepIds, key: string) => {
           const ids = known.get(dictionary)!;
@@ -171,8 +198,7 @@ export class SqliteWrites {
           let principal: string;
           if (userId !== null) principal = userPrincipal(userId);
           else {
-            if (!links.has(anonymousId!)) links.set(anonymousId!, linkOf(anonymousId!));
-            const linked = links.get(anonymousId!);
+            const linked = linkOf(anonymousId!);
             principal = linked !== undefined ? userPrincipal(linked) : anonymousPrincipal(anonymousId!);
           }
           const principalId = idOfKey(principalIds, principal);
@@ -201,7 +227,10 @@ export class SqliteWrites {
    * runs at a time, so nothing else writes in between.
    */
   write(batches: readonly (readonly StoredEvent[])[]): Promise<IngestResult[]> {
-    return this.serial(() => this.transaction(() => applyBatches(this.tx, batches), () => true));
+    return this.serial(() => {
+      this.links.clear();
+      return this.transaction(() => applyBatches(this.tx, batches), () => true);
+    });
   }
 
   /**
