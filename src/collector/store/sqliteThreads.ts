@@ -11,6 +11,20 @@ import type { IngestResult, StoredEvent } from './types.js';
 import { sqliteDriver } from './drivers.js';
 import { packBatches, unpackBatches, WORKER_KEY, type ThreadData, type WriteReply, type WriteRequest } from './sqliteWire.js';
 import { CHECKPOINT_EVERY_MS, configure, SqliteWrites, WRITER_CHECKPOINT_PAGES } from './sqliteWrites.js';
+import { WalGate } from './walGate.js';
+
+/** WAL frames (pages) past which the checkpoint thread makes the WAL start over: 32 MiB, below `journal_size_limit`. */
+export const WAL_RESTART_PAGES = 8192;
+/** Frames past which the writer is held for the last pass even if the passes have not caught up with it. */
+const WAL_HOLD_ANYWAY_PAGES = 1.5 * WAL_RESTART_PAGES;
+/** Frames left behind a checkpoint pass few enough to copy while the writer waits (about 1 MiB: a few milliseconds). */
+const CAUGHT_UP_PAGES = 250;
+/** Passes back to back, at most, to come that close. */
+const CATCH_UP_PASSES = 8;
+/** Longest the checkpoint thread waits for the writer to come between two transactions. */
+const HOLD_WAIT_MS = 50;
+/** Longest the writer waits for the checkpoint thread's last pass. */
+const WRITER_WAIT_MS = 50;
 
 /** The writer thread, seen from the event loop: one request per transaction. */
 export class WriterThread {
@@ -18,7 +32,8 @@ export class WriterThread {
   private readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   private nextId = 0;
 
-  constructor(private readonly location: string) {}
+  /** @param gate shared with the store's {@link CheckpointThread} */
+  constructor(private readonly location: string, private readonly gate = new WalGate()) {}
 
   /** Writes the batches in one transaction on the thread; resolves once committed. */
   write(batches: readonly (readonly StoredEvent[])[]): Promise<IngestResult[]> {
@@ -52,7 +67,7 @@ export class WriterThread {
   }
 
   private start(): Worker {
-    const worker = spawnThread({ location: this.location, role: 'write' });
+    const worker = spawnThread({ location: this.location, role: 'write', gate: this.gate.buffer });
     worker.unref();
     worker.on('message', (reply: WriteReply) => {
       const request = this.pending.get(reply.id);
@@ -93,8 +108,9 @@ export class CheckpointThread {
   private readonly exited: Promise<void>;
   private running = true;
 
-  constructor(location: string, warn?: (message: string, error: unknown) => void) {
-    this.worker = spawnThread({ location, role: 'checkpoint' });
+  /** @param gate shared with the store's {@link WriterThread} */
+  constructor(location: string, warn?: (message: string, error: unknown) => void, gate = new WalGate()) {
+    this.worker = spawnThread({ location, role: 'checkpoint', gate: gate.buffer });
     // A failed checkpoint only means the writer checkpoints itself: said, not fatal.
     this.worker.on('error', (error) => warn?.('the WAL checkpoint thread failed; the writer checkpoints by itself from now on', error));
     this.exited = new Promise((resolve) => this.worker.once('exit', () => {
@@ -116,7 +132,7 @@ export class CheckpointThread {
 }
 
 /** The thread's side: opens its own connection and answers write requests in order. */
-function serveWrites(location: string): void {
+function serveWrites(location: string, gate: WalGate): void {
   const port = parentPort!;
   const db = new (sqliteDriver())(location);
   configure(db);
@@ -129,6 +145,8 @@ function serveWrites(location: string): void {
       return;
     }
     let reply: WriteReply;
+    // Between two transactions (each runs to its commit before the next message): where the WAL may start over.
+    gate.pass(WRITER_WAIT_MS);
     try {
       const value = 'erase' in message ? await writes.erase(message.erase) : await writes.write(unpackBatches(message.batches));
       reply = { id: message.id, value };
@@ -140,15 +158,60 @@ function serveWrites(location: string): void {
   });
 }
 
-/** The checkpoint thread's side: a passive checkpoint every {@link CHECKPOINT_EVERY_MS}, until told to close. */
-function serveCheckpoints(location: string): void {
+interface CheckpointResult {
+  busy: number;
+  /** Frames in the WAL when the pass began. */
+  log: number;
+  /** Frames copied back, of those. */
+  checkpointed: number;
+}
+
+/**
+ * The checkpoint thread's side: a passive checkpoint every
+ * {@link CHECKPOINT_EVERY_MS}, until told to close. Once the WAL holds
+ * {@link WAL_RESTART_PAGES} frames it catches up (passes back to back, each
+ * copying what landed during the last), then holds the writer for a last
+ * pass (see walGate.ts), so the writer's next transaction starts the WAL over.
+ */
+function serveCheckpoints(location: string, gate: WalGate): void {
   const port = parentPort!;
   const db = new (sqliteDriver())(location);
   configure(db);
+  const trace = process.env.IDSTITCH_WAL_TRACE ? (text: string) => process.stderr.write(`wal ${text}\n`) : undefined;
+  const pass = () => (db.pragma('wal_checkpoint(PASSIVE)') as CheckpointResult[])[0]!;
+  /** Catches up with the writer, then copies the rest while it waits; true if it held the writer. */
+  const startOver = (first: CheckpointResult): boolean => {
+    const started = performance.now();
+    let result = first;
+    let behind = Infinity;
+    // A writer faster than the passes is held before the WAL is half as long again: the bound comes first.
+    for (let i = 0; i < CATCH_UP_PASSES && behind > CAUGHT_UP_PAGES && result.log < WAL_HOLD_ANYWAY_PAGES; i++) {
+      const copied = result.checkpointed;
+      result = pass();
+      behind = result.log - copied;
+    }
+    const caughtUp = performance.now();
+    // A reader on older frames keeps them from being copied, and the WAL from starting over: no use holding the writer.
+    const hold = result.checkpointed === result.log && (behind <= CAUGHT_UP_PAGES || result.log >= WAL_HOLD_ANYWAY_PAGES) && gate.hold(HOLD_WAIT_MS);
+    if (!hold) {
+      trace?.(`catch-up ${(caughtUp - started).toFixed(1)} ms (behind ${behind}), log ${result.log} copied ${result.checkpointed}: no hold`);
+      return false;
+    }
+    const held = performance.now();
+    try {
+      result = pass();
+    } finally {
+      gate.release();
+    }
+    trace?.(`catch-up ${(caughtUp - started).toFixed(1)} ms (behind ${behind}), hold wait ${(held - caughtUp).toFixed(1)} ms, last pass ${(performance.now() - held).toFixed(1)} ms: log ${result.log} copied ${result.checkpointed}`);
+    return true;
+  };
   let timer: NodeJS.Timeout | undefined;
   const tick = () => {
     try {
-      db.pragma('wal_checkpoint(PASSIVE)');
+      const result = pass();
+      trace?.(`tick log ${result.log} copied ${result.checkpointed}`);
+      if (result.log >= WAL_RESTART_PAGES) startOver(result);
     } catch {
       // Busy or failing: the next tick tries again, and the writer checkpoints itself meanwhile.
     }
@@ -164,7 +227,7 @@ function serveCheckpoints(location: string): void {
 
 const data: unknown = isMainThread ? undefined : (workerData as Record<string, unknown> | null)?.[WORKER_KEY];
 if (typeof data === 'object' && data !== null) {
-  const { location, role } = data as ThreadData;
-  if (role === 'write') serveWrites(location);
-  else if (role === 'checkpoint') serveCheckpoints(location);
+  const { location, role, gate } = data as ThreadData;
+  if (role === 'write') serveWrites(location, new WalGate(gate));
+  else if (role === 'checkpoint') serveCheckpoints(location, new WalGate(gate));
 }
