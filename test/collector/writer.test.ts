@@ -17,7 +17,7 @@ import { createCollector, SqliteStore, type StoredEvent } from '../../src/collec
 import { CheckpointThread, WAL_RESTART_PAGES, WriterThread } from '../../src/collector/store/sqliteThreads.js';
 import { packBatches, unpackBatches } from '../../src/collector/store/sqliteWire.js';
 import { eventually } from '../support/poll.js';
-import { get, identify, send, track, useHarness } from './helpers.js';
+import { get, identify, send, track, useHarness, walRestarts } from './helpers.js';
 
 const harness = useHarness();
 const run = promisify(execFile);
@@ -104,6 +104,7 @@ describe('SQLite writer thread', () => {
       await Promise.all([ingest(), ingest(), ingest()]);
       expect(largest).toBeGreaterThan(WAL_RESTART_PAGES * 4096);
       expect(largest).toBeLessThan(bound);
+      expect(walRestarts(location)).toBeGreaterThanOrEqual(2);
       polling = false;
       expect(await reads).toBeGreaterThan(0);
       expect((await store.reader.get<{ n: number }>('SELECT count(*) AS n FROM events'))!.n).toBe(75_000);
