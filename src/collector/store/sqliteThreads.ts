@@ -14,17 +14,17 @@ import { CHECKPOINT_EVERY_MS, configure, SqliteWrites, WRITER_CHECKPOINT_PAGES }
 import { WalGate } from './walGate.js';
 
 /** WAL frames (pages) past which the checkpoint thread makes the WAL start over: 32 MiB, below `journal_size_limit`. */
-export const WAL_RESTART_PAGES = 8192;
+export const WAL_RESTART_PAGES = Number(process.env.X_RESTART ?? 8192);
 /** Frames past which the writer is held for the last pass even if the passes have not caught up with it. */
 const WAL_HOLD_ANYWAY_PAGES = 1.5 * WAL_RESTART_PAGES;
 /** Frames left behind a checkpoint pass few enough to copy while the writer waits (about 1 MiB: a few milliseconds). */
-const CAUGHT_UP_PAGES = 250;
+const CAUGHT_UP_PAGES = Number(process.env.X_CAUGHT ?? 250);
 /** Passes back to back, at most, to come that close. */
 const CATCH_UP_PASSES = 8;
 /** Longest the checkpoint thread waits for the writer to come between two transactions. */
 const HOLD_WAIT_MS = 50;
 /** Longest the writer waits for the checkpoint thread's last pass. */
-const WRITER_WAIT_MS = 50;
+const WRITER_WAIT_MS = Number(process.env.X_WAIT ?? 50);
 
 /** The writer thread, seen from the event loop: one request per transaction. */
 export class WriterThread {
@@ -215,7 +215,7 @@ function serveCheckpoints(location: string, gate: WalGate): void {
     } catch {
       // Busy or failing: the next tick tries again, and the writer checkpoints itself meanwhile.
     }
-    timer = setTimeout(tick, CHECKPOINT_EVERY_MS);
+    timer = setTimeout(tick, Number(process.env.X_EVERY ?? CHECKPOINT_EVERY_MS));
   };
   timer = setTimeout(tick, CHECKPOINT_EVERY_MS);
   port.on('message', () => {
