@@ -122,7 +122,9 @@ export class SqliteStore implements Store {
     await Promise.allSettled(this.erasures);
     await this.readers?.close();
     await this.thread?.close();
-    await this.checkpoints?.close();
+    // The checkpoint thread's connection last: it checkpoints and removes the WAL, then closes its own descriptor
+    // of the file, which would drop the locks of a connection still open in this process.
     this.db.close();
+    await this.checkpoints?.close();
   }
 }
