@@ -15,17 +15,17 @@ import { CHECKPOINT_EVERY_MS, configure, SqliteWrites, WRITER_CHECKPOINT_PAGES }
 import { WalGate } from './walGate.js';
 
 /** WAL frames (pages) past which the checkpoint thread makes the WAL start over: 32 MiB, below `journal_size_limit`. */
-export const WAL_RESTART_PAGES = Number(process.env.X_RESTART ?? 8192);
+export const WAL_RESTART_PAGES = 8192;
 /** Frames past which the writer is held for the last pass even if the passes have not caught up with it. */
 const WAL_HOLD_ANYWAY_PAGES = 1.5 * WAL_RESTART_PAGES;
 /** Frames left behind a checkpoint pass few enough to copy while the writer waits (about 1 MiB: a few milliseconds). */
-const CAUGHT_UP_PAGES = Number(process.env.X_CAUGHT ?? 250);
+const CAUGHT_UP_PAGES = 250;
 /** Passes back to back, at most, to come that close. */
 const CATCH_UP_PASSES = 8;
 /** Longest the checkpoint thread waits for the writer to come between two transactions. */
 const HOLD_WAIT_MS = 50;
 /** Longest the writer waits for the checkpoint thread's last pass. */
-const WRITER_WAIT_MS = Number(process.env.X_WAIT ?? 50);
+const WRITER_WAIT_MS = 50;
 
 /** The writer thread, seen from the event loop: one request per transaction. */
 export class WriterThread {
@@ -178,16 +178,14 @@ function serveCheckpoints(location: string, gate: WalGate): void {
   const port = parentPort!;
   const db = new (sqliteDriver())(location);
   configure(db);
-  const trace = process.env.IDSTITCH_WAL_TRACE ? (text: string) => process.stderr.write(`wal ${text}\n`) : undefined;
   const pass = () => (db.pragma('wal_checkpoint(PASSIVE)') as CheckpointResult[])[0]!;
   // SQLite syncs the database file only in a pass that copies the whole WAL, so that sync (the last pass's)
   // would flush every page the passes before it copied: 10 to 90 ms while the writer waits. Synced here
   // first, the last pass flushes only its own pages. (An fsync through any descriptor flushes the file.)
   // Closed only after the connection (see close below): closing a descriptor drops the process's locks on the file.
-  const file = process.env.X_PRESYNC === '0' ? undefined : openSync(location, 'r');
-  /** Catches up with the writer, then copies the rest while it waits; true if it held the writer. */
-  const startOver = (first: CheckpointResult): boolean => {
-    const started = performance.now();
+  const file = openSync(location, 'r');
+  /** Catches up with the writer, then copies the rest while it waits. */
+  const startOver = (first: CheckpointResult): void => {
     let result = first;
     let behind = Infinity;
     // A writer faster than the passes is held before the WAL is half as long again: the bound comes first.
@@ -196,47 +194,37 @@ function serveCheckpoints(location: string, gate: WalGate): void {
       result = pass();
       behind = result.log - copied;
     }
-    let caughtUp = performance.now();
-    if (file !== undefined && result.checkpointed === result.log) {
+    if (result.checkpointed === result.log) {
       fsyncSync(file);
       // What landed meanwhile.
       const copied = result.checkpointed;
       result = pass();
       behind = result.log - copied;
-      trace?.(`presync ${(performance.now() - caughtUp).toFixed(1)} ms`);
-      caughtUp = performance.now();
     }
     // A reader on older frames keeps them from being copied, and the WAL from starting over: no use holding the writer.
     const hold = result.checkpointed === result.log && (behind <= CAUGHT_UP_PAGES || result.log >= WAL_HOLD_ANYWAY_PAGES) && gate.hold(HOLD_WAIT_MS);
-    if (!hold) {
-      trace?.(`catch-up ${(caughtUp - started).toFixed(1)} ms (behind ${behind}), log ${result.log} copied ${result.checkpointed}: no hold`);
-      return false;
-    }
-    const held = performance.now();
+    if (!hold) return;
     try {
-      result = pass();
+      pass();
     } finally {
       gate.release();
     }
-    trace?.(`catch-up ${(caughtUp - started).toFixed(1)} ms (behind ${behind}), hold wait ${(held - caughtUp).toFixed(1)} ms, last pass ${(performance.now() - held).toFixed(1)} ms: log ${result.log} copied ${result.checkpointed}`);
-    return true;
   };
   let timer: NodeJS.Timeout | undefined;
   const tick = () => {
     try {
       const result = pass();
-      trace?.(`tick log ${result.log} copied ${result.checkpointed}`);
       if (result.log >= WAL_RESTART_PAGES) startOver(result);
     } catch {
       // Busy or failing: the next tick tries again, and the writer checkpoints itself meanwhile.
     }
-    timer = setTimeout(tick, Number(process.env.X_EVERY ?? CHECKPOINT_EVERY_MS));
+    timer = setTimeout(tick, CHECKPOINT_EVERY_MS);
   };
   timer = setTimeout(tick, CHECKPOINT_EVERY_MS);
   port.on('message', () => {
     clearTimeout(timer);
     db.close();
-    if (file !== undefined) closeSync(file);
+    closeSync(file);
     port.close();
   });
 }
