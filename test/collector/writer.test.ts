@@ -68,9 +68,8 @@ describe('SQLite writer thread', () => {
     const store = new SqliteStore(location);
     try {
       const before = statSync(location).size;
-      // About 6 MB of events: far below the writer's own checkpoint threshold (50,000 pages).
+      // About 6 MB of events: far below the writer's own checkpoint threshold (50,000 pages), so only the checkpoint thread copies them.
       for (let i = 0; i < 10; i++) await store.ingest(Array.from({ length: 1000 }, () => event({ body: JSON.stringify({ pad: 'x'.repeat(500) }) })));
-      expect(statSync(`${location}-wal`).size).toBeGreaterThan(5_000_000);
       await eventually(async () => (statSync(location).size - before > 5_000_000 ? true : undefined), 'the database file to take the checkpointed pages', 5_000);
     } finally {
       await store.close();
