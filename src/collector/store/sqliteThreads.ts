@@ -98,11 +98,13 @@ function spawnThread(data: ThreadData): Worker {
  * the database (random writes, then an fsync) stalled the commit that ran it
  * for up to 100 ms; on a thread of its own it copies without waiting for the
  * writer. Under steady writes a passive copy never finds the whole WAL copied,
- * so the WAL starts over only when the writer reaches its own threshold
- * ({@link WRITER_CHECKPOINT_PAGES}); by then the thread has copied nearly all
- * of it, and the writer's share is small. (Making the WAL start over from this
- * thread, with a RESTART checkpoint, kept it at 64 MB but held the writer in
- * SQLite's busy waits: request p99 92 ms against 27 ms, 30 s runs.)
+ * so SQLite never starts it over by itself: this thread does, at
+ * {@link WAL_RESTART_PAGES}, holding the writer only for a last pass of a few
+ * milliseconds (see serveCheckpoints and walGate.ts). Left to the writer's own
+ * threshold ({@link WRITER_CHECKPOINT_PAGES}, now the fallback), that commit
+ * synced the database file for 33 to 70 ms and the next one cut the WAL from
+ * 200 MB back to 64 MB for 36 to 40 ms. (A RESTART checkpoint from this thread
+ * held the writer in SQLite's busy waits: request p99 92 ms against 27 ms.)
  */
 export class CheckpointThread {
   private readonly worker: Worker;

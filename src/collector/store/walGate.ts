@@ -6,7 +6,7 @@
  * copied back and no reader on them. Under steady writes the checkpoint thread
  * never finds that: frames land while it copies. So once the WAL is long, the
  * checkpoint thread asks the writer to wait between two transactions, copies
- * the few frames left (a millisecond or two), and lets it go; the writer's
+ * the few frames left (a few milliseconds), and lets it go; the writer's
  * next transaction then writes from the WAL's start. Waiting on shared memory
  * wakes the writer at once, where SQLite's busy handler sleeps in steps of up
  * to 100 ms. The gate only schedules: if either side does not come, the other
