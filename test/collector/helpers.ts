@@ -4,7 +4,7 @@
  * closed after each test, plus message builders.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, expect } from 'vitest';
@@ -91,6 +91,26 @@ export async function send(c: Collector, messages: Msg[], extra: Msg = {}, heade
 export async function get<T = Record<string, any>>(c: Collector, url: string): Promise<{ status: number; body: T }> {
   const response = await c.app.inject({ method: 'GET', url });
   return { status: response.statusCode, body: response.json() as T };
+}
+
+/**
+ * How many times a SQLite file's WAL has started over: its header's checkpoint
+ * sequence number (https://www.sqlite.org/fileformat.html#the_write_ahead_log),
+ * which SQLite counts up each time the WAL is written from its start again.
+ */
+export function walRestarts(database: string): number {
+  let fd: number;
+  try {
+    fd = openSync(`${database}-wal`, 'r');
+  } catch {
+    return 0; // no WAL (yet, or a clean stop removed it)
+  }
+  try {
+    const header = Buffer.alloc(32);
+    return readSync(fd, header, 0, 32, 0) === 32 ? header.readUInt32BE(12) : 0;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** The stats as whole-table counts: what `/v1/stats` answered before it kept counters, and must still equal. */

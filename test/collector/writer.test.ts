@@ -2,7 +2,8 @@
  * The SQLite writer thread: events cross to it intact, a thread that dies
  * fails only the writes it held and the next write starts a new one, an
  * in-memory store writes in place, and an idle store never holds the process.
- * The checkpoint thread copies the WAL back while the store is open.
+ * The checkpoint thread copies the WAL back while the store is open, and
+ * under steady writes and reads makes the WAL start over, so it stays bounded.
  */
 import Database from 'better-sqlite3';
 import { execFile } from 'node:child_process';
@@ -13,10 +14,10 @@ import { promisify } from 'node:util';
 import type { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { createCollector, SqliteStore, type StoredEvent } from '../../src/collector/index.js';
-import { CheckpointThread, WriterThread } from '../../src/collector/store/sqliteThreads.js';
+import { CheckpointThread, WAL_RESTART_PAGES, WriterThread } from '../../src/collector/store/sqliteThreads.js';
 import { packBatches, unpackBatches } from '../../src/collector/store/sqliteWire.js';
 import { eventually } from '../support/poll.js';
-import { get, identify, send, track, useHarness } from './helpers.js';
+import { get, identify, send, track, useHarness, walRestarts } from './helpers.js';
 
 const harness = useHarness();
 const run = promisify(execFile);
@@ -67,11 +68,48 @@ describe('SQLite writer thread', () => {
     const store = new SqliteStore(location);
     try {
       const before = statSync(location).size;
-      // About 6 MB of events: far below the writer's own checkpoint threshold (50,000 pages).
+      // About 6 MB of events: far below the writer's own checkpoint threshold (50,000 pages), so only the checkpoint thread copies them.
       for (let i = 0; i < 10; i++) await store.ingest(Array.from({ length: 1000 }, () => event({ body: JSON.stringify({ pad: 'x'.repeat(500) }) })));
-      expect(statSync(`${location}-wal`).size).toBeGreaterThan(5_000_000);
       await eventually(async () => (statSync(location).size - before > 5_000_000 ? true : undefined), 'the database file to take the checkpointed pages', 5_000);
     } finally {
+      await store.close();
+    }
+  });
+
+  it('the WAL starts over under steady writes while a reader polls, so it stays far below what was written through it', async () => {
+    const location = await harness.database('sqlite');
+    const store = new SqliteStore(location);
+    let polling = true;
+    const reads = (async () => {
+      let n = 0;
+      for (; polling; n++) {
+        await store.reader.get('SELECT count(*) AS n FROM events');
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      return n;
+    })();
+    try {
+      const bound = 64 * 1024 * 1024; // README "The collector": the WAL is cut back to 64 MB
+      expect(WAL_RESTART_PAGES * 4096).toBeLessThan(bound);
+      let largest = 0;
+      // Two transactions' batches always queued, so the writer never waits for one and a passive copy never
+      // finds the WAL copied through; each event's 1 KB body makes about 100 MB of pages go through the WAL.
+      const ingest = async () => {
+        for (let i = 0; i < 50; i++) {
+          await store.ingest(Array.from({ length: 500 }, () => event({ body: JSON.stringify({ pad: 'x'.repeat(1000) }) })));
+          largest = Math.max(largest, statSync(`${location}-wal`).size);
+        }
+      };
+      await Promise.all([ingest(), ingest(), ingest()]);
+      expect(largest).toBeGreaterThan(WAL_RESTART_PAGES * 4096);
+      expect(largest).toBeLessThan(bound);
+      expect(walRestarts(location)).toBeGreaterThanOrEqual(2);
+      polling = false;
+      expect(await reads).toBeGreaterThan(0);
+      expect((await store.reader.get<{ n: number }>('SELECT count(*) AS n FROM events'))!.n).toBe(75_000);
+    } finally {
+      polling = false;
+      await reads.catch(() => {});
       await store.close();
     }
   });

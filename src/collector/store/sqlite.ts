@@ -16,6 +16,7 @@ import { backlogSize, DEFAULT_QUERY_TIMEOUT_MS, type IngestResult, type SqlReade
 import { WriteQueue, type Backlog } from '../writeQueue.js';
 import { ReaderPool } from './sqliteReader.js';
 import { sqliteDriver } from './drivers.js';
+import { WalGate } from './walGate.js';
 
 /** Reader threads per store: two cores are the machine this is sized for; more threads only queue on them. */
 const READER_THREADS = 2;
@@ -51,8 +52,9 @@ export class SqliteStore implements Store {
       } else {
         // The threads open the file later: a relative path must not follow a chdir in between.
         const file = resolve(location);
-        const thread = (this.thread = this.eraser = new WriterThread(file));
-        this.checkpoints = new CheckpointThread(file, options.warn);
+        const gate = new WalGate();
+        const thread = (this.thread = this.eraser = new WriterThread(file, gate));
+        this.checkpoints = new CheckpointThread(file, options.warn, gate);
         this.queue = new WriteQueue((batches) => thread.write(batches), 1, undefined, backlog, backlogSize);
         this.readers = new ReaderPool(file, READER_THREADS, options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS);
       }
@@ -120,7 +122,9 @@ export class SqliteStore implements Store {
     await Promise.allSettled(this.erasures);
     await this.readers?.close();
     await this.thread?.close();
-    await this.checkpoints?.close();
+    // The checkpoint thread's connection last: it checkpoints and removes the WAL, then closes its own descriptor
+    // of the file, which would drop the locks of a connection still open in this process.
     this.db.close();
+    await this.checkpoints?.close();
   }
 }

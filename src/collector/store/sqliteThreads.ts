@@ -4,6 +4,7 @@
  * in this one module, because a thread starts from the module (in the build,
  * the chunk) that holds it.
  */
+import { closeSync, fsyncSync, openSync } from 'node:fs';
 import { isMainThread, parentPort, workerData, type Worker } from 'node:worker_threads';
 import { startThread } from '../../node/threads.js';
 import type { Erasure, ErasureTarget } from './erase.js';
@@ -11,6 +12,20 @@ import type { IngestResult, StoredEvent } from './types.js';
 import { sqliteDriver } from './drivers.js';
 import { packBatches, unpackBatches, WORKER_KEY, type ThreadData, type WriteReply, type WriteRequest } from './sqliteWire.js';
 import { CHECKPOINT_EVERY_MS, configure, SqliteWrites, WRITER_CHECKPOINT_PAGES } from './sqliteWrites.js';
+import { WalGate } from './walGate.js';
+
+/** WAL frames (pages) past which the checkpoint thread makes the WAL start over: 32 MiB, below `journal_size_limit`. */
+export const WAL_RESTART_PAGES = 8192;
+/** Frames past which the writer is held for the last pass even if the passes have not caught up with it. */
+const WAL_HOLD_ANYWAY_PAGES = 1.5 * WAL_RESTART_PAGES;
+/** Frames left behind a checkpoint pass few enough to copy while the writer waits (about 1 MiB: a few milliseconds). */
+const CAUGHT_UP_PAGES = 250;
+/** Passes back to back, at most, to come that close. */
+const CATCH_UP_PASSES = 8;
+/** Longest the checkpoint thread waits for the writer to come between two transactions. */
+const HOLD_WAIT_MS = 50;
+/** Longest the writer waits for the checkpoint thread's last pass. */
+const WRITER_WAIT_MS = 50;
 
 /** The writer thread, seen from the event loop: one request per transaction. */
 export class WriterThread {
@@ -18,7 +33,8 @@ export class WriterThread {
   private readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   private nextId = 0;
 
-  constructor(private readonly location: string) {}
+  /** @param gate shared with the store's {@link CheckpointThread} */
+  constructor(private readonly location: string, private readonly gate = new WalGate()) {}
 
   /** Writes the batches in one transaction on the thread; resolves once committed. */
   write(batches: readonly (readonly StoredEvent[])[]): Promise<IngestResult[]> {
@@ -52,7 +68,7 @@ export class WriterThread {
   }
 
   private start(): Worker {
-    const worker = spawnThread({ location: this.location, role: 'write' });
+    const worker = spawnThread({ location: this.location, role: 'write', gate: this.gate.buffer });
     worker.unref();
     worker.on('message', (reply: WriteReply) => {
       const request = this.pending.get(reply.id);
@@ -82,19 +98,22 @@ function spawnThread(data: ThreadData): Worker {
  * the database (random writes, then an fsync) stalled the commit that ran it
  * for up to 100 ms; on a thread of its own it copies without waiting for the
  * writer. Under steady writes a passive copy never finds the whole WAL copied,
- * so the WAL starts over only when the writer reaches its own threshold
- * ({@link WRITER_CHECKPOINT_PAGES}); by then the thread has copied nearly all
- * of it, and the writer's share is small. (Making the WAL start over from this
- * thread, with a RESTART checkpoint, kept it at 64 MB but held the writer in
- * SQLite's busy waits: request p99 92 ms against 27 ms, 30 s runs.)
+ * so SQLite never starts it over by itself: this thread does, at
+ * {@link WAL_RESTART_PAGES}, holding the writer only for a last pass of a few
+ * milliseconds (see serveCheckpoints and walGate.ts). Left to the writer's own
+ * threshold ({@link WRITER_CHECKPOINT_PAGES}, now the fallback), that commit
+ * synced the database file for 33 to 70 ms and the next one cut the WAL from
+ * 200 MB back to 64 MB for 36 to 40 ms. (A RESTART checkpoint from this thread
+ * held the writer in SQLite's busy waits: request p99 92 ms against 27 ms.)
  */
 export class CheckpointThread {
   private readonly worker: Worker;
   private readonly exited: Promise<void>;
   private running = true;
 
-  constructor(location: string, warn?: (message: string, error: unknown) => void) {
-    this.worker = spawnThread({ location, role: 'checkpoint' });
+  /** @param gate shared with the store's {@link WriterThread} */
+  constructor(location: string, warn?: (message: string, error: unknown) => void, gate = new WalGate()) {
+    this.worker = spawnThread({ location, role: 'checkpoint', gate: gate.buffer });
     // A failed checkpoint only means the writer checkpoints itself: said, not fatal.
     this.worker.on('error', (error) => warn?.('the WAL checkpoint thread failed; the writer checkpoints by itself from now on', error));
     this.exited = new Promise((resolve) => this.worker.once('exit', () => {
@@ -116,7 +135,7 @@ export class CheckpointThread {
 }
 
 /** The thread's side: opens its own connection and answers write requests in order. */
-function serveWrites(location: string): void {
+function serveWrites(location: string, gate: WalGate): void {
   const port = parentPort!;
   const db = new (sqliteDriver())(location);
   configure(db);
@@ -129,6 +148,8 @@ function serveWrites(location: string): void {
       return;
     }
     let reply: WriteReply;
+    // Between two transactions (each runs to its commit before the next message): where the WAL may start over.
+    gate.pass(WRITER_WAIT_MS);
     try {
       const value = 'erase' in message ? await writes.erase(message.erase) : await writes.write(unpackBatches(message.batches));
       reply = { id: message.id, value };
@@ -140,15 +161,62 @@ function serveWrites(location: string): void {
   });
 }
 
-/** The checkpoint thread's side: a passive checkpoint every {@link CHECKPOINT_EVERY_MS}, until told to close. */
-function serveCheckpoints(location: string): void {
+interface CheckpointResult {
+  busy: number;
+  /** Frames in the WAL when the pass began. */
+  log: number;
+  /** Frames copied back, of those. */
+  checkpointed: number;
+}
+
+/**
+ * The checkpoint thread's side: a passive checkpoint every
+ * {@link CHECKPOINT_EVERY_MS}, until told to close. Once the WAL holds
+ * {@link WAL_RESTART_PAGES} frames it catches up (passes back to back, each
+ * copying what landed during the last), then holds the writer for a last
+ * pass (see walGate.ts), so the writer's next transaction starts the WAL over.
+ */
+function serveCheckpoints(location: string, gate: WalGate): void {
   const port = parentPort!;
   const db = new (sqliteDriver())(location);
   configure(db);
+  const pass = () => (db.pragma('wal_checkpoint(PASSIVE)') as CheckpointResult[])[0]!;
+  // SQLite syncs the database file only in a pass that copies the whole WAL, so that sync (the last pass's)
+  // would flush every page the passes before it copied: 10 to 90 ms while the writer waits. Synced here
+  // first, the last pass flushes only its own pages. (An fsync through any descriptor flushes the file.)
+  // Closed only after the connection (see close below): closing a descriptor drops the process's locks on the file.
+  const file = openSync(location, 'r');
+  /** Catches up with the writer, then copies the rest while it waits. */
+  const startOver = (first: CheckpointResult): void => {
+    let result = first;
+    let behind = Infinity;
+    // A writer faster than the passes is held before the WAL is half as long again: the bound comes first.
+    for (let i = 0; i < CATCH_UP_PASSES && behind > CAUGHT_UP_PAGES && result.log < WAL_HOLD_ANYWAY_PAGES; i++) {
+      const copied = result.checkpointed;
+      result = pass();
+      behind = result.log - copied;
+    }
+    if (result.checkpointed === result.log) {
+      fsyncSync(file);
+      // What landed meanwhile.
+      const copied = result.checkpointed;
+      result = pass();
+      behind = result.log - copied;
+    }
+    // A reader on older frames keeps them from being copied, and the WAL from starting over: no use holding the writer.
+    const hold = result.checkpointed === result.log && (behind <= CAUGHT_UP_PAGES || result.log >= WAL_HOLD_ANYWAY_PAGES) && gate.hold(HOLD_WAIT_MS);
+    if (!hold) return;
+    try {
+      pass();
+    } finally {
+      gate.release();
+    }
+  };
   let timer: NodeJS.Timeout | undefined;
   const tick = () => {
     try {
-      db.pragma('wal_checkpoint(PASSIVE)');
+      const result = pass();
+      if (result.log >= WAL_RESTART_PAGES) startOver(result);
     } catch {
       // Busy or failing: the next tick tries again, and the writer checkpoints itself meanwhile.
     }
@@ -158,13 +226,14 @@ function serveCheckpoints(location: string): void {
   port.on('message', () => {
     clearTimeout(timer);
     db.close();
+    closeSync(file);
     port.close();
   });
 }
 
 const data: unknown = isMainThread ? undefined : (workerData as Record<string, unknown> | null)?.[WORKER_KEY];
 if (typeof data === 'object' && data !== null) {
-  const { location, role } = data as ThreadData;
-  if (role === 'write') serveWrites(location);
-  else if (role === 'checkpoint') serveCheckpoints(location);
+  const { location, role, gate } = data as ThreadData;
+  if (role === 'write') serveWrites(location, new WalGate(gate));
+  else if (role === 'checkpoint') serveCheckpoints(location, new WalGate(gate));
 }

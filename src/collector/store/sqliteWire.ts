@@ -49,4 +49,6 @@ export type Role = 'write' | 'checkpoint';
 export interface ThreadData {
   location: string;
   role: Role;
+  /** The writer's and the checkpoint thread's {@link WalGate} (walGate.ts). */
+  gate: SharedArrayBuffer;
 }

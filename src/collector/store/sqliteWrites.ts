@@ -21,7 +21,7 @@ import type { LinkAttempt, MembershipWrite, TraitWrite } from '../identity.js';
 /** Pages the WAL may gather before the writer copies them back itself (the checkpoint thread normally has). */
 export const WRITER_CHECKPOINT_PAGES = 50_000;
 /** How often the checkpoint thread copies the WAL back into the database. */
-export const CHECKPOINT_EVERY_MS = 100;
+export const CHECKPOINT_EVERY_MS = 25;
 
 /** Settings for every connection to the file, reading or writing. */
 export function configure(db: Database.Database): void {
