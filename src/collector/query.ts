@@ -251,16 +251,16 @@ export class Queries {
     const traitRows = await this.db.all<{ key: string; value: string; ts: number }>(
       "SELECT key, value, ts FROM traits WHERE subject_kind = 'company' AND subject_id = ?", [companyId]);
     const users = await this.db.all<{ user_id: string }>(`WITH ${COMPANY_USERS} SELECT user_id FROM company_users ORDER BY user_id`, [companyId, companyId, companyId]);
+    // The users' and the lone members' event counts as the ingest transactions keep them (people.ts), not a count of
+    // their events: a company of 400 users at 10 M events read 100,000 index entries.
     const count = await this.db.get<{ n: number }>(
       `WITH ${COMPANY_USERS}
-       SELECT (SELECT COUNT(*) FROM events WHERE user_id IN (SELECT user_id FROM company_users))
-            + (SELECT COUNT(*) FROM events e JOIN links l ON l.anonymous_id = e.anonymous_id
-               WHERE e.user_id IS NULL AND l.user_id IN (SELECT user_id FROM company_users))
-            + (SELECT COUNT(*) FROM events e WHERE e.user_id IS NULL AND e.anonymous_id IN (
-                 SELECT m.subject_id FROM memberships m WHERE m.company_id = ? AND m.subject_kind = 'anon'
-                 AND NOT EXISTS (SELECT 1 FROM links l WHERE l.anonymous_id = m.subject_id))) AS n`,
+       SELECT COALESCE((SELECT SUM(a.events) FROM people_activity a WHERE a.kind = 'user' AND a.id IN (SELECT user_id FROM company_users)), 0)
+            + COALESCE((SELECT SUM(a.events) FROM memberships m JOIN people_activity a ON a.kind = 'anon' AND a.id = m.subject_id
+                 WHERE m.company_id = ? AND m.subject_kind = 'anon'
+                 AND NOT EXISTS (SELECT 1 FROM links l WHERE l.anonymous_id = m.subject_id)), 0) AS n`,
       [companyId, companyId, companyId, companyId]);
-    return { companyId, traits: mergeTraits(traitRows), userIds: users.map((u) => u.user_id), eventCount: count?.n ?? 0 };
+    return { companyId, traits: mergeTraits(traitRows), userIds: users.map((u) => u.user_id), eventCount: Number(count?.n ?? 0) };
   }
 
   /** `GET /v1/stats`: a visitor whose anonymous id was identified counts once, as the user. */

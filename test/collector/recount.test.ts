@@ -7,7 +7,8 @@
  * and a recount from the messages themselves under the identity rules; and
  * `/v1/funnel`, which reads the first times the ingest transactions keep,
  * must equal a funnel counted from every stored event under the stored
- * links. Both stores; also after a restart.
+ * links, and a company's event count, which reads the activity they keep,
+ * a count of the same events. Both stores; also after a restart.
  */
 import { describe, expect, it } from 'vitest';
 import type { Collector, Stats } from '../../src/collector/index.js';
@@ -151,5 +152,18 @@ describe.each(STORE_KINDS)('funnel from its kept first times against a recount o
     }
     // Some funnels reach their last step, so the comparison is not only of zeros.
     expect(FUNNELS.some(([steps, within]) => recountFunnel(events, steps, within).at(-1)! > 0)).toBe(true);
+    // A company's event count, which reads the activity the ingest transactions keep: its users' events and its lone
+    // anonymous members', counted from every stored event under the stored links.
+    const loneMembers = await c.store.reader.all<{ company_id: string; subject_id: string }>(
+      `SELECT company_id, subject_id FROM memberships m WHERE subject_kind = 'anon' AND NOT EXISTS (SELECT 1 FROM links l WHERE l.anonymous_id = m.subject_id)`);
+    let counted = 0;
+    for (const companyId of ['c1', 'c2', 'c3']) {
+      const { status, body } = await get<{ userIds: string[]; eventCount: number }>(c, `/v1/companies/${companyId}`);
+      if (status === 404) continue;
+      const principals = new Set([...body.userIds.map((u) => `user ${u}`), ...loneMembers.filter((m) => m.company_id === companyId).map((m) => `anonymous ${m.subject_id}`)]);
+      expect(body.eventCount, companyId).toBe(events.filter((e) => principals.has(e.principal)).length);
+      counted += body.eventCount;
+    }
+    expect(counted).toBeGreaterThan(0);
   });
 });
