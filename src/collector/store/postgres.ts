@@ -266,7 +266,7 @@ export class PostgresStore implements Store {
 
   private constructor(
     private readonly pool: pg.Pool, private readonly reads: pg.Pool, private readonly hasher: IdHasher,
-    url: string, writers: number, limitMs: number, backlog?: BacklogLimit,
+    url: string, readers: number, writers: number, limitMs: number, backlog?: BacklogLimit,
   ) {
     this.location = redact(url);
     const sqlCache = new Map<string, string>();
@@ -285,6 +285,7 @@ export class PostgresStore implements Store {
     this.reader = {
       all: async <T>(sql: string, params: readonly unknown[] = []) => (await read(sql, params)) as T[],
       get: async <T>(sql: string, params: readonly unknown[] = []) => (await read(sql, params))[0] as T | undefined,
+      concurrency: readers,
     };
     this.queue = new WriteQueue((batches) => this.flush(batches), writers, 64, backlog, backlogSize);
   }
@@ -310,7 +311,7 @@ export class PostgresStore implements Store {
       await Promise.all([pool.end(), reads.end()]);
       throw error;
     }
-    return new PostgresStore(pool, reads, new IdHasher(key), url, writers, limitMs, options.backlog);
+    return new PostgresStore(pool, reads, new IdHasher(key), url, readers, writers, limitMs, options.backlog);
   }
 
   /** Creates or upgrades the schema; returns the suppression key (made by the first instance to start). */
