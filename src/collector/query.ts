@@ -4,7 +4,7 @@
  * identity.ts: an event with a `userId` is that user's; one without is the
  * user's its anonymous id is linked to; otherwise it is the lone anonymous id's.
  */
-import { funnelQuery, stepKey } from './funnel.js';
+import { funnelQuery, principalRanges, stepKey, type PrincipalRange } from './funnel.js';
 import { isMegaUser, mergeTraits } from './identity.js';
 import { READ_COUNTS } from './store/schema.js';
 import type { SqlReader } from './store/types.js';
@@ -274,22 +274,43 @@ export class Queries {
   /**
    * `GET /v1/funnel`: stitched users (web and API together) per step, from
    * the first times kept as events land (funnel.ts): the steps' ids, then
-   * one statement that reads their rows, never the events. Steps must be
+   * statements that read their rows, never the events: one per range of
+   * principals, as many as the store runs at once, added up. Steps must be
    * distinct.
    */
   async funnel(steps: readonly string[], withinMs: number | null): Promise<{ step: string; users: number }[]> {
     const keys = steps.map(stepKey);
-    const rows = await this.db.all<{ id: number; key: string }>(`SELECT id, key FROM step_ids WHERE key IN (${keys.map(() => '?').join(', ')})`, keys);
+    const [rows, ranges] = await Promise.all([
+      this.db.all<{ id: number; key: string }>(`SELECT id, key FROM step_ids WHERE key IN (${keys.map(() => '?').join(', ')})`, keys),
+      this.principalRanges(),
+    ]);
     const ids = new Map(rows.map((r) => [r.key, Number(r.id)]));
     // A step nobody did yet: no one reaches it, nor any after it.
     const known = keys.findIndex((key) => !ids.has(key));
     const counted = known === -1 ? keys : keys.slice(0, known);
-    let row: Record<string, number> = {};
+    const totals = steps.map(() => 0);
     if (counted.length) {
-      const { sql, params } = funnelQuery(counted.map((key) => ids.get(key)!), withinMs, this.options.dialect);
-      row = (await this.db.get<Record<string, number>>(sql, params))!;
+      const stepIds = counted.map((key) => ids.get(key)!);
+      const parts = await Promise.all(ranges.map((range) => {
+        const { sql, params } = funnelQuery(stepIds, withinMs, this.options.dialect, range);
+        return this.db.get<Record<string, number>>(sql, params);
+      }));
+      for (const part of parts) counted.forEach((_, k) => { totals[k]! += Number(part![`s${k}`]); });
     }
-    return steps.map((step, k) => ({ step, users: Number(row[`s${k}`] ?? 0) }));
+    return steps.map((step, k) => ({ step, users: totals[k]! }));
+  }
+
+  /**
+   * The principals in as many ranges as the store runs queries at once. Each
+   * part reads its own snapshot: while links land, a principal merged
+   * between two parts' reads may count in both or in neither, as in a count
+   * taken a moment earlier or later; once writes pause the sum is exact.
+   */
+  private async principalRanges(): Promise<PrincipalRange[]> {
+    const parts = this.db.concurrency ?? 1;
+    if (parts <= 1) return principalRanges(0, 0, 1);
+    const ids = await this.db.get<{ min: number | null; max: number | null }>('SELECT min(id) AS min, max(id) AS max FROM principal_ids');
+    return principalRanges(Number(ids?.min ?? 0), Number(ids?.max ?? 0), parts);
   }
 
   /** `GET /v1/conflicts`: refused re-links, oldest first, `limit` after the `after` cursor (a sequence number). */

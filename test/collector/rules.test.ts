@@ -1,6 +1,7 @@
-/** The pure rules under the collector: clock skew, sources, mega-user windows, trait merging. */
+/** The pure rules under the collector: clock skew, sources, mega-user windows, trait merging, the funnel's principal ranges. */
 import { describe, expect, it } from 'vitest';
 import { correctedTimestamp, MAX_FUTURE_MS, parseTimestamp } from '../../src/collector/clock.js';
+import { principalRanges } from '../../src/collector/funnel.js';
 import { isMegaUser, mergeTraits } from '../../src/collector/identity.js';
 import { sourceOf } from '../../src/collector/source.js';
 
@@ -58,5 +59,27 @@ describe('mergeTraits', () => {
     expect(traits.seats).toBe(3);
     expect(Object.getPrototypeOf(traits)).toBeNull();
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});
+
+describe('principalRanges', () => {
+  it.each([
+    [1, 1_000_000, 2],
+    [800_001, 1_400_000, 2],
+    [5, 9, 4],
+    [3, 4, 4],
+    [7, 7, 2],
+    [0, 0, 1],
+    [10, 1000, 3],
+  ])('ids %i to %i in %i parts: every id from 0 up in exactly one range, the widths within one of each other', (min, max, parts) => {
+    const ranges = principalRanges(min, max, parts);
+    expect(ranges).toHaveLength(Math.min(parts, max - min + 1));
+    expect(ranges[0]!.from).toBe(0);
+    expect(ranges.at(-1)!.to).toBeNull();
+    ranges.slice(1).forEach((range, i) => expect(range.from).toBe(ranges[i]!.to));
+    // The ids from min to max, counted per range: each range holds some, and no two differ by more than one.
+    const held = ranges.map((r) => Math.min(r.to ?? max + 1, max + 1) - Math.max(r.from, min));
+    expect(held.reduce((a, b) => a + b, 0)).toBe(max - min + 1);
+    expect(Math.max(...held) - Math.min(...held)).toBeLessThanOrEqual(1);
   });
 });

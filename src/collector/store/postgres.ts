@@ -263,7 +263,7 @@ export class PostgresStore implements Store {
 
   private constructor(
     private readonly pool: pg.Pool, private readonly reads: pg.Pool, private readonly hasher: IdHasher,
-    url: string, writers: number, limitMs: number, backlog?: BacklogLimit,
+    url: string, readers: number, writers: number, limitMs: number, backlog?: BacklogLimit,
   ) {
     this.location = redact(url);
     const sqlCache = new Map<string, string>();
@@ -282,6 +282,7 @@ export class PostgresStore implements Store {
     this.reader = {
       all: async <T>(sql: string, params: readonly unknown[] = []) => (await read(sql, params)) as T[],
       get: async <T>(sql: string, params: readonly unknown[] = []) => (await read(sql, params))[0] as T | undefined,
+      concurrency: readers,
     };
     this.queue = new WriteQueue((batches) => this.flush(batches), writers, 64, backlog, backlogSize);
   }
@@ -307,7 +308,7 @@ export class PostgresStore implements Store {
       await Promise.all([pool.end(), reads.end()]);
       throw error;
     }
-    return new PostgresStore(pool, reads, new IdHasher(key), url, writers, limitMs, options.backlog);
+    return new PostgresStore(pool, reads, new IdHasher(key), url, readers, writers, limitMs, options.backlog);
   }
 
   /** Creates or upgrades the schema; returns the suppression key (made by the first instance to start). */

@@ -57,6 +57,10 @@ export class ReaderPool implements SqlReader {
    */
   constructor(private readonly location: string, private readonly size: number, private readonly limitMs: number) {}
 
+  get concurrency(): number {
+    return this.size;
+  }
+
   all<T>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
     return this.run('all', sql, params) as Promise<T[]>;
   }
