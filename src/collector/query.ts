@@ -301,13 +301,14 @@ export class Queries {
   }
 
   /**
-   * The principals in as many ranges as the store runs queries at once. Each
+   * The principals in as many ranges as the store runs queries at once but
+   * one, which stays free for the small reads (stats). Each
    * part reads its own snapshot: while links land, a principal merged
    * between two parts' reads may count in both or in neither, as in a count
    * taken a moment earlier or later; once writes pause the sum is exact.
    */
   private async principalRanges(): Promise<PrincipalRange[]> {
-    const parts = this.db.concurrency ?? 1;
+    const parts = (this.db.concurrency ?? 1) - 1;
     if (parts <= 1) return principalRanges(0, 0, 1);
     const ids = await this.db.get<{ min: number | null; max: number | null }>('SELECT min(id) AS min, max(id) AS max FROM principal_ids');
     return principalRanges(Number(ids?.min ?? 0), Number(ids?.max ?? 0), parts);

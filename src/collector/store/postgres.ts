@@ -77,11 +77,11 @@ function joinBodies(events: readonly StoredEvent[]): string {
 }
 
 /**
- * `poolSize` connections split between queries (a quarter, one to four) and
+ * `poolSize` connections split between queries (a third, one to four: a funnel in parts takes all but one) and
  * ingest transactions (the rest, at least one).
  */
 export function splitPool(poolSize: number): { readers: number; writers: number } {
-  const readers = Math.max(1, Math.min(4, Math.floor(poolSize / 4)));
+  const readers = Math.max(1, Math.min(4, Math.floor(poolSize / 3)));
   return { readers, writers: Math.max(1, poolSize - readers) };
 }
 

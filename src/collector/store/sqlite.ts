@@ -18,8 +18,11 @@ import { ReaderPool } from './sqliteReader.js';
 import { sqliteDriver } from './drivers.js';
 import { WalGate } from './walGate.js';
 
-/** Reader threads per store: two cores are the machine this is sized for; more threads only queue on them. */
-const READER_THREADS = 2;
+/**
+ * Reader threads per store: a funnel runs in two parts at once on two of them (query.ts), sized for two cores, and
+ * the third keeps the dashboard's small reads (stats every second) from queueing behind it.
+ */
+const READER_THREADS = 3;
 
 /** True for the locations SQLite opens as a private in-memory database. */
 const inMemory = (location: string) => location === '' || location === ':memory:' || /^file:.*[?&]mode=memory/.test(location);

@@ -53,7 +53,7 @@ export interface IngestResult {
 export interface SqlReader {
   all<T>(sql: string, params?: readonly unknown[]): Promise<T[]>;
   get<T>(sql: string, params?: readonly unknown[]): Promise<T | undefined>;
-  /** Queries it runs at once (reader threads, connections): a query done in parts (the funnel) asks this many. @default 1 */
+  /** Queries it runs at once (reader threads, connections): a query done in parts (the funnel) uses all but one. @default 1 */
   readonly concurrency?: number;
 }
 
