@@ -117,9 +117,11 @@ export async function exportUser(db: SqlReader, queries: Queries, userId: string
       const rows = await db.all<{ subject_kind: string; subject_id: string; company_id?: string; key?: string; value?: string; ts: number }>(
         `SELECT ${columns} FROM ${table} WHERE subject_kind = 'user' AND subject_id = ?
          UNION ALL
-         SELECT ${columns} FROM ${table} WHERE subject_kind = 'anon' AND subject_id IN (${LINKED})
-         ORDER BY ts, subject_kind DESC, subject_id${table === 'traits' ? ', key' : ''}`,
+         SELECT ${columns} FROM ${table} WHERE subject_kind = 'anon' AND subject_id IN (${LINKED})`,
         [userId, userId]);
+      // Oldest first; ties in one order on both stores (PostgreSQL would compare ids by its locale): the user's, then by id and key.
+      const order = (row: (typeof rows)[number]) => `${row.subject_kind === 'user' ? 0 : 1}${row.subject_id}\u0000${row.key ?? ''}`;
+      rows.sort((a, b) => a.ts - b.ts || (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
       yield rows.map((row) => {
         const subject = { kind: row.subject_kind, id: row.subject_id };
         const at = iso(row.ts);

@@ -116,7 +116,7 @@ export const PEOPLE_UPSERT = {
   company: `ON CONFLICT (kind, id) DO UPDATE SET company_id = excluded.company_id, company_ts = excluded.company_ts WHERE ${companyIsNewer}`,
 } as const;
 
-/** Per-row SQL both stores share (`?` placeholders). */
+/** Per-row SQL (`?` placeholders) of SQLite's ingest and of the recount; PostgreSQL's ingest uses its functions instead (insertLinks.ts, peopleSchema.ts). */
 export const PEOPLE_SQL = {
   /** `?`: kind, id, first, last, events. */
   addActivity: `INSERT INTO people_activity (kind, id, first_seen, last_seen, events) VALUES (?, ?, ?, ?, ?) ${PEOPLE_UPSERT.activity}`,

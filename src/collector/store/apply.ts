@@ -59,14 +59,14 @@ export interface WriteTx {
   suppressedAmong(events: readonly StoredEvent[]): Promise<ReadonlySet<number>>;
   /** Keeps each candidate first time that is earlier than its principal's stored one, attributed under the links stored so far. */
   recordFirstSteps(steps: readonly FirstStep[]): Promise<void>;
-  /** Applies the transaction's activity, names, emails and memberships to the `people` rows, under the links stored so far. */
+  /** Applies the transaction's activity, names, emails and memberships to the `people` and `people_activity` rows, under the links stored so far. */
   recordPeople(update: PeopleUpdate): Promise<void>;
 }
 
 /** What makes two messages one: the same `messageId` and client `timestamp` (see schema.ts). */
 export const dedupeKey = (messageId: string, originalTimestamp: number | null): string => `${originalTimestamp ?? 0} ${messageId}`;
 
-/** Per-row SQL both stores share (`?` placeholders). */
+/** Per-row SQL (`?` placeholders) of SQLite's ingest; PostgreSQL's lands links in one call (insertLinks.ts) and uses only some of these. */
 export const SQL = {
   insertLink: 'INSERT INTO links (anonymous_id, user_id, linked_at, message_id) VALUES (?, ?, ?, ?) ON CONFLICT (anonymous_id) DO NOTHING',
   linkedUser: 'SELECT user_id FROM links WHERE anonymous_id = ?',

@@ -7,8 +7,9 @@
  * touches neither `links` nor `conflicts`. The ingest transaction holds each
  * id's lock already (`suppressed_events`, schema.ts); a VOLATILE function
  * reads with a fresh snapshot per statement, so it sees what committed while
- * the transaction waited for them. Rows are written in key order, so
- * concurrent writers lock them in one order.
+ * the transaction waited for them. The first times and the `people` and
+ * `people_activity` rows are written in key order (the rest follows the
+ * locks `suppressed_events` took first), so concurrent writers lock them in one order.
  */
 import { MERGE_LINKED_PEOPLE } from '../people.js';
 import { registerKeys } from './firstSteps.js';
@@ -16,7 +17,7 @@ import { registerKeys } from './firstSteps.js';
 /**
  * The anonymous ids' first times join their users' (the earlier of each
  * wins), then their rows and id rows go; a user's id row is made where one
- * of its ids has first times (as `merge_first_steps` does for one link).
+ * of its ids has first times (as the version 8 function `merge_first_steps` did for one link).
  */
 const mergeLinkedFirstSteps = (anonymousIds: string, userIds: string) => {
   const pairs = `unnest(${anonymousIds}, ${userIds}) AS m (anonymous_id, user_id)`;

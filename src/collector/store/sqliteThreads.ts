@@ -187,6 +187,9 @@ function serveCheckpoints(location: string, gate: WalGate): void {
   // Closed only after the connection (see close below): closing a descriptor drops the process's locks on the file.
   const file = openSync(location, 'r');
   /** Catches up with the writer, then copies the rest while it waits. */
+  // A pass that could not take the checkpoint lock (the writer checkpointing itself) answers busy, and -1 for both
+  // counts: that is not caught up.
+  const caughtUp = (result: CheckpointResult) => !result.busy && result.log >= 0 && result.checkpointed === result.log;
   const startOver = (first: CheckpointResult): void => {
     let result = first;
     let behind = Infinity;
@@ -196,7 +199,7 @@ function serveCheckpoints(location: string, gate: WalGate): void {
       result = pass();
       behind = result.log - copied;
     }
-    if (result.checkpointed === result.log) {
+    if (caughtUp(result)) {
       fsyncSync(file);
       // What landed meanwhile.
       const copied = result.checkpointed;
@@ -204,7 +207,7 @@ function serveCheckpoints(location: string, gate: WalGate): void {
       behind = result.log - copied;
     }
     // A reader on older frames keeps them from being copied, and the WAL from starting over: no use holding the writer.
-    const hold = result.checkpointed === result.log && (behind <= CAUGHT_UP_PAGES || result.log >= WAL_HOLD_ANYWAY_PAGES) && gate.hold(HOLD_WAIT_MS);
+    const hold = caughtUp(result) && (behind <= CAUGHT_UP_PAGES || result.log >= WAL_HOLD_ANYWAY_PAGES) && gate.hold(HOLD_WAIT_MS);
     if (!hold) return;
     try {
       pass();
