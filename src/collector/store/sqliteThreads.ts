@@ -186,10 +186,10 @@ function serveCheckpoints(location: string, gate: WalGate): void {
   // first, the last pass flushes only its own pages. (An fsync through any descriptor flushes the file.)
   // Closed only after the connection (see close below): closing a descriptor drops the process's locks on the file.
   const file = openSync(location, 'r');
-  /** Catches up with the writer, then copies the rest while it waits. */
   // A pass that could not take the checkpoint lock (the writer checkpointing itself) answers busy, and -1 for both
   // counts: that is not caught up.
   const caughtUp = (result: CheckpointResult) => !result.busy && result.log >= 0 && result.checkpointed === result.log;
+  /** Catches up with the writer, then copies the rest while it waits. */
   const startOver = (first: CheckpointResult): void => {
     let result = first;
     let behind = Infinity;
