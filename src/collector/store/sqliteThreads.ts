@@ -14,10 +14,10 @@ import { packBatches, unpackBatches, WORKER_KEY, type ThreadData, type WriteRepl
 import { CHECKPOINT_EVERY_MS, configure, SqliteWrites, WRITER_CHECKPOINT_PAGES } from './sqliteWrites.js';
 import { WalGate } from './walGate.js';
 
-/** WAL frames (pages) past which the checkpoint thread makes the WAL start over: 32 MiB, below `journal_size_limit`. */
-export const WAL_RESTART_PAGES = 8192;
+/** WAL frames (pages) past which the checkpoint thread makes the WAL start over: 24 MiB, well below `journal_size_limit`. */
+export const WAL_RESTART_PAGES = 6144;
 /** Frames past which the writer is held for the last pass even if the passes have not caught up with it. */
-const WAL_HOLD_ANYWAY_PAGES = 1.5 * WAL_RESTART_PAGES;
+const WAL_HOLD_ANYWAY_PAGES = 1.25 * WAL_RESTART_PAGES;
 /** Frames left behind a checkpoint pass few enough to copy while the writer waits (about 1 MiB: a few milliseconds). */
 const CAUGHT_UP_PAGES = 250;
 /** Passes back to back, at most, to come that close. */
@@ -26,6 +26,8 @@ const CATCH_UP_PASSES = 8;
 const HOLD_WAIT_MS = 50;
 /** Longest the writer waits for the checkpoint thread's last pass. */
 const WRITER_WAIT_MS = 50;
+/** Longest the checkpoint thread tries again, the writer held, to copy past a reader: within {@link WRITER_WAIT_MS}. */
+const HOLD_PASSES_MS = 40;
 
 /** The writer thread, seen from the event loop: one request per transaction. */
 export class WriterThread {
@@ -199,18 +201,22 @@ function serveCheckpoints(location: string, gate: WalGate): void {
       result = pass();
       behind = result.log - copied;
     }
-    if (caughtUp(result)) {
-      fsyncSync(file);
-      // What landed meanwhile.
-      const copied = result.checkpointed;
-      result = pass();
-      behind = result.log - copied;
-    }
-    // A reader on older frames keeps them from being copied, and the WAL from starting over: no use holding the writer.
-    const hold = caughtUp(result) && (behind <= CAUGHT_UP_PAGES || result.log >= WAL_HOLD_ANYWAY_PAGES) && gate.hold(HOLD_WAIT_MS);
-    if (!hold) return;
+    const long = result.log >= WAL_HOLD_ANYWAY_PAGES;
+    // Not caught up and not long: a reader on older frames keeps them from being copied, so the next tick tries again.
+    if (!caughtUp(result) && !long) return;
+    fsyncSync(file);
+    // What landed meanwhile.
+    const copied = result.checkpointed;
+    result = pass();
+    behind = result.log - copied;
+    if (!long && !(caughtUp(result) && behind <= CAUGHT_UP_PAGES)) return;
+    if (!gate.hold(HOLD_WAIT_MS)) return;
     try {
-      pass();
+      // Nothing lands while the writer waits; a pass copies up to the oldest reader's frames, so one that a reader
+      // stopped short is tried again until that reader is done, within the writer's wait.
+      const until = performance.now() + HOLD_PASSES_MS;
+      do result = pass();
+      while (!caughtUp(result) && performance.now() < until);
     } finally {
       gate.release();
     }
