@@ -21,7 +21,7 @@
  *    Goal: p99 ≤ 10 ms on SQLite. Then stats, company and funnel latency (the
  *    worst case, every visitor doing every step, and a funnel that drops off;
  *    the first ask of each is shown apart, cold: the steps' rows not yet in
- *    any cache, SQLite's second reader thread not yet started),
+ *    the readers' caches),
  *    and ingest (20-message batches, 8 senders) while a simulated dashboard
  *    polls stats, chart, conflicts, funnel and the People list at its real rates, through the
  *    same event loop: ingest batch p99 and events/s, and each poll's latency.

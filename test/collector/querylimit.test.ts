@@ -59,6 +59,18 @@ describe.each(STORE_KINDS)('query time limit (%s)', (kind) => {
   });
 });
 
+describe('SQLite reader threads', () => {
+  it('start all at the first query, so the dashboard\'s first funnel does not wait for threads to start', async () => {
+    const c = await harness.collector('sqlite');
+    expect((await send(c, [page('a-1')])).status).toBe(200);
+    const pool = c.store.reader as ReaderPool;
+    expect(pool.threads).toBe(0);
+    expect((await get(c, '/v1/stats')).body).toMatchObject({ events: 1 });
+    expect(pool.threads).toBe(pool.concurrency);
+    expect(pool.concurrency).toBeGreaterThan(1);
+  });
+});
+
 describe('SQLite reader threads that cannot start', () => {
   it('refuse the queries waiting for them with the reason, and a later query tries a new thread', async () => {
     // A read-only connection to a file that does not exist fails as the thread opens it.

@@ -61,6 +61,11 @@ export class ReaderPool implements SqlReader {
     return this.size;
   }
 
+  /** Threads started and not ended (none before the first query). */
+  get threads(): number {
+    return this.readers.length;
+  }
+
   all<T>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
     return this.run('all', sql, params) as Promise<T[]>;
   }
@@ -92,8 +97,11 @@ export class ReaderPool implements SqlReader {
     while (this.queue.length) {
       const reader = this.readers.find((r) => r.ready && !r.job);
       if (!reader) {
-        // Another thread only when every one is up and busy: a collector that is asked one thing at a time keeps one.
-        if (this.readers.length < this.size && this.readers.every((r) => r.ready)) this.start();
+        // The first query starts every thread: a thread takes a while to start, and the dashboard, once open, asks
+        // several things at once (a funnel in parts, one per thread but one). Later, a thread that ended is
+        // replaced only when every other one is up and busy.
+        if (!this.readers.length) while (this.readers.length < this.size) this.start();
+        else if (this.readers.length < this.size && this.readers.every((r) => r.ready)) this.start();
         return;
       }
       const job = this.queue.shift()!;
