@@ -266,7 +266,7 @@ export class Queries {
   /** `GET /v1/stats`: a visitor whose anonymous id was identified counts once, as the user. */
   async stats(): Promise<Stats> {
     // The counters each ingest transaction keeps (see schema.ts), not a count of whole tables.
-    const row = (await this.db.get<{ events: number; users: number; anonymous_ids: number; linked_anonymous_ids: number }>(READ_COUNTS))!;
+    const row = (await (this.db.quick ?? this.db).get<{ events: number; users: number; anonymous_ids: number; linked_anonymous_ids: number }>(READ_COUNTS))!;
     const anonymous = row.anonymous_ids - row.linked_anonymous_ids;
     return { events: row.events, users: row.users + anonymous, identifiedUsers: row.users, anonymousVisitors: anonymous };
   }

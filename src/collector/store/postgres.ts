@@ -77,12 +77,14 @@ function joinBodies(events: readonly StoredEvent[]): string {
 }
 
 /**
- * `poolSize` connections split between queries (a third, one to four: a funnel in parts takes all but one) and
- * ingest transactions (the rest, at least one).
+ * `poolSize` connections split between queries (a third, one to four: a funnel in parts takes all but one), from
+ * five connections one more for the few-row reads ({@link SqlReader.quick}), and ingest transactions (the rest, at
+ * least one).
  */
-export function splitPool(poolSize: number): { readers: number; writers: number } {
+export function splitPool(poolSize: number): { readers: number; quick: number; writers: number } {
   const readers = Math.max(1, Math.min(4, Math.floor(poolSize / 3)));
-  return { readers, writers: Math.max(1, poolSize - readers) };
+  const quick = poolSize >= 5 ? 1 : 0;
+  return { readers, quick, writers: Math.max(1, poolSize - readers - quick) };
 }
 
 /** A query cancelled by statement_timeout, or a wait for a connection past the limit, as a 503; otherwise undefined. */
@@ -262,8 +264,8 @@ export class PostgresStore implements Store {
   private closed = false;
 
   private constructor(
-    private readonly pool: pg.Pool, private readonly reads: pg.Pool, private readonly hasher: IdHasher,
-    url: string, readers: number, writers: number, limitMs: number, backlog?: BacklogLimit,
+    private readonly pool: pg.Pool, private readonly reads: pg.Pool, private readonly quickReads: pg.Pool | undefined,
+    private readonly hasher: IdHasher, url: string, readers: number, writers: number, limitMs: number, backlog?: BacklogLimit,
   ) {
     this.location = redact(url);
     const sqlCache = new Map<string, string>();
@@ -272,43 +274,48 @@ export class PostgresStore implements Store {
       if (text === undefined) sqlCache.set(sql, (text = numberedParams(sql)));
       return text;
     };
-    const read = async (sql: string, params: readonly unknown[]) => {
-      try {
-        return (await reads.query(numbered(sql), params as unknown[])).rows;
-      } catch (error) {
-        throw overLimit(error, limitMs) ?? error;
-      }
+    const readerOf = (on: pg.Pool): SqlReader => {
+      const read = async (sql: string, params: readonly unknown[]) => {
+        try {
+          return (await on.query(numbered(sql), params as unknown[])).rows;
+        } catch (error) {
+          throw overLimit(error, limitMs) ?? error;
+        }
+      };
+      return {
+        all: async <T>(sql: string, params: readonly unknown[] = []) => (await read(sql, params)) as T[],
+        get: async <T>(sql: string, params: readonly unknown[] = []) => (await read(sql, params))[0] as T | undefined,
+      };
     };
-    this.reader = {
-      all: async <T>(sql: string, params: readonly unknown[] = []) => (await read(sql, params)) as T[],
-      get: async <T>(sql: string, params: readonly unknown[] = []) => (await read(sql, params))[0] as T | undefined,
-      concurrency: readers,
-    };
+    this.reader = { ...readerOf(reads), concurrency: readers, quick: quickReads && readerOf(quickReads) };
     this.queue = new WriteQueue((batches) => this.flush(batches), writers, 64, backlog, backlogSize);
   }
 
   /** Connects, creates or upgrades the schema, and returns the store. */
   static async open(url: string, options: StoreOptions = {}): Promise<PostgresStore> {
     const driver = pgDriver();
-    const { readers, writers } = splitPool(options.poolSize ?? 10);
+    const { readers, quick, writers } = splitPool(options.poolSize ?? 10);
     const limitMs = options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS;
     const config = { connectionString: url, types: typesOf(driver), options: `-c search_path=${PG_SCHEMA}` };
     const pool = new driver.Pool({ ...config, max: writers });
     // Queries have their own connections, so ingest never waits behind a slow one, and a time limit
     // that the server enforces (statement_timeout) and that waiting for a connection counts against.
-    const reads = new driver.Pool({ ...config, max: readers, statement_timeout: limitMs, connectionTimeoutMillis: limitMs });
+    const readConfig = { ...config, statement_timeout: limitMs, connectionTimeoutMillis: limitMs };
+    const reads = new driver.Pool({ ...readConfig, max: readers });
+    const quickReads = quick ? new driver.Pool({ ...readConfig, max: quick }) : undefined;
     // An idle client that loses its server must not crash the process; the next query reconnects.
     // An idle connection that fails (a restart, a terminated backend) is replaced by the pool; said, not thrown.
     pool.on('error', (error) => options.warn?.('a PostgreSQL connection of the write pool failed; the pool opens another', error));
     reads.on('error', (error) => options.warn?.('a PostgreSQL connection of the read pool failed; the pool opens another', error));
+    quickReads?.on('error', (error) => options.warn?.('the PostgreSQL connection for the stats failed; the pool opens another', error));
     let key: string;
     try {
       key = await PostgresStore.migrate(pool);
     } catch (error) {
-      await Promise.all([pool.end(), reads.end()]);
+      await Promise.all([pool.end(), reads.end(), quickReads?.end()]);
       throw error;
     }
-    return new PostgresStore(pool, reads, new IdHasher(key), url, readers, writers, limitMs, options.backlog);
+    return new PostgresStore(pool, reads, quickReads, new IdHasher(key), url, readers, writers, limitMs, options.backlog);
   }
 
   /** Creates or upgrades the schema; returns the suppression key (made by the first instance to start). */
@@ -405,6 +412,6 @@ export class PostgresStore implements Store {
     this.closed = true;
     await this.queue.drain();
     await Promise.allSettled(this.erasures);
-    await Promise.all([this.pool.end(), this.reads.end()]);
+    await Promise.all([this.pool.end(), this.reads.end(), this.quickReads?.end()]);
   }
 }

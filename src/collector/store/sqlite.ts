@@ -59,18 +59,24 @@ export class SqliteStore implements Store {
         const thread = (this.thread = this.eraser = new WriterThread(file, gate));
         this.checkpoints = new CheckpointThread(file, options.warn, gate);
         this.queue = new WriteQueue((batches) => thread.write(batches), 1, undefined, backlog, backlogSize);
-        this.readers = new ReaderPool(file, READER_THREADS, options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS);
+        this.readers = new ReaderPool(file, READER_THREADS, options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS, this.inPlace);
       }
     } catch (error) {
       this.db.close();
       throw error;
     }
-    // An in-memory database has no other connection to read it: it is read in place.
-    this.reader = this.readers ?? {
-      all: async <T>(sql: string, params: readonly unknown[] = []) => this.prepare(sql).all(...params) as T[],
-      get: async <T>(sql: string, params: readonly unknown[] = []) => this.prepare(sql).get(...params) as T | undefined,
-    };
+    this.reader = this.readers ?? this.inPlace;
   }
+
+  /**
+   * Reads on the event loop's own connection: an in-memory database's, which no other connection can open, and a
+   * file's few-row reads ({@link SqlReader.quick}), which take microseconds there where a reader thread may be busy
+   * with a funnel for 100 ms.
+   */
+  private readonly inPlace: SqlReader = {
+    all: async <T>(sql: string, params: readonly unknown[] = []) => this.prepare(sql).all(...params) as T[],
+    get: async <T>(sql: string, params: readonly unknown[] = []) => this.prepare(sql).get(...params) as T | undefined,
+  };
 
   private prepare(sql: string): Database.Statement {
     let statement = this.statements.get(sql);

@@ -54,8 +54,9 @@ export class ReaderPool implements SqlReader {
    * @param location the database file (absolute path)
    * @param size threads, each one query at a time
    * @param limitMs most a query may take, waiting included
+   * @param quick where reads of a few rows go instead ({@link SqlReader.quick})
    */
-  constructor(private readonly location: string, private readonly size: number, private readonly limitMs: number) {}
+  constructor(private readonly location: string, private readonly size: number, private readonly limitMs: number, readonly quick?: SqlReader) {}
 
   get concurrency(): number {
     return this.size;

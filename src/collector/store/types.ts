@@ -55,6 +55,12 @@ export interface SqlReader {
   get<T>(sql: string, params?: readonly unknown[]): Promise<T | undefined>;
   /** Queries it runs at once (reader threads, connections): a query done in parts (the funnel) uses all but one. @default 1 */
   readonly concurrency?: number;
+  /**
+   * Where reads of a few rows by key go (the stats counters, which the
+   * dashboard asks every second): a lane of their own, so they never wait
+   * behind the long queries. None: this reader.
+   */
+  readonly quick?: SqlReader;
 }
 
 /** A collector store. */
