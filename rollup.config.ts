@@ -12,10 +12,12 @@ const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 
 const compile = () => [
   replace({ preventAssignment: true, values: { __IDSTITCH_VERSION__: JSON.stringify(pkg.version) } }),
   // Types are checked by `tsc --noEmit` over the whole project; here only the sources are compiled.
+  // ES2022 keeps `??=`, `||=` and the error's class fields as written (Chrome 85, Firefox 79, Safari 14;
+  // ES2020's optional chaining already asked for Chrome 80, Safari 13.1): 7 B gzip on the npm path, 12 B in the script tag.
   typescript({
     tsconfig: false,
     include: ['src/browser/**/*.ts', 'src/protocol/**/*.ts'],
-    compilerOptions: { strict: true, removeComments: true, module: 'ESNext', moduleResolution: 'Bundler', target: 'ES2020', lib: ['ES2022', 'DOM'], types: [] },
+    compilerOptions: { strict: true, removeComments: true, module: 'ESNext', moduleResolution: 'Bundler', target: 'ES2022', lib: ['ES2022', 'DOM'], types: [] },
   }),
 ];
 
