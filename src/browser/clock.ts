@@ -12,7 +12,7 @@ export const replayedPage = (): PageContext | undefined => replayed?.[1];
 /** Runs `fn` as if called at `time`, on `page` when given (used when recorded calls are replayed). */
 export function runAt<T>(time: number | undefined, fn: () => T, page?: PageContext): T {
   const previous = replayed;
-  replayed = typeof time === 'number' && Number.isFinite(time) ? [time, page] : undefined;
+  replayed = Number.isFinite(time) ? [time!, page] : undefined;
   try {
     return fn();
   } finally {

@@ -25,10 +25,9 @@ const ZERO_WIDTH = /[\u200b-\u200d\u2060\ufeff\u00ad]/g;
  * and otherwise kept exactly as given.
  */
 export function checkId(value: unknown): IdCheck {
-  let id: string;
-  if (typeof value === 'number' && Number.isFinite(value)) id = String(value);
-  else if (typeof value === 'string') id = value;
-  else return { ok: false, reason: 'must be a string or number' };
+  // Number.isFinite is false for anything but a finite number.
+  const id = Number.isFinite(value) ? String(value) : value;
+  if (typeof id !== 'string') return { ok: false, reason: 'must be a string or number' };
   const visible = id.replace(ZERO_WIDTH, '').trim();
   if (!visible) return { ok: false, reason: 'is empty' };
   if (id.length > MAX_ID_LENGTH) return { ok: false, reason: `is over ${MAX_ID_LENGTH} chars` };
