@@ -44,22 +44,21 @@ export function createQueue(options: QueueOptions) {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let sending: Promise<void> | undefined;
   let failures = 0;
-  let saveQueued = false;
+  let saveTimer: ReturnType<typeof setTimeout> | undefined;
   // Set at page hide: the stored copy is marked as free for the next page until the page is shown again.
   let released = false;
 
+  // A save now makes the pending one needless.
   const save = () => {
-    saveQueued = false;
+    clearTimeout(saveTimer);
+    saveTimer = undefined;
     // Refused (quota): the queue lives on in memory, and the next save tries again.
     store?._save(items, released);
   };
   // At most one write a second: the stored copy is the whole queue, and a full offline queue is
   // hundreds of KiB. Page hide, retries and clear() write at once; a crash loses at most the last second.
   const saveSoon = () => {
-    if (store && !saveQueued) {
-      saveQueued = true;
-      setTimeout(() => saveQueued && save(), SAVE_EVERY_MS);
-    }
+    if (store) saveTimer ??= setTimeout(save, SAVE_EVERY_MS);
   };
 
   /** After a change: keeps the bound (the oldest go first, the loss is counted and reported) and saves soon. */
