@@ -158,8 +158,9 @@ function startTracker(options: ResolvedOptions, logger: Logger, linked?: string)
 
   /** `value` when it is a plain object; otherwise `{}` and a warning. */
   function objectArgument(value: unknown, what: string): Properties {
-    if (value != null && (typeof value !== 'object' || Array.isArray(value))) logger._warn(`${what} must be an object`);
-    else if (value) return value as Properties;
+    if (value == null) return {};
+    if (typeof value === 'object' && !Array.isArray(value)) return value as Properties;
+    logger._warn(`${what} must be an object`);
     return {};
   }
 
