@@ -1,4 +1,4 @@
-import { now, runAt } from './clock.js';
+import { callAt, now } from './clock.js';
 import { pageContext } from './context.js';
 import type { PageContext } from '../protocol/messages.js';
 import { HELD_METHODS } from './api.js';
@@ -34,7 +34,7 @@ export function consentGate(tracker: Tracker, logger: Logger, start: () => Start
       held = undefined;
       if (state === 'granted') {
         started ??= start();
-        calls?.forEach(([name, args, time, page]) => runAt(time, () => (tracker[name] as (...a: unknown[]) => void)(...args), page));
+        calls?.forEach((call) => callAt(tracker, ...call));
       } else if (state === 'pending') held = calls ?? [];
       else if (state === 'denied') {
         if (started) started._stop();
