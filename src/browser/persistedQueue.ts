@@ -51,12 +51,8 @@ export function openQueueStore(storage: Storage, prefix: string, queued: (json: 
           storage.removeItem(name);
         }
       };
-      try {
-        if (navigator.locks) navigator.locks.request(keyPrefix, run).catch(() => {});
-        else run();
-      } catch {
-        // Storage went away between calls: nothing to adopt.
-      }
+      // Storage went away between calls: nothing to adopt.
+      attempt(() => (navigator.locks ? navigator.locks.request(keyPrefix, run).catch(() => {}) : run()));
     },
   };
 }
