@@ -23,7 +23,6 @@ import { createSession } from './session.js';
 import { sharedIdentity } from './sharedIdentity.js';
 import { openStores } from './storage.js';
 import { write } from './store/types.js';
-import { beaconBatch, postBatch } from './transport.js';
 import { uuid } from './uuid.js';
 
 export { TRACKER_METHODS, inertResult } from './api.js';
@@ -88,16 +87,9 @@ function startTracker(options: ResolvedOptions, logger: Logger, linked?: string)
   session._touch(now());
   // The same for the whole page life; the campaign is the landing URL's.
   const fixedContext = { library: { name: BROWSER_LIBRARY, version: VERSION }, ...staticContext(), campaign: campaignFrom(location.search) };
-  const envelope = createEnvelope(writeKey, options.maxBatchBytes);
+  const envelope = createEnvelope(endpoint, writeKey, options.maxBatchBytes);
   const queueStore = stores._storage && openQueueStore(stores._storage, prefix, envelope._queued);
-  const queue = createQueue({
-    ...options,
-    _envelopeBytes: envelope._bytes,
-    _logger: logger,
-    _store: queueStore,
-    _send: (batch) => postBatch(endpoint, envelope._body(batch)),
-    _beacon: (batch) => beaconBatch(endpoint, envelope._body(batch)),
-  });
+  const queue = createQueue({ ...options, ...envelope, _logger: logger, _store: queueStore });
   // A reload, a closed tab or a crash left messages in storage: they go out first.
   queueStore?._adopt(queue._restore);
   followPageLifecycle(queue);
