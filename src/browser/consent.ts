@@ -4,7 +4,7 @@ import type { PageContext } from '../protocol/messages.js';
 import { HELD_METHODS } from './api.js';
 import type { Method, Started, Tracker } from './api.js';
 import type { Logger } from './logger.js';
-import { MAX_QUEUED } from './queue.js';
+import { keepBound } from './queue.js';
 
 type Action = ((...args: unknown[]) => unknown) | undefined;
 
@@ -20,10 +20,8 @@ export function consentGate(tracker: Tracker, logger: Logger, start: () => Start
   let started: Started | undefined;
   let held: [Method, unknown[], number, PageContext][] | undefined;
   const hold = (name: Method) => (...args: unknown[]) => {
-    if (held!.push([name, args, now(), pageContext()]) > MAX_QUEUED) {
-      held!.shift();
-      logger._error('queue-full', 'queue full: 1 dropped');
-    }
+    held!.push([name, args, now(), pageContext()]);
+    keepBound(held!, logger);
   };
   return {
     /** What a public method does now: held, the started tracker's, or nothing. */

@@ -27,6 +27,15 @@ export interface QueueOptions {
 
 /** While the collector is unreachable the queue keeps this many messages; beyond it the oldest go. */
 export const MAX_QUEUED = 1000;
+
+/** Keeps `list` (queued messages, or calls held for consent) to {@link MAX_QUEUED}: the oldest go, and the loss is reported. */
+export function keepBound(list: unknown[], logger: Logger): void {
+  const lost = list.length - MAX_QUEUED;
+  if (lost > 0) {
+    list.splice(0, lost);
+    logger._error('queue-full', `queue full: ${lost} dropped`);
+  }
+}
 /** A browser's first retry after a second, then doubling up to a minute (README "Delivery: nothing lost"). */
 const RETRY_BASE_MS = 1000;
 const RETRY_CAP_MS = 60_000;
@@ -61,13 +70,9 @@ export function createQueue(options: QueueOptions) {
     if (store) saveTimer ??= setTimeout(save, SAVE_EVERY_MS);
   };
 
-  /** After a change: keeps the bound (the oldest go first, the loss is counted and reported) and saves soon. */
+  /** After a change: keeps the bound and saves soon. */
   const changed = () => {
-    const lost = items.length - MAX_QUEUED;
-    if (lost > 0) {
-      items.splice(0, lost);
-      logger._error('queue-full', `queue full: ${lost} dropped`);
-    }
+    keepBound(items, logger);
     saveSoon();
   };
 
