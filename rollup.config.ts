@@ -113,9 +113,11 @@ const config: RollupOptions[] = [
   // Single-use functions stay functions: inlined, they nest inside the tracker's
   // closure, where an app's esbuild (which never reuses an outer name inside)
   // gives their variables two-letter names (-100 B gzip on the npm path).
+  // Function declarations hoisted to the top of their scope: the app's esbuild
+  // then lays the module out in an order that gzip likes better (-24 B, measured).
   {
     input: 'src/browser/index.ts',
-    plugins: [...compile(), minify({ reduce_funcs: false })],
+    plugins: [...compile(), minify({ reduce_funcs: false, hoist_funs: true })],
     output: [
       { file: 'dist/index.mjs', format: 'es' },
       { file: 'dist/index.cjs', format: 'cjs' },
