@@ -21,6 +21,35 @@ const compile = () => [
   }),
 ];
 
+/**
+ * `let` for every `const` of the script tag, once TypeScript made it JavaScript: terser keeps
+ * `const` as written, and for code that type-checks (TypeScript refuses a `const` assigned again)
+ * the two mean the same. Two bytes each, and terser then joins the declarations it kept apart:
+ * -63 B gzip. An app's esbuild does the same on the npm path (there it changes nothing).
+ * Written as `let` and two spaces, so every column stays where it was (no sourcemap to redo).
+ */
+function letForConst(): Plugin {
+  type Node = { type?: string; kind?: string; start?: number };
+  return {
+    name: 'let-for-const',
+    transform(code, id) {
+      if (!/\.ts$/.test(id)) return null;
+      const starts: number[] = [];
+      const visit = (node: unknown): void => {
+        if (!node || typeof node !== 'object') return;
+        if (Array.isArray(node)) return node.forEach(visit);
+        const { type, kind, start } = node as Node;
+        if (type === 'VariableDeclaration' && kind === 'const') starts.push(start!);
+        Object.values(node).forEach(visit);
+      };
+      visit(this.parse(code));
+      let out = code;
+      for (const start of starts) out = `${out.slice(0, start)}let  ${out.slice(start + 5)}`;
+      return { code: out, map: null };
+    },
+  };
+}
+
 /** Node entries (server integration, collector): every dependency and built-in stays external. */
 const NODE_DEPENDENCIES = /^(node:|fastify$|better-sqlite3$|pg$)/;
 const compileNode = () => [
@@ -135,7 +164,7 @@ const config: RollupOptions[] = [
   // Script tag: everything bundled into one IIFE that sets window.idstitch.
   {
     input: 'src/browser/global.ts',
-    plugins: [nodeResolve({ browser: true }), ...compile(), minify()],
+    plugins: [nodeResolve({ browser: true }), ...compile(), letForConst(), minify()],
     output: { file: 'dist/idstitch.min.js', format: 'iife', sourcemap: process.env.SOURCEMAP === '1' },
   },
   // idstitch/server: Node's own modules only.
