@@ -106,7 +106,7 @@ function startTracker(options: ResolvedOptions, logger: Logger, linked?: string)
     persist();
   }
 
-  function enqueue(type: MessageType, fields: Properties): void {
+  const enqueue = (type: MessageType, fields: Properties): void => {
     visitor._sync();
     if (optedOut) return;
     const time = now();
@@ -146,41 +146,41 @@ function startTracker(options: ResolvedOptions, logger: Logger, linked?: string)
     }
     queue._push(item);
     logger._debug(`${type} queued`, message);
-  }
+  };
 
   /** `value` when it is a plain object; otherwise `{}` and a warning. */
-  function objectArgument(value: unknown, what: string): Properties {
+  const objectArgument = (value: unknown, what: string): Properties => {
     if (value == null) return {};
     if (typeof value === 'object' && !Array.isArray(value)) return value as Properties;
     logger._warn(`${what} must be an object`);
     return {};
-  }
+  };
 
   /** A valid id from a public method's argument, or undefined after a warning. */
-  function validId(value: unknown, method: string): string | undefined {
+  const validId = (value: unknown, method: string): string | undefined => {
     const check = checkId(value);
     if (check.ok) return check.id;
     logger._warn(`${method}: id ${check.reason}`);
-  }
+  };
 
-  function reset(): void {
+  const reset = (): void => {
     identity = anonymousIdentity();
     persist();
     session._renew(now());
-  }
+  };
 
   /** Merges traits into the current visitor's and announces them with an `identify`. */
-  function identify(traits: Properties): void {
+  const identify = (traits: Properties): void => {
     identity._traits = { ...identity._traits, ...traits };
     persist();
     enqueue('identify', { traits: identity._traits });
-  }
+  };
 
-  function setOptOut(value: boolean): void {
+  const setOptOut = (value: boolean): void => {
     optedOut = value;
     write(stores._state, prefix + KEY.optOut, value ? '1' : null);
     if (value) queue._clear();
-  }
+  };
 
   return {
     identifyUser(userId, traits, options) {
