@@ -26,10 +26,10 @@ const compile = () => [
  * JavaScript: `let` for `const`, and a module's own functions as `let name = (...) => {...}`.
  * Terser keeps both as written, and then cannot join them with the declarations around them.
  * For this code they mean the same: TypeScript refuses a `const` assigned again, no function
- * rewritten uses `this` or `arguments`, and no module calls one of its functions while it loads
- * (calls come from the app, or from the global's install() once every declaration ran; the
- * Chromium and SSR tests load these builds). Script tag: -63 B gzip for `let`, -33 B more for
- * the functions; npm path -26 B (it no longer needs terser's hoist_funs, which gave it -24 B).
+ * rewritten uses `this` or `arguments` or is called with `new`, and no module calls one of its
+ * functions while it loads (calls come from the app, or from the global's install() once every
+ * declaration ran; the Chromium and SSR tests load these builds). Script tag: -63 B gzip for
+ * `let`, -33 B more for the functions; npm path -26 B (in place of terser's hoist_funs, -24 B).
  * Each rewrite keeps its line's length, so every column stays where it was (no sourcemap to redo).
  */
 function compactDeclarations(): Plugin {
@@ -51,9 +51,12 @@ function compactDeclarations(): Plugin {
       for (const statement of program.body) {
         const fn = statement.type === 'ExportNamedDeclaration' ? statement.declaration : statement;
         if (fn?.type !== 'FunctionDeclaration' || fn.generator || /\b(this|arguments)\b/.test(code.slice(fn.start, fn.end))) continue;
+        const name = code.slice(fn.id!.start, fn.id!.end);
+        // An arrow cannot be a constructor.
+        if (new RegExp(`\\bnew\\s+${name}\\b`).test(code)) continue;
         const head = code.slice(fn.start, fn.body!.start);
         const params = code.slice(fn.id!.end, fn.body!.start).trimEnd();
-        const arrow = `let ${code.slice(fn.id!.start, fn.id!.end)}=${fn.async ? 'async ' : ''}${params}=>`;
+        const arrow = `let ${name}=${fn.async ? 'async ' : ''}${params}=>`;
         edits.push([fn.start, fn.body!.start, arrow.padEnd(head.length)], [fn.body!.end, fn.body!.end, ';']);
       }
       let out = code;
