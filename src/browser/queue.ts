@@ -36,6 +36,7 @@ export function keepBound(list: unknown[], logger: Logger): void {
     logger._error('queue-full', `queue full: ${lost} dropped`);
   }
 }
+
 /** A browser's first retry after a second, then doubling up to a minute (README "Delivery: nothing lost"). */
 const RETRY_BASE_MS = 1000;
 const RETRY_CAP_MS = 60_000;
