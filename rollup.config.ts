@@ -12,12 +12,59 @@ const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 
 const compile = () => [
   replace({ preventAssignment: true, values: { __IDSTITCH_VERSION__: JSON.stringify(pkg.version) } }),
   // Types are checked by `tsc --noEmit` over the whole project; here only the sources are compiled.
+  // ES2022 keeps `??=`, `||=` and the error's class fields as written (Chrome 85, Firefox 79, Safari 14;
+  // ES2020's optional chaining already asked for Chrome 80, Safari 13.1): 7 B gzip on the npm path, 12 B in the script tag.
   typescript({
     tsconfig: false,
     include: ['src/browser/**/*.ts', 'src/protocol/**/*.ts'],
-    compilerOptions: { strict: true, removeComments: true, module: 'ESNext', moduleResolution: 'Bundler', target: 'ES2020', lib: ['ES2022', 'DOM'], types: [] },
+    compilerOptions: { strict: true, removeComments: true, module: 'ESNext', moduleResolution: 'Bundler', target: 'ES2022', lib: ['ES2022', 'DOM'], types: [] },
   }),
 ];
+
+/**
+ * The browser builds' declarations in the forms terser leaves shorter, once TypeScript made them
+ * JavaScript: `let` for `const`, and a module's own functions as `let name = (...) => {...}`.
+ * Terser keeps both as written, and then cannot join them with the declarations around them.
+ * For this code they mean the same: TypeScript refuses a `const` assigned again, no function
+ * rewritten uses `this` or `arguments` or is called with `new`, and no module calls one of its
+ * functions while it loads (calls come from the app, or from the global's install() once every
+ * declaration ran; the Chromium and SSR tests load these builds). Script tag: -63 B gzip for
+ * `let`, -33 B more for the functions; npm path -26 B (in place of terser's hoist_funs, -24 B).
+ * Each rewrite keeps its line's length, so every column stays where it was (no sourcemap to redo).
+ */
+function compactDeclarations(): Plugin {
+  type Node = { type: string; kind?: string; start: number; end: number; async?: boolean; generator?: boolean; id?: Node; body?: Node; declaration?: Node };
+  return {
+    name: 'compact-declarations',
+    transform(code, id) {
+      if (!/\.ts$/.test(id)) return null;
+      const edits: [start: number, end: number, text: string][] = [];
+      const visit = (node: unknown): void => {
+        if (!node || typeof node !== 'object') return;
+        if (Array.isArray(node)) return node.forEach(visit);
+        const { type, kind, start } = node as Node;
+        if (type === 'VariableDeclaration' && kind === 'const') edits.push([start, start + 5, 'let  ']);
+        Object.values(node).forEach(visit);
+      };
+      const program = this.parse(code) as unknown as { body: Node[] };
+      visit(program);
+      for (const statement of program.body) {
+        const fn = statement.type === 'ExportNamedDeclaration' ? statement.declaration : statement;
+        if (fn?.type !== 'FunctionDeclaration' || fn.generator || /\b(this|arguments)\b/.test(code.slice(fn.start, fn.end))) continue;
+        const name = code.slice(fn.id!.start, fn.id!.end);
+        // An arrow cannot be a constructor.
+        if (new RegExp(`\\bnew\\s+${name}\\b`).test(code)) continue;
+        const head = code.slice(fn.start, fn.body!.start);
+        const params = code.slice(fn.id!.end, fn.body!.start).trimEnd();
+        const arrow = `let ${name}=${fn.async ? 'async ' : ''}${params}=>`;
+        edits.push([fn.start, fn.body!.start, arrow.padEnd(head.length)], [fn.body!.end, fn.body!.end, ';']);
+      }
+      let out = code;
+      for (const [start, end, text] of edits.sort((a, b) => b[0] - a[0])) out = out.slice(0, start) + text + out.slice(end);
+      return { code: out, map: null };
+    },
+  };
+}
 
 /** Node entries (server integration, collector): every dependency and built-in stays external. */
 const NODE_DEPENDENCIES = /^(node:|fastify$|better-sqlite3$|pg$)/;
@@ -113,7 +160,7 @@ const config: RollupOptions[] = [
   // gives their variables two-letter names (-100 B gzip on the npm path).
   {
     input: 'src/browser/index.ts',
-    plugins: [...compile(), minify({ reduce_funcs: false })],
+    plugins: [...compile(), compactDeclarations(), minify({ reduce_funcs: false })],
     output: [
       { file: 'dist/index.mjs', format: 'es' },
       { file: 'dist/index.cjs', format: 'cjs' },
@@ -131,7 +178,7 @@ const config: RollupOptions[] = [
   // Script tag: everything bundled into one IIFE that sets window.idstitch.
   {
     input: 'src/browser/global.ts',
-    plugins: [nodeResolve({ browser: true }), ...compile(), minify()],
+    plugins: [nodeResolve({ browser: true }), ...compile(), compactDeclarations(), minify()],
     output: { file: 'dist/idstitch.min.js', format: 'iife', sourcemap: process.env.SOURCEMAP === '1' },
   },
   // idstitch/server: Node's own modules only.

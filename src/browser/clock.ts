@@ -9,12 +9,12 @@ export const now = (): number => replayed?.[0] ?? Date.now();
 /** The page a replayed call was made on, when it was recorded (an SPA may have moved on since). */
 export const replayedPage = (): PageContext | undefined => replayed?.[1];
 
-/** Runs `fn` as if called at `time`, on `page` when given (used when recorded calls are replayed). */
-export function runAt<T>(time: number | undefined, fn: () => T, page?: PageContext): T {
+/** Replays a recorded call: `tracker[method](...args)` as if called at `time`, on `page` when given. */
+export function callAt(tracker: object, method: string, args: unknown[], time?: number, page?: PageContext): unknown {
   const previous = replayed;
-  replayed = typeof time === 'number' && Number.isFinite(time) ? [time, page] : undefined;
+  replayed = Number.isFinite(time) ? [time!, page] : undefined;
   try {
-    return fn();
+    return (tracker as Record<string, (...a: unknown[]) => unknown>)[method]!(...args);
   } finally {
     replayed = previous;
   }

@@ -1,10 +1,10 @@
-import { now, runAt } from './clock.js';
+import { callAt, now } from './clock.js';
 import { pageContext } from './context.js';
 import type { PageContext } from '../protocol/messages.js';
 import { HELD_METHODS } from './api.js';
 import type { Method, Started, Tracker } from './api.js';
 import type { Logger } from './logger.js';
-import { MAX_QUEUED } from './queue.js';
+import { keepBound } from './queue.js';
 
 type Action = ((...args: unknown[]) => unknown) | undefined;
 
@@ -20,10 +20,8 @@ export function consentGate(tracker: Tracker, logger: Logger, start: () => Start
   let started: Started | undefined;
   let held: [Method, unknown[], number, PageContext][] | undefined;
   const hold = (name: Method) => (...args: unknown[]) => {
-    if (held!.push([name, args, now(), pageContext()]) > MAX_QUEUED) {
-      held!.shift();
-      logger._error('queue-full', 'queue full: 1 dropped');
-    }
+    held!.push([name, args, now(), pageContext()]);
+    keepBound(held!, logger);
   };
   return {
     /** What a public method does now: held, the started tracker's, or nothing. */
@@ -34,7 +32,7 @@ export function consentGate(tracker: Tracker, logger: Logger, start: () => Start
       held = undefined;
       if (state === 'granted') {
         started ??= start();
-        calls?.forEach(([name, args, time, page]) => runAt(time, () => (tracker[name] as (...a: unknown[]) => void)(...args), page));
+        calls?.forEach((call) => callAt(tracker, ...call));
       } else if (state === 'pending') held = calls ?? [];
       else if (state === 'denied') {
         if (started) started._stop();

@@ -1,11 +1,13 @@
 import { LIMITS } from '../protocol/messages.js';
 import type { QueuedMessage } from './queue.js';
+import { beaconBatch, postBatch } from './transport.js';
 
 /**
- * The batch body around queued messages (`{"batch":[...],"sentAt":...,"writeKey":...}`)
- * and the byte counts the limits are made of.
+ * The batch body around queued messages (`{"batch":[...],"sentAt":...,"writeKey":...}`),
+ * the byte counts the limits are made of, and the two ways a batch goes to `endpoint`:
+ * with the options, what the queue is made of (QueueOptions).
  */
-export function createEnvelope(writeKey: string | undefined, maxBatchBytes: number) {
+export function createEnvelope(endpoint: string, writeKey: string | undefined, maxBatchBytes: number) {
   const writeKeyField = writeKey ? `,"writeKey":${JSON.stringify(writeKey)}` : '';
   const body = (batch: QueuedMessage[]) => `{"batch":[${batch.map((m) => m._json)}],"sentAt":"${new Date().toISOString()}"${writeKeyField}}`;
   // Limits are in bytes; TextEncoder counts UTF-8 natively, faster than any loop in JS.
@@ -14,11 +16,14 @@ export function createEnvelope(writeKey: string | undefined, maxBatchBytes: numb
   // Every sentAt of years 1970 to 9999 has the same length as now's.
   const bytes = queued(body([]))._bytes;
   return {
-    _body: body,
+    /** POSTs a batch: what the collector answered. */
+    _send: (batch: QueuedMessage[]) => postBatch(endpoint, body(batch)),
+    /** Hands a batch to the browser for after the page is gone; false when refused. */
+    _beacon: (batch: QueuedMessage[]) => beaconBatch(endpoint, body(batch)),
     /** A message as queued: its JSON and its UTF-8 bytes. */
     _queued: queued,
     /** Bytes of the envelope with no message in it. */
-    _bytes: bytes,
+    _envelopeBytes: bytes,
     /** The largest message that fits a batch (and the collector's limit). */
     _maxMessageBytes: Math.min(LIMITS.messageBytes, maxBatchBytes - bytes),
   };

@@ -1,5 +1,5 @@
 import { autoPage } from './autoPage.js';
-import { runAt } from './clock.js';
+import { callAt } from './clock.js';
 import { linker } from './linker.js';
 import { createTracker as createCoreTracker, inertResult, TRACKER_METHODS } from './tracker.js';
 import type { Tracker } from './tracker.js';
@@ -41,7 +41,7 @@ function install(): void {
       tracker ??= createTracker(args[0] as TrackerOptions);
       pending.splice(0).forEach(call);
     } else if ((TRACKER_METHODS as readonly string[]).includes(method)) {
-      if (tracker) return runAt(time, () => (tracker as unknown as Record<string, (...a: unknown[]) => unknown>)[method]!(...args));
+      if (tracker) return callAt(tracker, method, args, time);
       if (pending.length < MAX_PENDING) pending.push([method, args, time]);
     }
     // A recorded call this version does not know (a newer snippet, a Segment-style push) is skipped, not fatal.

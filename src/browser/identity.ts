@@ -80,7 +80,8 @@ export function saveIdentity(stores: Stores, prefix: string, identity: IdentityS
  * visitor's own, and no identifier.
  */
 export function eraseIdentity(stores: Stores, prefix: string): void {
-  for (const store of [...stores._ids, stores._state]) for (const name of [KEY.anonymousId, KEY.userId, KEY.companyId, KEY.session]) write(store, prefix + name, null);
+  // The session's store, `_state`, is the last of `_ids`.
+  for (const store of stores._ids) for (const name of [KEY.anonymousId, KEY.userId, KEY.companyId, KEY.session]) write(store, prefix + name, null);
   const storage = stores._storage;
   attempt(() => storage && Object.keys(storage).forEach((key) => key.startsWith(prefix) && key !== prefix + KEY.optOut && storage.removeItem(key)));
 }

@@ -37,9 +37,9 @@ export function openQueueStore(storage: Storage, prefix: string, queued: (json: 
     /** Hands the messages of tabs that have gone to `take`, and removes them from storage. */
     _adopt(take: (messages: QueuedMessage[]) => void): void {
       const run = () => {
-        for (let i = storage.length; i--; ) {
-          const name = storage.key(i);
-          if (!name?.startsWith(keyPrefix) || name === key) continue;
+        // A snapshot of the keys, as eraseIdentity takes: removing them as we go is safe.
+        for (const name of Object.keys(storage)) {
+          if (!name.startsWith(keyPrefix) || name === key) continue;
           try {
             const { t, q } = JSON.parse(storage.getItem(name)!) as { t: number; q: unknown };
             if (Date.now() - t < LEASE_MS) continue;
@@ -51,12 +51,8 @@ export function openQueueStore(storage: Storage, prefix: string, queued: (json: 
           storage.removeItem(name);
         }
       };
-      try {
-        if (navigator.locks) navigator.locks.request(keyPrefix, run).catch(() => {});
-        else run();
-      } catch {
-        // Storage went away between calls: nothing to adopt.
-      }
+      // Storage went away between calls: nothing to adopt.
+      attempt(() => (navigator.locks ? navigator.locks.request(keyPrefix, run).catch(() => {}) : run()));
     },
   };
 }

@@ -27,6 +27,16 @@ export interface QueueOptions {
 
 /** While the collector is unreachable the queue keeps this many messages; beyond it the oldest go. */
 export const MAX_QUEUED = 1000;
+
+/** Keeps `list` (queued messages, or calls held for consent) to {@link MAX_QUEUED}: the oldest go, and the loss is reported. */
+export function keepBound(list: unknown[], logger: Logger): void {
+  const lost = list.length - MAX_QUEUED;
+  if (lost > 0) {
+    list.splice(0, lost);
+    logger._error('queue-full', `queue full: ${lost} dropped`);
+  }
+}
+
 /** A browser's first retry after a second, then doubling up to a minute (README "Delivery: nothing lost"). */
 const RETRY_BASE_MS = 1000;
 const RETRY_CAP_MS = 60_000;
@@ -44,31 +54,26 @@ export function createQueue(options: QueueOptions) {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let sending: Promise<void> | undefined;
   let failures = 0;
-  let saveQueued = false;
+  let saveTimer: ReturnType<typeof setTimeout> | undefined;
   // Set at page hide: the stored copy is marked as free for the next page until the page is shown again.
   let released = false;
 
+  // A save now makes the pending one needless.
   const save = () => {
-    saveQueued = false;
+    clearTimeout(saveTimer);
+    saveTimer = undefined;
     // Refused (quota): the queue lives on in memory, and the next save tries again.
     store?._save(items, released);
   };
   // At most one write a second: the stored copy is the whole queue, and a full offline queue is
   // hundreds of KiB. Page hide, retries and clear() write at once; a crash loses at most the last second.
   const saveSoon = () => {
-    if (store && !saveQueued) {
-      saveQueued = true;
-      setTimeout(() => saveQueued && save(), SAVE_EVERY_MS);
-    }
+    if (store) saveTimer ??= setTimeout(save, SAVE_EVERY_MS);
   };
 
-  /** After a change: keeps the bound (the oldest go first, the loss is counted and reported) and saves soon. */
+  /** After a change: keeps the bound and saves soon. */
   const changed = () => {
-    const lost = items.length - MAX_QUEUED;
-    if (lost > 0) {
-      items.splice(0, lost);
-      logger._error('queue-full', `queue full: ${lost} dropped`);
-    }
+    keepBound(items, logger);
     saveSoon();
   };
 

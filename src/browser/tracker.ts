@@ -23,7 +23,6 @@ import { createSession } from './session.js';
 import { sharedIdentity } from './sharedIdentity.js';
 import { openStores } from './storage.js';
 import { write } from './store/types.js';
-import { beaconBatch, postBatch } from './transport.js';
 import { uuid } from './uuid.js';
 
 export { TRACKER_METHODS, inertResult } from './api.js';
@@ -88,16 +87,9 @@ function startTracker(options: ResolvedOptions, logger: Logger, linked?: string)
   session._touch(now());
   // The same for the whole page life; the campaign is the landing URL's.
   const fixedContext = { library: { name: BROWSER_LIBRARY, version: VERSION }, ...staticContext(), campaign: campaignFrom(location.search) };
-  const envelope = createEnvelope(writeKey, options.maxBatchBytes);
+  const envelope = createEnvelope(endpoint, writeKey, options.maxBatchBytes);
   const queueStore = stores._storage && openQueueStore(stores._storage, prefix, envelope._queued);
-  const queue = createQueue({
-    ...options,
-    _envelopeBytes: envelope._bytes,
-    _logger: logger,
-    _store: queueStore,
-    _send: (batch) => postBatch(endpoint, envelope._body(batch)),
-    _beacon: (batch) => beaconBatch(endpoint, envelope._body(batch)),
-  });
+  const queue = createQueue({ ...options, ...envelope, _logger: logger, _store: queueStore });
   // A reload, a closed tab or a crash left messages in storage: they go out first.
   queueStore?._adopt(queue._restore);
   followPageLifecycle(queue);
@@ -114,7 +106,7 @@ function startTracker(options: ResolvedOptions, logger: Logger, linked?: string)
     persist();
   }
 
-  function enqueue(type: MessageType, fields: Properties): void {
+  const enqueue = (type: MessageType, fields: Properties): void => {
     visitor._sync();
     if (optedOut) return;
     const time = now();
@@ -154,40 +146,41 @@ function startTracker(options: ResolvedOptions, logger: Logger, linked?: string)
     }
     queue._push(item);
     logger._debug(`${type} queued`, message);
-  }
+  };
 
   /** `value` when it is a plain object; otherwise `{}` and a warning. */
-  function objectArgument(value: unknown, what: string): Properties {
-    if (value != null && (typeof value !== 'object' || Array.isArray(value))) logger._warn(`${what} must be an object`);
-    else if (value) return value as Properties;
+  const objectArgument = (value: unknown, what: string): Properties => {
+    if (value == null) return {};
+    if (typeof value === 'object' && !Array.isArray(value)) return value as Properties;
+    logger._warn(`${what} must be an object`);
     return {};
-  }
+  };
 
   /** A valid id from a public method's argument, or undefined after a warning. */
-  function validId(value: unknown, method: string): string | undefined {
+  const validId = (value: unknown, method: string): string | undefined => {
     const check = checkId(value);
     if (check.ok) return check.id;
     logger._warn(`${method}: id ${check.reason}`);
-  }
+  };
 
-  function reset(): void {
+  const reset = (): void => {
     identity = anonymousIdentity();
     persist();
     session._renew(now());
-  }
+  };
 
   /** Merges traits into the current visitor's and announces them with an `identify`. */
-  function identify(traits: Properties): void {
+  const identify = (traits: Properties): void => {
     identity._traits = { ...identity._traits, ...traits };
     persist();
     enqueue('identify', { traits: identity._traits });
-  }
+  };
 
-  function setOptOut(value: boolean): void {
+  const setOptOut = (value: boolean): void => {
     optedOut = value;
     write(stores._state, prefix + KEY.optOut, value ? '1' : null);
     if (value) queue._clear();
-  }
+  };
 
   return {
     identifyUser(userId, traits, options) {

@@ -1,4 +1,5 @@
 import { parseRetryAfter } from '../protocol/retry.js';
+import { attempt } from './attempt.js';
 
 /** What became of one POST: the HTTP status (0 for a network error) and the server's Retry-After in ms. */
 export interface SendResult {
@@ -29,11 +30,8 @@ export async function postBatch(endpoint: string, body: string): Promise<SendRes
  * missing). Both cap a body at 64 KiB, which `maxBatchBytes` stays under.
  * False when neither would take it.
  */
-export function beaconBatch(endpoint: string, body: string): boolean {
-  try {
+export const beaconBatch = (endpoint: string, body: string): boolean =>
+  attempt(() => {
     if (!navigator.sendBeacon?.(endpoint, body)) post(endpoint, body, true).catch(() => {});
     return true;
-  } catch {
-    return false;
-  }
-}
+  }, false);

@@ -7,9 +7,9 @@
  * in analytics pipelines. See README "Browser API".
  */
 
-const PLACEHOLDER_IDS = new Set(
-  '0|1|-1|nan|n/a|undefined|null|nil|none|anonymous|guest|[object object]|true|false|id|email|distinctid|distinct_id|not_authenticated|anon|00000000-0000-0000-0000-000000000000'.split('|'),
-);
+/** The placeholders (lower case, unquoted), and anything that starts with `__`. */
+const PLACEHOLDER_ID =
+  /^(0|1|-1|nan|n\/a|undefined|null|nil|none|anonymous|guest|\[object object\]|true|false|id|email|distinctid|distinct_id|not_authenticated|anon|00000000-0000-0000-0000-000000000000)$|^__/;
 
 /** Longest id accepted; longer values are almost always a serialised object or a token. */
 export const MAX_ID_LENGTH = 255;
@@ -25,14 +25,13 @@ const ZERO_WIDTH = /[\u200b-\u200d\u2060\ufeff\u00ad]/g;
  * and otherwise kept exactly as given.
  */
 export function checkId(value: unknown): IdCheck {
-  let id: string;
-  if (typeof value === 'number' && Number.isFinite(value)) id = String(value);
-  else if (typeof value === 'string') id = value;
-  else return { ok: false, reason: 'must be a string or number' };
+  // Number.isFinite is false for anything but a finite number.
+  const id = Number.isFinite(value) ? String(value) : value;
+  if (typeof id !== 'string') return { ok: false, reason: 'must be a string or number' };
   const visible = id.replace(ZERO_WIDTH, '').trim();
   if (!visible) return { ok: false, reason: 'is empty' };
   if (id.length > MAX_ID_LENGTH) return { ok: false, reason: `is over ${MAX_ID_LENGTH} chars` };
   const bare = visible.toLowerCase().replace(/^(["'`])(.*)\1$/, '$2').trim();
-  if (PLACEHOLDER_IDS.has(bare) || bare.startsWith('__')) return { ok: false, reason: `"${id}" is a placeholder` };
+  if (PLACEHOLDER_ID.test(bare)) return { ok: false, reason: `"${id}" is a placeholder` };
   return { ok: true, id };
 }
