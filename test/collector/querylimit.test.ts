@@ -43,8 +43,9 @@ describe.each(STORE_KINDS)('query time limit (%s)', (kind) => {
     expect(error).toMatchObject({ statusCode: 503, retryAfterSeconds: 1 });
     expect((error as HttpError).reason).toMatch(new RegExp(`longer than its limit of ${limitMs} ms`));
 
-    // The reader that ran it was replaced: queries answer again, and see the event stored meanwhile.
-    expect((await get(c, '/v1/stats')).body).toMatchObject({ events: 2, anonymousVisitors: 2 });
+    // The reader that ran it was replaced: queries answer again, and see the event stored meanwhile (through the
+    // readers: the stats have a lane of their own).
+    expect((await c.store.reader.get<{ n: number }>('SELECT count(*) AS n FROM events'))!.n).toBe(2);
   });
 
   it('answers a query route with 503, Retry-After and the reason when its query runs over the limit', async () => {
@@ -61,6 +62,8 @@ describe.each(STORE_KINDS)('query time limit (%s)', (kind) => {
   it('answers the stats while every reader is busy: they have a lane of their own', async () => {
     const c = await harness.collector(kind, { queryTimeoutMs: LIMIT_MS });
     expect((await send(c, [page('a-1'), page('a-2')])).status).toBe(200);
+    // The lane's connection opened first (PostgreSQL opens it on first use), so only the lane is measured below.
+    expect((await get(c, '/v1/stats')).body).toMatchObject({ events: 2 });
     // More slow queries than readers: none of them ends before its limit (300 ms of running or of waiting).
     let settled = 0;
     const blockers = Array.from({ length: 4 }, () => c.store.reader.get(SLOW[kind]).catch((e: unknown) => e).finally(() => settled++));

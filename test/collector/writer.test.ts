@@ -16,6 +16,7 @@ import { describe, expect, it } from 'vitest';
 import { createCollector, SqliteStore, type StoredEvent } from '../../src/collector/index.js';
 import { CheckpointThread, WAL_RESTART_PAGES, WriterThread } from '../../src/collector/store/sqliteThreads.js';
 import { packBatches, unpackBatches } from '../../src/collector/store/sqliteWire.js';
+import { WalGate } from '../../src/collector/store/walGate.js';
 import { eventually } from '../support/poll.js';
 import { get, identify, send, track, useHarness, walRestarts } from './helpers.js';
 
@@ -111,6 +112,41 @@ describe('SQLite writer thread', () => {
       polling = false;
       await reads.catch(() => {});
       await store.close();
+    }
+  });
+
+  it('does not hold the writer while a reader keeps the WAL from starting over, and starts it over once that reader is done', async () => {
+    const location = await harness.database('sqlite');
+    await new SqliteStore(location).close(); // migrates the file
+    const gate = new WalGate();
+    const writer = new WriterThread(location, gate);
+    const checkpoints = new CheckpointThread(location, undefined, gate);
+    const reader = new Database(location, { readonly: true });
+    // Each batch about 0.6 MB of pages through the WAL.
+    const write = async (batches: number) => {
+      for (let i = 0; i < batches; i++) await writer.write([Array.from({ length: 500 }, () => event({ body: JSON.stringify({ pad: 'x'.repeat(1000) }) }))]);
+    };
+    try {
+      await write(2);
+      // A read transaction on the frames so far (a long query's): no frame after them can be copied back while it lasts.
+      reader.exec('BEGIN');
+      reader.prepare('SELECT count(*) AS n FROM events').get();
+      const held = gate.holds;
+      const restarts = walRestarts(location);
+      await write(80);
+      // Far past the length at which a writer that outruns the copies is held anyway (7,680 pages, 30 MiB).
+      expect(statSync(`${location}-wal`).size).toBeGreaterThan(40 * 1024 * 1024);
+      expect(walRestarts(location)).toBe(restarts);
+      // Holding the writer could not make the WAL start over: it was not held (before, every tick held it).
+      expect(gate.holds - held).toBeLessThanOrEqual(1);
+      reader.exec('COMMIT');
+      await write(80);
+      expect(walRestarts(location)).toBeGreaterThan(restarts);
+      expect(gate.holds).toBeGreaterThan(held);
+    } finally {
+      reader.close();
+      await writer.close();
+      await checkpoints.close();
     }
   });
 

@@ -26,7 +26,7 @@ const CATCH_UP_PASSES = 8;
 const HOLD_WAIT_MS = 50;
 /** Longest the writer waits for the checkpoint thread's last pass. */
 const WRITER_WAIT_MS = 50;
-/** Longest the checkpoint thread tries again, the writer held, to copy past a reader: within {@link WRITER_WAIT_MS}. */
+/** Longest the checkpoint thread passes again while the writer is held: within {@link WRITER_WAIT_MS}. */
 const HOLD_PASSES_MS = 40;
 
 /** The writer thread, seen from the event loop: one request per transaction. */
@@ -191,32 +191,38 @@ function serveCheckpoints(location: string, gate: WalGate): void {
   // A pass that could not take the checkpoint lock (the writer checkpointing itself) answers busy, and -1 for both
   // counts: that is not caught up.
   const caughtUp = (result: CheckpointResult) => !result.busy && result.log >= 0 && result.checkpointed === result.log;
-  /** Catches up with the writer, then copies the rest while it waits. */
+  // A pass that copied nothing more while frames wait: a reader on older frames keeps them from being copied, and the
+  // WAL from starting over, until it is done (a funnel, up to the query limit). Holding the writer then is in vain.
+  const stuck = (before: CheckpointResult, after: CheckpointResult) => !caughtUp(after) && after.checkpointed === before.checkpointed;
+  /** Catches up with the writer, then copies the rest while it waits; gives up on a reader in the way (the next tick tries again). */
   const startOver = (first: CheckpointResult): void => {
     let result = first;
     let behind = Infinity;
     // A writer faster than the passes is held before the WAL is half as long again: the bound comes first.
     for (let i = 0; i < CATCH_UP_PASSES && behind > CAUGHT_UP_PAGES && result.log < WAL_HOLD_ANYWAY_PAGES; i++) {
-      const copied = result.checkpointed;
+      const last = result;
       result = pass();
-      behind = result.log - copied;
+      if (stuck(last, result)) return;
+      behind = result.log - last.checkpointed;
     }
     const long = result.log >= WAL_HOLD_ANYWAY_PAGES;
-    // Not caught up and not long: a reader on older frames keeps them from being copied, so the next tick tries again.
     if (!caughtUp(result) && !long) return;
     fsyncSync(file);
     // What landed meanwhile.
-    const copied = result.checkpointed;
+    const last = result;
     result = pass();
-    behind = result.log - copied;
+    if (stuck(last, result)) return;
+    behind = result.log - last.checkpointed;
     if (!long && !(caughtUp(result) && behind <= CAUGHT_UP_PAGES)) return;
     if (!gate.hold(HOLD_WAIT_MS)) return;
     try {
-      // Nothing lands while the writer waits; a pass copies up to the oldest reader's frames, so one that a reader
-      // stopped short is tried again until that reader is done, within the writer's wait.
+      // Nothing lands while the writer waits: passes until one copies the rest, within the writer's wait, unless a
+      // reader that came meanwhile stops them.
       const until = performance.now() + HOLD_PASSES_MS;
-      do result = pass();
-      while (!caughtUp(result) && performance.now() < until);
+      for (let before = result; ; before = result) {
+        result = pass();
+        if (caughtUp(result) || stuck(before, result) || performance.now() >= until) break;
+      }
     } finally {
       gate.release();
     }

@@ -19,9 +19,14 @@ const HELD = 2;
 export class WalGate {
   private readonly state: Int32Array;
 
-  /** @param buffer shared between the threads (pass the same one to both) */
-  constructor(readonly buffer: SharedArrayBuffer = new SharedArrayBuffer(4)) {
+  /** @param buffer shared between the threads (pass the same one to both): the state, then the writer's waits */
+  constructor(readonly buffer: SharedArrayBuffer = new SharedArrayBuffer(8)) {
     this.state = new Int32Array(buffer);
+  }
+
+  /** Times the writer has waited for the checkpoint thread (what a test counts). */
+  get holds(): number {
+    return Atomics.load(this.state, 1);
   }
 
   /**
@@ -48,6 +53,7 @@ export class WalGate {
   /** Writer side, between two transactions: waits while the checkpoint thread asks it to, at most `ms`. */
   pass(ms: number): void {
     if (Atomics.compareExchange(this.state, 0, ASKED, HELD) !== ASKED) return;
+    Atomics.add(this.state, 1, 1);
     Atomics.notify(this.state, 0);
     const deadline = performance.now() + ms;
     for (let left = ms; left > 0 && Atomics.load(this.state, 0) === HELD; left = deadline - performance.now()) {
