@@ -1,9 +1,10 @@
 /**
  * The embedded store: one SQLite file (better-sqlite3) in WAL mode. Queries
- * read on the event loop's own connection; ingest transactions run on a
- * writer thread, every HTTP batch that arrives while one commits joining the
- * next, and a third thread copies the WAL back into the database (see
- * sqliteWrites.ts, sqliteThreads.ts).
+ * run on reader threads (sqliteReader.ts), but the few-row reads of the
+ * stats, which the event loop's own connection answers in microseconds;
+ * ingest transactions run on a writer thread, every HTTP batch that arrives
+ * while one commits joining the next, and another thread copies the WAL back
+ * into the database (see sqliteWrites.ts, sqliteThreads.ts).
  */
 import { resolve } from 'node:path';
 import type Database from 'better-sqlite3';
@@ -20,7 +21,7 @@ import { WalGate } from './walGate.js';
 
 /**
  * Reader threads per store: a funnel runs in two parts at once on two of them (query.ts), sized for two cores, and
- * the third keeps the dashboard's small reads (stats every second) from queueing behind it.
+ * the third keeps the dashboard's other reads (the chart, the People list) from queueing behind it.
  */
 const READER_THREADS = 3;
 
@@ -71,7 +72,8 @@ export class SqliteStore implements Store {
   /**
    * Reads on the event loop's own connection: an in-memory database's, which no other connection can open, and a
    * file's few-row reads ({@link SqlReader.quick}), which take microseconds there where a reader thread may be busy
-   * with a funnel for 100 ms.
+   * with a funnel for 100 ms. They have no time limit of their own: only what SQLite's busy timeout allows (a WAL
+   * that another process is recovering).
    */
   private readonly inPlace: SqlReader = {
     all: async <T>(sql: string, params: readonly unknown[] = []) => this.prepare(sql).all(...params) as T[],
