@@ -302,7 +302,8 @@ export class Queries {
 
   /**
    * The principals in as many ranges as the store runs queries at once but
-   * one, which stays free for the small reads (stats). Each
+   * one, which stays free for the dashboard's other reads (the chart, the
+   * People list; the stats have a lane of their own). Each
    * part reads its own snapshot: while links land, a principal merged
    * between two parts' reads may count in both or in neither, as in a count
    * taken a moment earlier or later; once writes pause the sum is exact.
