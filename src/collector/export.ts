@@ -15,6 +15,7 @@
  */
 import { EVENT_COLUMNS, eventOut, LINKED, type EventRow, type Queries } from './query.js';
 import type { SqlReader } from './store/types.js';
+import { VISITOR_EVENTS } from './store/visitors.js';
 
 /** Events read per query once a source is under way; its first page is smaller (a user may have thousands of sources). */
 const PAGE = 1000;
@@ -139,7 +140,7 @@ export async function exportUser(db: SqlReader, queries: Queries, userId: string
     })).join('');
     const sources = [
       new Source(db, 'user_id = ?', userId),
-      ...profile.anonymousIds.map((id) => new Source(db, 'user_id IS NULL AND anonymous_id = ?', id)),
+      ...profile.anonymousIds.map((id) => new Source(db, VISITOR_EVENTS, id)),
     ];
     let chunk = '';
     for await (const row of timelineEvents(sources)) {

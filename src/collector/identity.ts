@@ -51,7 +51,6 @@ export interface MembershipWrite {
 /** Everything newly stored events do to the graph, reduced and sorted (a stable lock order). */
 export interface Effects {
   /** id → first seen (receivedAt). */
-  anonymousIds: Map<string, number>;
   userIds: Map<string, number>;
   companyIds: Map<string, number>;
   /** In message order, one per distinct pair. */
@@ -71,9 +70,23 @@ function newer<T extends { ts: number }>(byKey: Map<string, T>, key: string, wri
 
 const sortedValues = <T>(byKey: Map<string, T>): T[] => [...byKey.keys()].sort().map((key) => byKey.get(key)!);
 
+/**
+ * The anonymous ids the events name (their own and an alias's `previousId`),
+ * each first seen at its first event's arrival; registered before the events
+ * are inserted, which carry their numbers (store/visitors.ts).
+ */
+export function anonymousIdsOf(events: readonly StoredEvent[]): Map<string, number> {
+  const ids = new Map<string, number>();
+  for (const e of events) {
+    remember(ids, e.anonymousId, e.receivedAt);
+    remember(ids, e.previousId, e.receivedAt);
+  }
+  return ids;
+}
+
 /** The graph effects of events that were just stored (not of duplicates). */
 export function planEffects(events: readonly StoredEvent[]): Effects {
-  const effects: Effects = { anonymousIds: new Map(), userIds: new Map(), companyIds: new Map(), links: [], traits: [], memberships: [] };
+  const effects: Effects = { userIds: new Map(), companyIds: new Map(), links: [], traits: [], memberships: [] };
   const linked = new Set<string>();
   const traits = new Map<string, TraitWrite>();
   const memberships = new Map<string, MembershipWrite>();
@@ -86,8 +99,6 @@ export function planEffects(events: readonly StoredEvent[]): Effects {
   };
 
   for (const e of events) {
-    remember(effects.anonymousIds, e.anonymousId, e.receivedAt);
-    remember(effects.anonymousIds, e.previousId, e.receivedAt);
     remember(effects.userIds, e.userId, e.receivedAt);
     remember(effects.companyIds, e.groupId, e.receivedAt);
     link(e.previousId, e);

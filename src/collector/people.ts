@@ -21,6 +21,7 @@
  */
 import type { MembershipWrite, TraitWrite } from './identity.js';
 import type { StoredEvent } from './store/types.js';
+import { LINKED_VISITOR_EVENTS } from './store/visitors.js';
 
 /** What a row summarises. */
 export type PersonKind = 'user' | 'anon' | 'company';
@@ -177,7 +178,7 @@ export const RECOUNT_SQL = {
   /** `?`: user id, user id. */
   activity: `SELECT COUNT(*) AS events, MIN(ts) AS first, MAX(ts) AS last FROM (
       SELECT ts FROM events WHERE user_id = ?
-      UNION ALL SELECT ts FROM events WHERE user_id IS NULL AND anonymous_id IN (${LINKED})) e`,
+      UNION ALL SELECT ts FROM events WHERE ${LINKED_VISITOR_EVENTS}) e`,
   /** `?`: user id, user id. */
   keys: `SELECT key, value, ts FROM traits WHERE subject_kind = 'user' AND subject_id = ? AND key IN ('${NAME_TRAIT.user}', '${EMAIL_TRAIT}')
     UNION ALL SELECT key, value, ts FROM traits WHERE subject_kind = 'anon' AND subject_id IN (${LINKED}) AND key IN ('${NAME_TRAIT.anon}', '${EMAIL_TRAIT}')`,

@@ -8,6 +8,7 @@ import { funnelQuery, principalRanges, stepKey, type PrincipalRange } from './fu
 import { isMegaUser, mergeTraits } from './identity.js';
 import { READ_COUNTS } from './store/schema.js';
 import type { SqlReader } from './store/types.js';
+import { LINKED_VISITOR_EVENTS } from './store/visitors.js';
 
 /** Timestamps leave the API as ISO 8601 strings. */
 /** A stored time in ms as ISO 8601, null kept. */
@@ -41,7 +42,7 @@ const COMPANY_USERS = `candidates AS (
 const USER_EVENTS = (columns: string, where = '') => `
   SELECT ${columns} FROM events WHERE user_id = ? ${where}
   UNION ALL
-  SELECT ${columns} FROM events WHERE user_id IS NULL AND anonymous_id IN (${LINKED}) ${where}`;
+  SELECT ${columns} FROM events WHERE ${LINKED_VISITOR_EVENTS} ${where}`;
 
 /** The columns of an {@link EventRow}. */
 export const EVENT_COLUMNS = 'seq, ts, original_ts, received_at, source, body';

@@ -135,3 +135,26 @@ export async function sendInRandomBatches(c: Collector, messages: readonly Msg[]
     for (const answer of answers) expect(answer.status).toBe(200);
   }
 }
+
+/**
+ * Statements that take a database of the current schema back to version 10:
+ * no visitor numbers (src/collector/store/visitors.ts), events indexed by
+ * anonymous id. Tests of older upgrades rewind through it.
+ */
+export function rewindToVersion10(kind: StoreKind): string[] {
+  const events = [
+    'DROP INDEX events_visitor',
+    'ALTER TABLE events DROP COLUMN visitor',
+    'CREATE INDEX events_anonymous ON events (anonymous_id, ts, seq) WHERE user_id IS NULL',
+  ];
+  const version = "UPDATE idstitch_meta SET value = '10' WHERE key = 'schema_version'";
+  if (kind === 'postgres') return ['DROP FUNCTION register_visitors', ...events, 'ALTER TABLE anonymous_ids DROP COLUMN visitor', version];
+  return [
+    ...events,
+    'CREATE TABLE anonymous_ids_v10 (anonymous_id TEXT PRIMARY KEY, first_seen INTEGER NOT NULL)',
+    'INSERT INTO anonymous_ids_v10 SELECT anonymous_id, first_seen FROM anonymous_ids',
+    'DROP TABLE anonymous_ids',
+    'ALTER TABLE anonymous_ids_v10 RENAME TO anonymous_ids',
+    version,
+  ];
+}

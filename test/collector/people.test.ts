@@ -13,7 +13,8 @@ import { exportUser } from '../../src/collector/export.js';
 import { Queries } from '../../src/collector/query.js';
 import { signIdentity } from '../../src/server/index.js';
 import { random } from './fuzz.js';
-import { apiCall, get, group, identify, msg, nextTime, page, send, sendInRandomBatches, STORE_KINDS, track, useHarness, type Msg, type StoreKind } from './helpers.js';
+import { apiCall, get, group, identify, msg, nextTime, page, rewindToVersion10, send, sendInRandomBatches, STORE_KINDS, track, useHarness, type Msg, type StoreKind } from './helpers.js';
+import { SCHEMA_VERSION } from '../../src/collector/store/schema.js';
 
 const harness = useHarness();
 
@@ -254,7 +255,7 @@ async function expectListsExact(c: Collector): Promise<void> {
 
 /** Makes a database as version 8 left it: no People rows, nor the functions that keep them. */
 async function rewindToVersion8(kind: StoreKind, database: string): Promise<void> {
-  const rewind = ['DROP TABLE people', 'DROP TABLE people_activity', "UPDATE idstitch_meta SET value = '8' WHERE key = 'schema_version'"];
+  const rewind = [...rewindToVersion10(kind), 'DROP TABLE people', 'DROP TABLE people_activity', "UPDATE idstitch_meta SET value = '8' WHERE key = 'schema_version'"];
   if (kind === 'sqlite') {
     const { default: Database } = await import('better-sqlite3');
     const db = new Database(database);
@@ -369,7 +370,7 @@ describe.each(STORE_KINDS)('an upgrade to schema version 10 (%s)', (kind) => {
         await c.close();
         await rewindToVersion8(kind, database);
         c = await harness.collector(kind, { database });
-        expect((await c.store.reader.get<{ value: string }>("SELECT value FROM idstitch_meta WHERE key = 'schema_version'"))?.value).toBe('10');
+        expect((await c.store.reader.get<{ value: string }>("SELECT value FROM idstitch_meta WHERE key = 'schema_version'"))?.value).toBe(String(SCHEMA_VERSION));
       }
       await send(c, later, { sentAt: undefined });
       states.push(await keptState(c));

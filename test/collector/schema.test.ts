@@ -1,8 +1,9 @@
 /**
  * Schema versions on both stores: a version-1 database with data is upgraded
  * in place (dedupe moves from `messageId` alone to `timestamp` + `messageId`),
- * so is a version-7 one (the funnel's first times move to integer keys), a
- * newer database is refused, and the dedupe key behaves as documented.
+ * so is a version-7 one (the funnel's first times move to integer keys) and
+ * a version-10 one (visitor numbers), a newer database is refused, and the
+ * dedupe key behaves as documented.
  */
 import Database from 'better-sqlite3';
 import pg from 'pg';
@@ -10,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { createCollector } from '../../src/collector/index.js';
 import { PG_SCHEMA } from '../../src/collector/store/postgres.js';
 import { META_TABLE, migrationsFrom, SCHEMA_VERSION } from '../../src/collector/store/schema.js';
-import { get, identify, page, send, STORE_KINDS, track, useHarness, type StoreKind } from './helpers.js';
+import { get, group, identify, msg, page, rewindToVersion10, send, STORE_KINDS, track, useHarness, type Msg, type StoreKind } from './helpers.js';
 
 const harness = useHarness();
 
@@ -118,6 +119,67 @@ describe.each(STORE_KINDS)('schema on %s', (kind) => {
     } finally {
       await c.close();
     }
+  });
+
+  it('upgrades a version-10 database: its visitors and their events get numbers, and timelines, profiles, exports and erasures answer as on a database that always had them', async () => {
+    const at = (ms: number) => ({ timestamp: new Date(Date.parse('2024-05-01T10:00:00.000Z') + ms).toISOString() });
+    // Visitors v0..v11; users u0..u3 log in from two visitors each, some only later; v8..v11 stay anonymous; an alias and company members.
+    const before: Msg[] = [];
+    for (let i = 0; i < 12; i++) {
+      before.push(page(`v${i}`, at(i * 10)), track({ anonymousId: `v${i}` }, 'Docs Read', at(i * 10 + 1)));
+      if (i < 6) before.push(identify(`v${i}`, `u${i % 4}`, {}, at(i * 10 + 2)));
+    }
+    before.push(track({ anonymousId: 'v2', userId: 'u2' }, 'Signed Up', at(200)), group({ anonymousId: 'v9' }, 'acme'), group({ userId: 'u1' }, 'acme'),
+      msg('alias', { previousId: 'v10', userId: 'u3', ...at(210) }));
+    const after: Msg[] = [page('v6', at(300)), identify('v6', 'u2', {}, at(301)), page('v7', at(302)), identify('v7', 'u1', {}, at(303)), page('v11', at(304)), page('newcomer', at(305))];
+    const answers = async (c: Awaited<ReturnType<typeof createCollector>>) => {
+      const out: Record<string, unknown> = { stats: (await get(c, '/v1/stats')).body };
+      for (const user of ['u0', 'u1', 'u2', 'u3']) {
+        const profile = await get(c, `/v1/users/${user}`);
+        if (profile.status !== 200) {
+          out[user] = profile.status;
+          continue;
+        }
+        const { anonymousIds, eventCount, firstSeen, lastSeen } = profile.body;
+        const timeline = (await get(c, `/v1/users/${user}/events?limit=100`)).body.events.map((e: { messageId: string }) => e.messageId);
+        const exported = (await c.app.inject({ url: `/v1/users/${user}/export` })).body.split('\n').filter((line) => line.includes('"record":"event"')).length;
+        out[user] = { anonymousIds, eventCount, firstSeen, lastSeen, timeline, exported };
+      }
+      const { userIds, eventCount } = (await get(c, '/v1/companies/acme')).body;
+      out.company = { userIds, eventCount };
+      return out;
+    };
+    const states = [];
+    for (const upgraded of [true, false]) {
+      const location = await harness.database(kind);
+      let c = await createCollector({ database: location, logLevel: 'silent' });
+      // Without `sentAt`, the times are the messages' own (no clock-skew correction), the same in both runs.
+      expect((await send(c, before, { sentAt: undefined })).status).toBe(200);
+      if (upgraded) {
+        await c.close();
+        await raw(kind, location, rewindToVersion10(kind));
+        c = await createCollector({ database: location, logLevel: 'silent' });
+        expect((await c.store.reader.get<{ value: string }>("SELECT value FROM idstitch_meta WHERE key = 'schema_version'"))?.value).toBe(String(SCHEMA_VERSION));
+      }
+      try {
+        // Every event without a user id has its visitor's number, the one its id has.
+        expect(await c.store.reader.all(`SELECT e.message_id FROM events e LEFT JOIN anonymous_ids a ON a.anonymous_id = e.anonymous_id
+          WHERE e.user_id IS NULL AND (e.visitor IS NULL OR a.visitor IS NULL OR e.visitor <> a.visitor)`)).toEqual([]);
+        const upgradedAnswers = await answers(c);
+        expect(((upgradedAnswers.u1 as { timeline: string[] }).timeline).length).toBeGreaterThan(3);
+        expect((await send(c, after, { sentAt: undefined })).status).toBe(200);
+        const later = await answers(c);
+        const erasedVisitor = (await c.app.inject({ method: 'DELETE', url: '/v1/anonymous/v8' })).json();
+        const erasedUser = (await c.app.inject({ method: 'DELETE', url: '/v1/users/u0' })).json();
+        states.push({ upgradedAnswers, later, erasedVisitor, erasedUser, afterErasure: await answers(c) });
+      } finally {
+        await c.close();
+      }
+    }
+    expect(states[0]).toEqual(states[1]);
+    expect(states[0]!.erasedVisitor).toMatchObject({ erased: { events: 2 } });
+    expect(states[0]!.afterErasure.u0).toBe(404);
+    expect(states[0]!.afterErasure.company).toMatchObject({ userIds: ['u1'] });
   });
 
   it('refuses a database written by a newer collector, naming both versions', async () => {

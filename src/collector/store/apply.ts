@@ -3,7 +3,7 @@
  * (duplicates do nothing), then apply the graph effects of the new ones.
  */
 import { firstStepsOf, type FirstStep } from '../funnel.js';
-import { planEffects, type LinkAttempt, type MembershipWrite, type TraitWrite } from '../identity.js';
+import { anonymousIdsOf, planEffects, type LinkAttempt, type MembershipWrite, type TraitWrite } from '../identity.js';
 import { activityOf, keyWritesOf, type PeopleUpdate } from '../people.js';
 import type { CounterDelta } from './schema.js';
 import type { IngestResult, StoredEvent } from './types.js';
@@ -22,13 +22,29 @@ export interface ConflictRecord {
   reason: ConflictReason;
 }
 
-/** The id registries. */
-export type IdTable = 'anonymous_ids' | 'users' | 'companies';
+/** The id registries besides the anonymous ids' (those have numbers, {@link WriteTx.registerVisitors}). */
+export type IdTable = 'users' | 'companies';
+
+/** The anonymous ids of a transaction's events, registered: each id's visitor number, and how many were new. */
+export interface Visitors {
+  numbers: ReadonlyMap<string, number>;
+  added: number;
+}
 
 /** The writes a store offers inside one open transaction. */
 export interface WriteTx {
-  /** Inserts, skipping any already stored; returns the {@link dedupeKey}s of those inserted now. */
-  insertEvents(events: readonly StoredEvent[]): Promise<ReadonlySet<string>>;
+  /**
+   * Registers the anonymous ids not yet known (`entries`: sorted `[id,
+   * firstSeen]`), giving each its visitor number (visitors.ts); returns every
+   * entry's number.
+   */
+  registerVisitors(entries: readonly [string, number][]): Promise<Visitors>;
+  /**
+   * Inserts, skipping any already stored, each event without a user id with
+   * its anonymous id's number from `visitors`; returns the {@link dedupeKey}s
+   * of those inserted now.
+   */
+  insertEvents(events: readonly StoredEvent[], visitors: ReadonlyMap<string, number>): Promise<ReadonlySet<string>>;
   /** Registers ids not yet known; `entries` are sorted `[id, firstSeen]`. Returns those that were new. */
   registerIds(table: IdTable, entries: readonly [string, number][]): Promise<readonly string[]>;
   /**
@@ -142,14 +158,16 @@ export async function applyBatches(tx: WriteTx, batches: readonly (readonly Stor
   // could wait on each other), and before the check, so a concurrent erasure is either seen or waits for us.
   const refused = await tx.suppressedAmong(events);
   const kept = refused.size ? events.filter((_, position) => !refused.has(position)) : events;
-  const inserted = kept.length ? await tx.insertEvents(kept) : new Set<string>();
+  if (!kept.length) return countStored(batches, new Set(), refused).results;
+  // Before the insert, which stores the numbers. A duplicate's ids were registered with it, so only new events' ids are new.
+  const visitors = await tx.registerVisitors(sortedEntries(anonymousIdsOf(kept)));
+  const inserted = await tx.insertEvents(kept, visitors.numbers);
   const { results, fresh } = countStored(batches, inserted, refused);
   if (!fresh.length) return results;
 
   const effects = planEffects(fresh);
   const steps = firstStepsOf(fresh);
-  const delta: CounterDelta = { events: fresh.length, users: 0, anonymousIds: 0, linkedAnonymousIds: 0 };
-  delta.anonymousIds = (await tx.registerIds('anonymous_ids', sortedEntries(effects.anonymousIds))).length;
+  const delta: CounterDelta = { events: fresh.length, users: 0, anonymousIds: visitors.added, linkedAnonymousIds: 0 };
   delta.users = (await tx.registerIds('users', sortedEntries(effects.userIds))).length;
   // A company known already has its `people` row (made when it was registered, or by the upgrade to version 9).
   const newCompanies = await tx.registerIds('companies', sortedEntries(effects.companyIds));

@@ -21,6 +21,7 @@ import type { CounterDelta, Dialect } from './schema.js';
 import { recountUser } from '../people.js';
 import type { IdHasher } from './suppression.js';
 import type { Store } from './types.js';
+import { LINKED_VISITOR_EVENTS, VISITOR_EVENTS } from './visitors.js';
 
 /** Who to erase: a user (with every anonymous id linked to them), or one anonymous visitor. */
 export type ErasureTarget = { userId: string } | { anonymousId: string };
@@ -76,8 +77,9 @@ const SQL = {
   linked: `${LINKED} ORDER BY anonymous_id`,
   owner: 'SELECT user_id FROM links WHERE anonymous_id = ?',
   userEvents: 'DELETE FROM events WHERE user_id = ?',
-  linkedEvents: `DELETE FROM events WHERE user_id IS NULL AND anonymous_id IN (${LINKED})`,
-  anonymousEvents: 'DELETE FROM events WHERE user_id IS NULL AND anonymous_id = ?',
+  // Before the anonymous ids' rows, which give the visitor numbers.
+  linkedEvents: `DELETE FROM events WHERE ${LINKED_VISITOR_EVENTS}`,
+  anonymousEvents: `DELETE FROM events WHERE ${VISITOR_EVENTS}`,
   // One statement per subject kind: each an index range of the primary key.
   subjectRows: (table: 'traits' | 'memberships', kind: 'user' | 'anon') => `DELETE FROM ${table} WHERE subject_kind = '${kind}' AND subject_id = ?`,
   linkedSubjectRows: (table: 'traits' | 'memberships') => `DELETE FROM ${table} WHERE subject_kind = 'anon' AND subject_id IN (${LINKED})`,
@@ -100,8 +102,7 @@ const SQL = {
 /** A user's events and those of their linked anonymous ids, as step key and time (`?`: user id, user id). */
 const USER_STEP_EVENTS = `SELECT ${STEP} AS step, e.ts FROM events e WHERE e.user_id = ? AND ${HAS_STEP}
   UNION ALL
-  SELECT ${STEP} AS step, e.ts FROM events e JOIN links l ON l.anonymous_id = e.anonymous_id
-    WHERE e.user_id IS NULL AND l.user_id = ? AND ${HAS_STEP}`;
+  SELECT ${STEP} AS step, e.ts FROM events e WHERE ${LINKED_VISITOR_EVENTS} AND ${HAS_STEP}`;
 
 /**
  * A user's first times counted again from their events under the links

@@ -53,11 +53,11 @@ function redact(url: string): string {
 type Query = (sql: string, params?: readonly unknown[]) => Promise<pg.QueryResult>;
 
 const EVENT_COLUMNS = 'message_id, type, event, anonymous_id, user_id, group_id, source, ts, original_ts, received_at, body';
-/** The rows of the events given as {@link eventColumns}. */
-const EVENT_ROWS = `unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-                       $8::bigint[], $9::bigint[], $10::bigint[], string_to_array($11::text, chr(31)))`;
-/** Inserts the events given as {@link eventColumns}, skipping those already stored. */
-const INSERT_EVENTS = `INSERT INTO events (${EVENT_COLUMNS}) SELECT * FROM ${EVENT_ROWS} ON CONFLICT DO NOTHING`;
+/** The rows of the events given as {@link eventColumns}, and `extra` more columns. */
+const eventRows = (extra = '') => `unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                       $8::bigint[], $9::bigint[], $10::bigint[], string_to_array($11::text, chr(31))${extra})`;
+/** Inserts the events given as {@link eventColumns} and their visitor numbers ($12), skipping those already stored. */
+const INSERT_EVENTS = `INSERT INTO events (${EVENT_COLUMNS}, visitor) SELECT * FROM ${eventRows(', $12::bigint[]')} ON CONFLICT DO NOTHING`;
 
 /** The events as one array per column, the parameters of {@link INSERT_EVENTS}. */
 const eventColumns = (events: readonly StoredEvent[]) => [
@@ -113,27 +113,30 @@ function guardParams(hasher: IdHasher, events: readonly StoredEvent[]): unknown[
  * page views, tracks, API calls) in one statement, so one round trip instead
  * of four (BEGIN, insert, register, COMMIT). First the guard against erasure
  * (`suppressed_events` in schema.ts: every id's lock, then the suppressed
- * events' positions); the insert reads its answer, so it runs after it. The
- * ids are those of the events inserted now, first seen at their earliest
- * arrival, in sorted order as {@link applyBatches} writes them.
+ * events' positions); the events kept read its answer, so it runs first.
+ * Then the anonymous ids of the events kept get their numbers
+ * (`register_visitors`, visitors.ts), which the insert stores, as
+ * {@link applyBatches} does; the users are those of the events inserted now,
+ * first seen at their earliest arrival, in sorted order.
  */
 const INSERT_REGISTERING = `WITH refused AS (SELECT suppressed_events($13::text[], $14::text[], $15::text[], $16::int[]) AS positions),
+  kept AS (
+    SELECT e.* FROM ${eventRows()} WITH ORDINALITY AS e (${EVENT_COLUMNS}, n)
+    WHERE NOT EXISTS (SELECT 1 FROM refused r WHERE e.n - 1 = ANY (r.positions))),
+  visitors AS (
+    SELECT * FROM register_visitors(ARRAY(SELECT anonymous_id FROM kept ORDER BY n), ARRAY(SELECT received_at FROM kept ORDER BY n))),
   inserted AS (
-    INSERT INTO events (${EVENT_COLUMNS})
-    SELECT ${EVENT_COLUMNS} FROM ${EVENT_ROWS} WITH ORDINALITY AS e (${EVENT_COLUMNS}, n)
-    WHERE NOT EXISTS (SELECT 1 FROM refused r WHERE e.n - 1 = ANY (r.positions))
+    INSERT INTO events (${EVENT_COLUMNS}, visitor)
+    SELECT ${EVENT_COLUMNS.split(', ').map((column) => `k.${column}`).join(', ')}, CASE WHEN k.user_id IS NULL THEN v.visitor END
+    FROM kept k LEFT JOIN visitors v ON v.anonymous_id = k.anonymous_id ORDER BY k.n
     ON CONFLICT DO NOTHING RETURNING message_id, original_ts, anonymous_id, user_id, received_at, type, event, ts),
-  anonymous AS (
-    INSERT INTO anonymous_ids (anonymous_id, first_seen)
-    SELECT anonymous_id, min(received_at) FROM inserted WHERE anonymous_id IS NOT NULL GROUP BY anonymous_id ORDER BY anonymous_id
-    ON CONFLICT DO NOTHING RETURNING 1),
   users AS (
     INSERT INTO users (user_id, first_seen)
     SELECT user_id, min(received_at) FROM inserted WHERE user_id IS NOT NULL GROUP BY user_id ORDER BY user_id
     ON CONFLICT DO NOTHING RETURNING 1),
   counted AS (
     INSERT INTO counters (shard, events, users, anonymous_ids, linked_anonymous_ids)
-    SELECT $12::int, (SELECT count(*) FROM inserted), (SELECT count(*) FROM users), (SELECT count(*) FROM anonymous), 0
+    SELECT $12::int, (SELECT count(*) FROM inserted), (SELECT count(*) FROM users), (SELECT count(*) FROM visitors WHERE added), 0
     ON CONFLICT (shard) DO UPDATE SET events = counters.events + excluded.events, users = counters.users + excluded.users,
       anonymous_ids = counters.anonymous_ids + excluded.anonymous_ids),
   steps AS (
@@ -193,9 +196,18 @@ async function recordPeople(query: Query, update: PeopleUpdate): Promise<void> {
 function writeTx(query: Query, hasher: IdHasher): WriteTx {
   return {
     addCounts: addCounts(query),
-    insertEvents: async (events) => insertedKeys((await query(`${INSERT_EVENTS} RETURNING message_id, original_ts`, eventColumns(events))).rows),
+    registerVisitors: async (entries) => {
+      if (!entries.length) return { numbers: new Map(), added: 0 };
+      const { rows } = await query('SELECT anonymous_id, visitor, added FROM register_visitors($1::text[], $2::bigint[])',
+        [entries.map(([id]) => id), entries.map(([, at]) => at)]);
+      return { numbers: new Map(rows.map((row) => [row.anonymous_id as string, row.visitor as number])), added: rows.filter((row) => row.added).length };
+    },
+    insertEvents: async (events, visitors) => {
+      const numbers = events.map((e) => (e.userId === null && e.anonymousId !== null ? visitors.get(e.anonymousId) ?? null : null));
+      return insertedKeys((await query(`${INSERT_EVENTS} RETURNING message_id, original_ts`, [...eventColumns(events), numbers])).rows);
+    },
     registerIds: async (table: IdTable, entries) => {
-      const column = table === 'anonymous_ids' ? 'anonymous_id' : table === 'users' ? 'user_id' : 'company_id';
+      const column = table === 'users' ? 'user_id' : 'company_id';
       if (!entries.length) return [];
       const result = await query(`INSERT INTO ${table} (${column}, first_seen) SELECT * FROM unnest($1::text[], $2::bigint[]) ON CONFLICT DO NOTHING RETURNING ${column} AS id`,
         [entries.map(([id]) => id), entries.map(([, at]) => at)]);

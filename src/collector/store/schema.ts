@@ -18,11 +18,12 @@ import { EVENT_STEP_SQL, HAS_STEP_SQL, PRINCIPAL_SQL } from '../funnel.js';
 import { peopleActivityMigration, peopleMigration } from './peopleSchema.js';
 import { INSERT_LINKS } from './insertLinks.js';
 import { FIRST_STEPS_BY_PRINCIPAL, firstStepsTables, firstStepsView, insertFirstSteps, registerKeys } from './firstSteps.js';
+import { visitorsMigration } from './visitors.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
 /** The version this code writes; a newer database is refused. */
-export const SCHEMA_VERSION = 10;
+export const SCHEMA_VERSION = 11;
 
 /** Statements that bring a database from version `index` to `index + 1`. */
 const types = (d: Dialect) => ({
@@ -48,7 +49,8 @@ const eventsTable = (d: Dialect, name: string, messageIdConstraint: string) => {
       )`;
 };
 
-// Timelines: a user's own events, and the unattributed events of its anonymous ids.
+// Timelines: a user's own events, and the unattributed events of its anonymous ids (version 11 keys those by
+// visitor number, visitors.ts).
 const EVENT_INDEXES = [
   'CREATE INDEX events_user ON events (user_id, ts, seq) WHERE user_id IS NOT NULL',
   'CREATE INDEX events_anonymous ON events (anonymous_id, ts, seq) WHERE user_id IS NULL',
@@ -349,6 +351,8 @@ const MIGRATIONS: ReadonlyArray<(d: Dialect) => string[]> = [
   // new links in one call (insertLinks.ts).
   // insert_links replaces merge_first_steps (IF EXISTS: a test rewinds to version 8 without it).
   (d) => [...peopleActivityMigration(d), ...(d === 'postgres' ? [INSERT_LINKS, 'DROP FUNCTION IF EXISTS merge_first_steps(text, text)'] : [])],
+  // Version 11: visitor numbers (visitors.ts), given to the ids and events stored so far.
+  (d) => visitorsMigration(d),
 ];
 
 /** The statements to run on a database at `version` (0 = empty) to reach `target`. */

@@ -11,6 +11,7 @@ import type Database from 'better-sqlite3';
 import { applyBatches, dedupeKey, SQL, UPSERT, type ConflictRecord, type IdTable, type WriteTx } from './apply.js';
 import { eraseIn, eraseWithRetries, type Erasure, type ErasureTarget, type EraseTx } from './erase.js';
 import { ADD_COUNTS } from './schema.js';
+import { VISITOR_OF } from './visitors.js';
 import { eventHashes, IdHasher, READ_KEY } from './suppression.js';
 import { anonymousPrincipal, userPrincipal } from '../funnel.js';
 import { FIRST_STEPS_SQL, MOVE_FIRST_STEPS_SQLITE, UPSERT_FIRST_STEP_SQLITE } from './firstSteps.js';
@@ -39,8 +40,8 @@ export function configure(db: Database.Database): void {
   db.pragma('journal_size_limit = 67108864');
 }
 
-const INSERT_EVENT = `INSERT INTO events (message_id, type, event, anonymous_id, user_id, group_id, source, ts, original_ts, received_at, body)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`;
+const INSERT_EVENT = `INSERT INTO events (message_id, type, event, anonymous_id, user_id, group_id, source, ts, original_ts, received_at, body, visitor)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`;
 
 const SUPPRESS = 'INSERT INTO suppressions (id_hash, erased_at) VALUES (?, ?) ON CONFLICT (id_hash) DO NOTHING';
 
@@ -55,8 +56,9 @@ export class SqliteWrites {
 
   constructor(private readonly db: Database.Database) {
     const insertEvent = db.prepare(INSERT_EVENT);
+    const registerAnonymous = db.prepare<[string, number]>('INSERT INTO anonymous_ids (anonymous_id, first_seen) VALUES (?, ?) ON CONFLICT DO NOTHING');
+    const visitorOf = db.prepare<[string]>(VISITOR_OF).pluck();
     const register: Record<IdTable, Database.Statement<[string, number]>> = {
-      anonymous_ids: db.prepare('INSERT INTO anonymous_ids (anonymous_id, first_seen) VALUES (?, ?) ON CONFLICT DO NOTHING'),
       users: db.prepare('INSERT INTO users (user_id, first_seen) VALUES (?, ?) ON CONFLICT DO NOTHING'),
       companies: db.prepare('INSERT INTO companies (company_id, first_seen) VALUES (?, ?) ON CONFLICT DO NOTHING'),
     };
@@ -117,11 +119,25 @@ export class SqliteWrites {
       return statement;
     };
     this.tx = {
-      insertEvents: async (events) => {
+      registerVisitors: async (entries) => {
+        const numbers = new Map<string, number>();
+        let added = 0;
+        for (const [id, at] of entries) {
+          const { changes, lastInsertRowid } = registerAnonymous.run(id, at);
+          numbers.set(id, changes ? Number(lastInsertRowid) : (visitorOf.get(id) as number));
+          if (!changes) continue;
+          added++;
+          // An anonymous id new now has no link but one this transaction makes (a link is written with its id's registration).
+          links.set(id, undefined);
+        }
+        return { numbers, added };
+      },
+      insertEvents: async (events, visitors) => {
         const inserted = new Set<string>();
         for (const e of events) {
+          const visitor = e.userId === null && e.anonymousId !== null ? visitors.get(e.anonymousId) : undefined;
           const { changes } = insertEvent.run(e.messageId, e.kind, e.event, e.anonymousId, e.userId, e.groupId, e.source,
-            e.timestamp, e.originalTimestamp, e.receivedAt, e.body);
+            e.timestamp, e.originalTimestamp, e.receivedAt, e.body, visitor ?? null);
           if (changes) inserted.add(dedupeKey(e.messageId, e.originalTimestamp));
         }
         return inserted;
@@ -129,12 +145,7 @@ export class SqliteWrites {
       registerIds: async (table: IdTable, entries) => {
         const statement = register[table];
         const added: string[] = [];
-        for (const [id, at] of entries) {
-          if (!statement.run(id, at).changes) continue;
-          added.push(id);
-          // An anonymous id new now has no link but one this transaction makes (a link is written with its id's registration).
-          if (table === 'anonymous_ids') links.set(id, undefined);
-        }
+        for (const [id, at] of entries) if (statement.run(id, at).changes) added.push(id);
         return added;
       },
       insertLinks: async (attempts: readonly LinkAttempt[]) => {
