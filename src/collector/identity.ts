@@ -72,16 +72,22 @@ const sortedValues = <T>(byKey: Map<string, T>): T[] => [...byKey.keys()].sort()
 
 /**
  * The anonymous ids the events name (their own and an alias's `previousId`),
- * each first seen at its first event's arrival; registered before the events
- * are inserted, which carry their numbers (store/visitors.ts).
+ * sorted, each with the events that name it in order; registered before the
+ * events are inserted, which carry their numbers (store/visitors.ts).
  */
-export function anonymousIdsOf(events: readonly StoredEvent[]): Map<string, number> {
-  const ids = new Map<string, number>();
+export function eventsByAnonymousId(events: readonly StoredEvent[]): [string, StoredEvent[]][] {
+  const ids = new Map<string, StoredEvent[]>();
+  const add = (id: string | null, e: StoredEvent) => {
+    if (id === null) return;
+    const named = ids.get(id);
+    if (named) named.push(e);
+    else ids.set(id, [e]);
+  };
   for (const e of events) {
-    remember(ids, e.anonymousId, e.receivedAt);
-    remember(ids, e.previousId, e.receivedAt);
+    add(e.anonymousId, e);
+    if (e.previousId !== e.anonymousId) add(e.previousId, e);
   }
-  return ids;
+  return [...ids.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 /** The graph effects of events that were just stored (not of duplicates). */

@@ -53,6 +53,10 @@ describe('several instances on one PostgreSQL database', () => {
       expect(stats).toEqual({ events: 220, users: 20, identifiedUsers: 20, anonymousVisitors: 0 });
       expect((await get(collectors[0]!, '/v1/conflicts')).body.conflicts).toEqual([]);
       expect((await get(collectors[1]!, '/v1/users/dup-user-7')).body).toMatchObject({ eventCount: 11, traits: { n: 7 } });
+      // Each event without a user id has its visitor's number (visitors.ts), which every instance registered at once.
+      expect(await collectors[2]!.store.reader.all(`SELECT e.message_id FROM events e LEFT JOIN anonymous_ids a ON a.anonymous_id = e.anonymous_id
+        WHERE e.user_id IS NULL AND (e.visitor IS NULL OR a.visitor IS NULL OR e.visitor <> a.visitor)`)).toEqual([]);
+      expect((await get(collectors[0]!, '/v1/users/dup-user-7/events?limit=100')).body.events).toHaveLength(11);
     } finally {
       await Promise.all(collectors.map((c) => c.close()));
     }

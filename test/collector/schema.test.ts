@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { createCollector } from '../../src/collector/index.js';
 import { PG_SCHEMA } from '../../src/collector/store/postgres.js';
 import { META_TABLE, migrationsFrom, SCHEMA_VERSION } from '../../src/collector/store/schema.js';
-import { get, group, identify, msg, page, rewindToVersion10, send, STORE_KINDS, track, useHarness, type Msg, type StoreKind } from './helpers.js';
+import { get, group, identify, msg, page, rewindToVersion10, send, STORE_KINDS, tableCounts, track, useHarness, type Msg, type StoreKind } from './helpers.js';
 
 const harness = useHarness();
 
@@ -199,5 +199,21 @@ describe.each(STORE_KINDS)('schema on %s', (kind) => {
     expect((await get(c, '/v1/stats')).body.events).toBe(2);
     await send(c, [{ ...retried, timestamp: new Date(Date.parse(retried.timestamp as string) + 1).toISOString() }]);
     expect((await get(c, '/v1/stats')).body.events).toBe(3);
+  });
+
+  it('registers no id that only a duplicate names: a retry whose ids changed stores nothing, on its own or beside new events, in either write path', async () => {
+    const c = await harness.collector(kind);
+    const first = identify('first-anon', 'u1');
+    await send(c, [first]);
+    // The same message (messageId and timestamp) under other ids: alone (an identify, the general path; a page, PostgreSQL's
+    // one-statement path), then beside a new visitor's page in one batch.
+    await send(c, [{ ...first, anonymousId: 'second-anon' }]);
+    await send(c, [{ ...page('third-anon'), messageId: first.messageId, timestamp: first.timestamp }]);
+    await send(c, [{ ...page('fourth-anon'), messageId: first.messageId, timestamp: first.timestamp }, page('fifth-anon')]);
+    for (const id of ['second-anon', 'third-anon', 'fourth-anon']) expect((await get(c, `/v1/anonymous/${id}`)).status).toBe(404);
+    expect((await get(c, '/v1/anonymous/fifth-anon')).status).toBe(200);
+    const stats = (await get(c, '/v1/stats')).body;
+    expect(stats).toEqual(await tableCounts(c));
+    expect(stats).toMatchObject({ events: 2, identifiedUsers: 1, anonymousVisitors: 1 });
   });
 });

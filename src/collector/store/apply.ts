@@ -1,9 +1,10 @@
 /**
- * The ingest transaction, written once for both stores: insert the events
- * (duplicates do nothing), then apply the graph effects of the new ones.
+ * The ingest transaction, written once for both stores: register the
+ * anonymous ids of events not stored yet, insert the events (duplicates do
+ * nothing), then apply the graph effects of the new ones.
  */
 import { firstStepsOf, type FirstStep } from '../funnel.js';
-import { anonymousIdsOf, planEffects, type LinkAttempt, type MembershipWrite, type TraitWrite } from '../identity.js';
+import { eventsByAnonymousId, planEffects, type LinkAttempt, type MembershipWrite, type TraitWrite } from '../identity.js';
 import { activityOf, keyWritesOf, type PeopleUpdate } from '../people.js';
 import type { CounterDelta } from './schema.js';
 import type { IngestResult, StoredEvent } from './types.js';
@@ -34,11 +35,14 @@ export interface Visitors {
 /** The writes a store offers inside one open transaction. */
 export interface WriteTx {
   /**
-   * Registers the anonymous ids not yet known (`entries`: sorted `[id,
-   * firstSeen]`), giving each its visitor number (visitors.ts); returns every
-   * entry's number.
+   * The visitor numbers (visitors.ts) of the anonymous ids `entries` name
+   * (sorted `[id, the events that name it]`), registering each id not yet
+   * known, first seen at its first event's arrival, if one of its events is
+   * not stored already. An id that only duplicates name (a retry whose ids
+   * changed) stays unknown, as before the numbers: it gets no number, and
+   * its events are not stored.
    */
-  registerVisitors(entries: readonly [string, number][]): Promise<Visitors>;
+  registerVisitors(entries: readonly [string, readonly StoredEvent[]][]): Promise<Visitors>;
   /**
    * Inserts, skipping any already stored, each event without a user id with
    * its anonymous id's number from `visitors`; returns the {@link dedupeKey}s
@@ -159,8 +163,8 @@ export async function applyBatches(tx: WriteTx, batches: readonly (readonly Stor
   const refused = await tx.suppressedAmong(events);
   const kept = refused.size ? events.filter((_, position) => !refused.has(position)) : events;
   if (!kept.length) return countStored(batches, new Set(), refused).results;
-  // Before the insert, which stores the numbers. A duplicate's ids were registered with it, so only new events' ids are new.
-  const visitors = await tx.registerVisitors(sortedEntries(anonymousIdsOf(kept)));
+  // Before the insert, which stores the numbers.
+  const visitors = await tx.registerVisitors(eventsByAnonymousId(kept));
   const inserted = await tx.insertEvents(kept, visitors.numbers);
   const { results, fresh } = countStored(batches, inserted, refused);
   if (!fresh.length) return results;

@@ -124,7 +124,8 @@ const INSERT_REGISTERING = `WITH refused AS (SELECT suppressed_events($13::text[
     SELECT e.* FROM ${eventRows()} WITH ORDINALITY AS e (${EVENT_COLUMNS}, n)
     WHERE NOT EXISTS (SELECT 1 FROM refused r WHERE e.n - 1 = ANY (r.positions))),
   visitors AS (
-    SELECT * FROM register_visitors(ARRAY(SELECT anonymous_id FROM kept ORDER BY n), ARRAY(SELECT received_at FROM kept ORDER BY n))),
+    SELECT * FROM register_visitors(ARRAY(SELECT anonymous_id FROM kept ORDER BY n), ARRAY(SELECT received_at FROM kept ORDER BY n),
+      ARRAY(SELECT message_id FROM kept ORDER BY n), ARRAY(SELECT original_ts FROM kept ORDER BY n))),
   inserted AS (
     INSERT INTO events (${EVENT_COLUMNS}, visitor)
     SELECT ${EVENT_COLUMNS.split(', ').map((column) => `k.${column}`).join(', ')}, CASE WHEN k.user_id IS NULL THEN v.visitor END
@@ -198,8 +199,9 @@ function writeTx(query: Query, hasher: IdHasher): WriteTx {
     addCounts: addCounts(query),
     registerVisitors: async (entries) => {
       if (!entries.length) return { numbers: new Map(), added: 0 };
-      const { rows } = await query('SELECT anonymous_id, visitor, added FROM register_visitors($1::text[], $2::bigint[])',
-        [entries.map(([id]) => id), entries.map(([, at]) => at)]);
+      const pairs = entries.flatMap(([id, named]) => named.map((e) => [id, e] as const));
+      const { rows } = await query('SELECT anonymous_id, visitor, added FROM register_visitors($1::text[], $2::bigint[], $3::text[], $4::bigint[])',
+        [pairs.map(([id]) => id), pairs.map(([, e]) => e.receivedAt), pairs.map(([, e]) => e.messageId), pairs.map(([, e]) => e.originalTimestamp)]);
       return { numbers: new Map(rows.map((row) => [row.anonymous_id as string, row.visitor as number])), added: rows.filter((row) => row.added).length };
     },
     insertEvents: async (events, visitors) => {

@@ -11,7 +11,7 @@ import type Database from 'better-sqlite3';
 import { applyBatches, dedupeKey, SQL, UPSERT, type ConflictRecord, type IdTable, type WriteTx } from './apply.js';
 import { eraseIn, eraseWithRetries, type Erasure, type ErasureTarget, type EraseTx } from './erase.js';
 import { ADD_COUNTS } from './schema.js';
-import { VISITOR_OF } from './visitors.js';
+import { IS_STORED, VISITOR_OF } from './visitors.js';
 import { eventHashes, IdHasher, READ_KEY } from './suppression.js';
 import { anonymousPrincipal, userPrincipal } from '../funnel.js';
 import { FIRST_STEPS_SQL, MOVE_FIRST_STEPS_SQLITE, UPSERT_FIRST_STEP_SQLITE } from './firstSteps.js';
@@ -56,8 +56,9 @@ export class SqliteWrites {
 
   constructor(private readonly db: Database.Database) {
     const insertEvent = db.prepare(INSERT_EVENT);
-    const registerAnonymous = db.prepare<[string, number]>('INSERT INTO anonymous_ids (anonymous_id, first_seen) VALUES (?, ?) ON CONFLICT DO NOTHING');
+    const registerAnonymous = db.prepare<[string, number]>('INSERT INTO anonymous_ids (anonymous_id, first_seen) VALUES (?, ?)');
     const visitorOf = db.prepare<[string]>(VISITOR_OF).pluck();
+    const isStored = db.prepare<[number, string]>(IS_STORED).pluck();
     const register: Record<IdTable, Database.Statement<[string, number]>> = {
       users: db.prepare('INSERT INTO users (user_id, first_seen) VALUES (?, ?) ON CONFLICT DO NOTHING'),
       companies: db.prepare('INSERT INTO companies (company_id, first_seen) VALUES (?, ?) ON CONFLICT DO NOTHING'),
@@ -122,13 +123,16 @@ export class SqliteWrites {
       registerVisitors: async (entries) => {
         const numbers = new Map<string, number>();
         let added = 0;
-        for (const [id, at] of entries) {
-          const { changes, lastInsertRowid } = registerAnonymous.run(id, at);
-          numbers.set(id, changes ? Number(lastInsertRowid) : (visitorOf.get(id) as number));
-          if (!changes) continue;
-          added++;
-          // An anonymous id new now has no link but one this transaction makes (a link is written with its id's registration).
-          links.set(id, undefined);
+        for (const [id, named] of entries) {
+          let visitor = visitorOf.get(id) as number | undefined;
+          if (visitor === undefined) {
+            if (named.every((e) => isStored.get(e.originalTimestamp ?? 0, e.messageId) !== undefined)) continue;
+            visitor = Number(registerAnonymous.run(id, named[0]!.receivedAt).lastInsertRowid);
+            added++;
+            // An anonymous id new now has no link but one this transaction makes (a link is written with its id's registration).
+            links.set(id, undefined);
+          }
+          numbers.set(id, visitor);
         }
         return { numbers, added };
       },

@@ -12,10 +12,25 @@
  * its entries land at the index's end, beside the other newcomers'.
  *
  * The number is registered before the events are inserted (apply.ts), so an
- * insert knows it. A visitor's number never changes; an erasure deletes its
- * events with its id row.
+ * insert knows it, and only for an id one of whose events is not stored
+ * already, as before (a duplicate, a retry, names ids registered with it;
+ * one whose ids changed registers none). A visitor's number never changes
+ * while it is stored; an erasure deletes its events with its id row, and
+ * SQLite may give an erased newest visitor's number again. PostgreSQL's
+ * numbers come from a sequence, which an id already known also draws from
+ * (`ON CONFLICT` draws first): they grow, with gaps.
+ *
+ * Every collector writing to a database must know the numbers: an older one
+ * would store events without them, which timelines, exports and erasures
+ * then miss, so the README says to stop older instances before the upgrade.
+ * (A check constraint could refuse their inserts on PostgreSQL, but it runs
+ * before `ON CONFLICT`: a duplicate whose ids changed, which gets no number,
+ * would fail instead of being skipped.)
  */
 import type { Dialect } from './schema.js';
+
+/** Whether an event is stored (`?`: its `originalTimestamp` or 0, its `messageId`), by the dedupe key's index (schema.ts). */
+export const IS_STORED = 'SELECT 1 FROM events WHERE coalesce(original_ts, 0) = ? AND message_id = ?';
 
 /** The number of an anonymous id (`?`: the id), for `visitor = (...)`. */
 export const VISITOR_OF = 'SELECT visitor FROM anonymous_ids WHERE anonymous_id = ?';
@@ -33,22 +48,38 @@ const EVENTS_VISITOR = 'CREATE INDEX events_visitor ON events (visitor, ts, seq)
 
 /**
  * PostgreSQL: registers the anonymous ids of an ingest transaction's events
- * (`ids` and `times` per event, nulls skipped, each id first seen at its
- * earliest time) and returns every id's number, `added` for those new now.
- * The caller holds each id's lock (`suppressed_events`), so no other
- * transaction registers or erases one of them meanwhile. A VOLATILE
- * function reads with a fresh snapshot per statement, so it sees the ids
- * committed while the transaction waited for those locks, also inside a
- * larger statement.
+ * (per event that names one: the id, its arrival, its `messageId` and
+ * `originalTimestamp`; nulls skipped) as the WriteTx's `registerVisitors`
+ * says: an id not yet known, if one of its events is not stored, first seen
+ * at its earliest arrival. Returns the number of every id known then,
+ * `added` for those new now. The caller holds each id's lock
+ * (`suppressed_events`), so no other transaction registers or erases one of
+ * them meanwhile. A VOLATILE function reads with a fresh snapshot per
+ * statement, so it sees the ids committed while the transaction waited for
+ * those locks, also inside a larger statement. (Two transactions storing
+ * one message under two new ids at once would each register theirs, as the
+ * message is stored by neither yet; only a client that changes a retry's
+ * ids could do it.)
  */
-const REGISTER_VISITORS = `CREATE FUNCTION register_visitors(ids text[], times bigint[])
+const REGISTER_VISITORS = `CREATE FUNCTION register_visitors(ids text[], times bigint[], message_ids text[], original_times bigint[])
   RETURNS TABLE (anonymous_id text, visitor bigint, added boolean) LANGUAGE plpgsql VOLATILE SET search_path FROM CURRENT AS $fn$
 DECLARE
   new_ids text[];
 BEGIN
-  WITH inserted AS (
+  -- Each id looked up once; an unknown one's first event checked, and its others only if that one is stored (rare:
+  -- an OR's subqueries run per row, in order, as far as needed, where EXISTS in an AND would become a join of every event).
+  WITH named AS (
+    SELECT u.id, u.t, u.m, u.o, u.p FROM unnest(ids, times, message_ids, original_times) WITH ORDINALITY AS u (id, t, m, o, p)
+    WHERE u.id IS NOT NULL),
+  firsts AS (SELECT DISTINCT ON (n.id) n.id, n.t, n.m, n.o FROM named n ORDER BY n.id, n.t, n.p),
+  inserted AS (
     INSERT INTO anonymous_ids AS a (anonymous_id, first_seen)
-    SELECT u.id, min(u.t) FROM unnest(ids, times) AS u (id, t) WHERE u.id IS NOT NULL GROUP BY u.id ORDER BY u.id
+    SELECT f.id, f.t FROM firsts f
+    WHERE NOT EXISTS (SELECT 1 FROM anonymous_ids x WHERE x.anonymous_id = f.id)
+      AND (NOT EXISTS (SELECT 1 FROM events e WHERE coalesce(e.original_ts, 0) = coalesce(f.o, 0) AND e.message_id = f.m)
+           OR EXISTS (SELECT 1 FROM named n WHERE n.id = f.id
+                      AND NOT EXISTS (SELECT 1 FROM events e WHERE coalesce(e.original_ts, 0) = coalesce(n.o, 0) AND e.message_id = n.m)))
+    ORDER BY f.id
     ON CONFLICT DO NOTHING RETURNING a.anonymous_id)
   SELECT coalesce(array_agg(i.anonymous_id), '{}') INTO new_ids FROM inserted i;
   RETURN QUERY SELECT a.anonymous_id, a.visitor, a.anonymous_id = ANY (new_ids) FROM anonymous_ids a
@@ -56,11 +87,13 @@ BEGIN
 END $fn$`;
 
 /**
- * Version 11: the numbers given to the ids stored so far, in order of first
- * sight, and to their events; the index by anonymous id replaced. Setting
- * the numbers rewrites every event without a user id, once, at the first
- * start of the new version (on SQLite 1.7 s for a seeded million events,
- * 840,000 of them anonymous).
+ * Version 11: the numbers given to the ids stored so far (on SQLite in
+ * order of first sight, on PostgreSQL in the table's order), and to their
+ * events; the index by anonymous id replaced. Setting the numbers rewrites
+ * every event without a user id, once, at the first start of the new
+ * version (on SQLite 1.7 s for a seeded million events, 840,000 of them
+ * anonymous, and 24.6 s for ten million; in one transaction, so the WAL
+ * grows to about the size of those events meanwhile).
  */
 export function visitorsMigration(d: Dialect): string[] {
   if (d === 'sqlite') {
