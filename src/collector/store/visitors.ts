@@ -17,8 +17,8 @@
  * one whose ids changed registers none). A visitor's number never changes
  * while it is stored; an erasure deletes its events with its id row, and
  * SQLite may give an erased newest visitor's number again. PostgreSQL's
- * numbers come from a sequence, which an id already known also draws from
- * (`ON CONFLICT` draws first): they grow, with gaps.
+ * numbers come from a sequence: they grow, with gaps (an insert that meets
+ * a conflict has drawn one).
  *
  * Every collector writing to a database must know the numbers: an older one
  * would store events without them, which timelines, exports and erasures
