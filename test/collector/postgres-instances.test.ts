@@ -3,9 +3,11 @@
  * "The collector"): schema creation, dedupe and linking are race-safe across them.
  */
 import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { createCollector, type Collector } from '../../src/collector/index.js';
 import { readBatch } from '../../src/collector/ingest.js';
+import { PG_SCHEMA } from '../../src/collector/store/postgres.js';
 import { get, identify, page, send, tableCounts, track, useHarness } from './helpers.js';
 
 const harness = useHarness();
@@ -80,4 +82,35 @@ describe('several instances on one PostgreSQL database', () => {
       await Promise.all(collectors.map((c) => c.close()));
     }
   }, 120_000);
+
+  for (const path of ['one-statement', 'general'] as const) {
+    it(`a retry under a new anonymous id while another transaction erases the stored copy: stored with its number (${path} path)`, async () => {
+      const database = await harness.database('postgres');
+      const c = await harness.collector('postgres', { database });
+      const original = path === 'one-statement' ? page('erased-anon') : identify('erased-anon', 'erased-user');
+      await send(c, [original]);
+      const eraser = new pg.Client({ connectionString: database });
+      await eraser.connect();
+      try {
+        await eraser.query(`SET search_path = ${PG_SCHEMA}`);
+        // As an erasure of the old id does: its lock (not the new id's), its events deleted, not yet committed.
+        await eraser.query('BEGIN');
+        await eraser.query("SELECT lock_ids('{}'::text[], ARRAY['erased-anon'])");
+        await eraser.query('DELETE FROM events WHERE anonymous_id = $1', ['erased-anon']);
+        const retry = send(c, [{ ...original, anonymousId: 'retried-anon' }]);
+        // The retry's statement waits for the deleted row's lock; then the erasure commits.
+        for (let waiting = false; !waiting; await new Promise((resolve) => setTimeout(resolve, 20))) {
+          const { rows } = await eraser.query("SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()");
+          waiting = rows.length > 0;
+        }
+        await eraser.query('COMMIT');
+        expect((await retry).status).toBe(200);
+      } finally {
+        await eraser.end();
+      }
+      expect(await c.store.reader.all(`SELECT e.anonymous_id, e.visitor = a.visitor AS numbered FROM events e LEFT JOIN anonymous_ids a ON a.anonymous_id = e.anonymous_id`))
+        .toEqual([{ anonymous_id: 'retried-anon', numbered: path === 'one-statement' ? true : null }]);
+      expect((await get(c, '/v1/anonymous/retried-anon')).status).toBe(200);
+    });
+  }
 });

@@ -210,10 +210,15 @@ describe.each(STORE_KINDS)('schema on %s', (kind) => {
     await send(c, [{ ...first, anonymousId: 'second-anon' }]);
     await send(c, [{ ...page('third-anon'), messageId: first.messageId, timestamp: first.timestamp }]);
     await send(c, [{ ...page('fourth-anon'), messageId: first.messageId, timestamp: first.timestamp }, page('fifth-anon')]);
-    for (const id of ['second-anon', 'third-anon', 'fourth-anon']) expect((await get(c, `/v1/anonymous/${id}`)).status).toBe(404);
-    expect((await get(c, '/v1/anonymous/fifth-anon')).status).toBe(200);
+    // A new message and its copy under another new id in one batch, and the same for an identify: the first copies count.
+    const fresh = page('sixth-anon');
+    const login = identify('eighth-anon', 'u2');
+    await send(c, [fresh, { ...fresh, anonymousId: 'seventh-anon' }]);
+    await send(c, [login, { ...login, anonymousId: 'ninth-anon' }]);
+    for (const id of ['second-anon', 'third-anon', 'fourth-anon', 'seventh-anon', 'ninth-anon']) expect((await get(c, `/v1/anonymous/${id}`)).status).toBe(404);
+    for (const id of ['fifth-anon', 'sixth-anon', 'eighth-anon']) expect((await get(c, `/v1/anonymous/${id}`)).status).toBe(200);
     const stats = (await get(c, '/v1/stats')).body;
     expect(stats).toEqual(await tableCounts(c));
-    expect(stats).toMatchObject({ events: 2, identifiedUsers: 1, anonymousVisitors: 1 });
+    expect(stats).toMatchObject({ events: 4, identifiedUsers: 2, anonymousVisitors: 2 });
   });
 });

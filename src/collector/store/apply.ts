@@ -38,7 +38,8 @@ export interface WriteTx {
    * The visitor numbers (visitors.ts) of the anonymous ids `entries` name
    * (sorted `[id, the events that name it]`), registering each id not yet
    * known, first seen at its first event's arrival, if one of its events is
-   * not stored already. An id that only duplicates name (a retry whose ids
+   * not stored already (`entries` hold each message's first copy in the
+   * transaction only). An id that only duplicates name (a retry whose ids
    * changed) stays unknown, as before the numbers: it gets no number, and
    * its events are not stored.
    */
@@ -105,6 +106,15 @@ export const UPSERT = {
 const sortedEntries = (ids: Map<string, number>): [string, number][] =>
   [...ids.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 
+/** Each message's first copy among the events (a later one with its dedupe key is its duplicate). */
+function firstCopies(events: readonly StoredEvent[]): StoredEvent[] {
+  const seen = new Set<string>();
+  return events.filter((e) => {
+    const key = dedupeKey(e.messageId, e.originalTimestamp);
+    return !seen.has(key) && !!seen.add(key);
+  });
+}
+
 const NONE: ReadonlySet<number> = new Set();
 const NONE_MADE: ReadonlySet<LinkAttempt> = new Set();
 const NO_OWNERS: ReadonlyMap<string, string> = new Map();
@@ -163,8 +173,8 @@ export async function applyBatches(tx: WriteTx, batches: readonly (readonly Stor
   const refused = await tx.suppressedAmong(events);
   const kept = refused.size ? events.filter((_, position) => !refused.has(position)) : events;
   if (!kept.length) return countStored(batches, new Set(), refused).results;
-  // Before the insert, which stores the numbers.
-  const visitors = await tx.registerVisitors(eventsByAnonymousId(kept));
+  // Before the insert, which stores the numbers; a message's later copies in this transaction are its duplicates.
+  const visitors = await tx.registerVisitors(eventsByAnonymousId(firstCopies(kept)));
   const inserted = await tx.insertEvents(kept, visitors.numbers);
   const { results, fresh } = countStored(batches, inserted, refused);
   if (!fresh.length) return results;

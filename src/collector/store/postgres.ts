@@ -114,8 +114,8 @@ function guardParams(hasher: IdHasher, events: readonly StoredEvent[]): unknown[
  * of four (BEGIN, insert, register, COMMIT). First the guard against erasure
  * (`suppressed_events` in schema.ts: every id's lock, then the suppressed
  * events' positions); the events kept read its answer, so it runs first.
- * Then the anonymous ids of the events kept get their numbers
- * (`register_visitors`, visitors.ts), which the insert stores, as
+ * Then the anonymous ids of the events kept (each message's first copy)
+ * get their numbers (`register_visitors`, visitors.ts), which the insert stores, as
  * {@link applyBatches} does; the users are those of the events inserted now,
  * first seen at their earliest arrival, in sorted order.
  */
@@ -123,9 +123,12 @@ const INSERT_REGISTERING = `WITH refused AS (SELECT suppressed_events($13::text[
   kept AS (
     SELECT e.* FROM ${eventRows()} WITH ORDINALITY AS e (${EVENT_COLUMNS}, n)
     WHERE NOT EXISTS (SELECT 1 FROM refused r WHERE e.n - 1 = ANY (r.positions))),
+  first_copies AS (
+    SELECT DISTINCT ON (coalesce(k.original_ts, 0), k.message_id) k.anonymous_id, k.received_at, k.message_id, k.original_ts, k.n
+    FROM kept k ORDER BY coalesce(k.original_ts, 0), k.message_id, k.n),
   visitors AS (
-    SELECT * FROM register_visitors(ARRAY(SELECT anonymous_id FROM kept ORDER BY n), ARRAY(SELECT received_at FROM kept ORDER BY n),
-      ARRAY(SELECT message_id FROM kept ORDER BY n), ARRAY(SELECT original_ts FROM kept ORDER BY n))),
+    SELECT * FROM register_visitors(ARRAY(SELECT anonymous_id FROM first_copies ORDER BY n), ARRAY(SELECT received_at FROM first_copies ORDER BY n),
+      ARRAY(SELECT message_id FROM first_copies ORDER BY n), ARRAY(SELECT original_ts FROM first_copies ORDER BY n))),
   inserted AS (
     INSERT INTO events (${EVENT_COLUMNS}, visitor)
     SELECT ${EVENT_COLUMNS.split(', ').map((column) => `k.${column}`).join(', ')}, CASE WHEN k.user_id IS NULL THEN v.visitor END

@@ -14,7 +14,8 @@
  * The number is registered before the events are inserted (apply.ts), so an
  * insert knows it, and only for an id one of whose events is not stored
  * already, as before (a duplicate, a retry, names ids registered with it;
- * one whose ids changed registers none). A visitor's number never changes
+ * one whose ids changed registers none, also beside its first copy in one
+ * batch). A visitor's number never changes
  * while it is stored; an erasure deletes its events with its id row, and
  * SQLite may give an erased newest visitor's number again. PostgreSQL's
  * numbers come from a sequence: they grow, with gaps (an insert that meets
@@ -66,20 +67,22 @@ const REGISTER_VISITORS = `CREATE FUNCTION register_visitors(ids text[], times b
 DECLARE
   new_ids text[];
 BEGIN
-  -- Each id looked up once; an unknown one's first event checked, and its others only if that one is stored (rare:
-  -- an OR's subqueries run per row, in order, as far as needed, where EXISTS in an AND would become a join of every event).
+  -- Each id looked up once; of an unknown one, its first event checked, and its others only if that one is stored (rare).
+  -- The probe locks the row it finds (KEY SHARE): a copy that a concurrent erasure is deleting is waited for, and then
+  -- not found, so the id is registered for the event that its insert will store once the erasure commits.
   WITH named AS (
     SELECT u.id, u.t, u.m, u.o, u.p FROM unnest(ids, times, message_ids, original_times) WITH ORDINALITY AS u (id, t, m, o, p)
     WHERE u.id IS NOT NULL),
-  firsts AS (SELECT DISTINCT ON (n.id) n.id, n.t, n.m, n.o FROM named n ORDER BY n.id, n.t, n.p),
+  unknown AS MATERIALIZED (
+    SELECT f.* FROM (SELECT DISTINCT ON (n.id) n.id, n.t, n.m, n.o FROM named n ORDER BY n.id, n.t, n.p) f
+    WHERE NOT EXISTS (SELECT 1 FROM anonymous_ids x WHERE x.anonymous_id = f.id)),
   inserted AS (
     INSERT INTO anonymous_ids AS a (anonymous_id, first_seen)
-    SELECT f.id, f.t FROM firsts f
-    WHERE NOT EXISTS (SELECT 1 FROM anonymous_ids x WHERE x.anonymous_id = f.id)
-      AND (NOT EXISTS (SELECT 1 FROM events e WHERE coalesce(e.original_ts, 0) = coalesce(f.o, 0) AND e.message_id = f.m)
-           OR EXISTS (SELECT 1 FROM named n WHERE n.id = f.id
-                      AND NOT EXISTS (SELECT 1 FROM events e WHERE coalesce(e.original_ts, 0) = coalesce(n.o, 0) AND e.message_id = n.m)))
-    ORDER BY f.id
+    SELECT k.id, k.t FROM unknown k
+    WHERE NOT EXISTS (SELECT 1 FROM events e WHERE coalesce(e.original_ts, 0) = coalesce(k.o, 0) AND e.message_id = k.m FOR KEY SHARE)
+      OR EXISTS (SELECT 1 FROM named n WHERE n.id = k.id
+                 AND NOT EXISTS (SELECT 1 FROM events e WHERE coalesce(e.original_ts, 0) = coalesce(n.o, 0) AND e.message_id = n.m FOR KEY SHARE))
+    ORDER BY k.id
     ON CONFLICT DO NOTHING RETURNING a.anonymous_id)
   SELECT coalesce(array_agg(i.anonymous_id), '{}') INTO new_ids FROM inserted i;
   RETURN QUERY SELECT a.anonymous_id, a.visitor, a.anonymous_id = ANY (new_ids) FROM anonymous_ids a
