@@ -72,10 +72,10 @@ const sortedValues = <T>(byKey: Map<string, T>): T[] => [...byKey.keys()].sort()
 
 /**
  * The anonymous ids the events name (their own and an alias's `previousId`),
- * sorted, each with the events that name it in order; registered before the
- * events are inserted, which carry their numbers (store/visitors.ts).
+ * each with the events that name it in order; registered before the events
+ * are inserted, which carry their numbers (store/visitors.ts).
  */
-export function eventsByAnonymousId(events: readonly StoredEvent[]): [string, StoredEvent[]][] {
+export function eventsByAnonymousId(events: readonly StoredEvent[]): Map<string, StoredEvent[]> {
   const ids = new Map<string, StoredEvent[]>();
   const add = (id: string | null, e: StoredEvent) => {
     if (id === null) return;
@@ -87,7 +87,7 @@ export function eventsByAnonymousId(events: readonly StoredEvent[]): [string, St
     add(e.anonymousId, e);
     if (e.previousId !== e.anonymousId) add(e.previousId, e);
   }
-  return [...ids.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return ids;
 }
 
 /** The graph effects of events that were just stored (not of duplicates). */

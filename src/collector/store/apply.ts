@@ -103,7 +103,7 @@ export const UPSERT = {
   memberships: 'ON CONFLICT (subject_kind, subject_id) DO UPDATE SET company_id = excluded.company_id, ts = excluded.ts WHERE memberships.ts <= excluded.ts',
 } as const;
 
-const sortedEntries = (ids: Map<string, number>): [string, number][] =>
+const sortedEntries = <T>(ids: Map<string, T>): [string, T][] =>
   [...ids.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 
 /** Each message's first copy among the events (a later one with its dedupe key is its duplicate). */
@@ -174,7 +174,7 @@ export async function applyBatches(tx: WriteTx, batches: readonly (readonly Stor
   const kept = refused.size ? events.filter((_, position) => !refused.has(position)) : events;
   if (!kept.length) return countStored(batches, new Set(), refused).results;
   // Before the insert, which stores the numbers; a message's later copies in this transaction are its duplicates.
-  const visitors = await tx.registerVisitors(eventsByAnonymousId(firstCopies(kept)));
+  const visitors = await tx.registerVisitors(sortedEntries(eventsByAnonymousId(firstCopies(kept))));
   const inserted = await tx.insertEvents(kept, visitors.numbers);
   const { results, fresh } = countStored(batches, inserted, refused);
   if (!fresh.length) return results;

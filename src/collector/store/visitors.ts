@@ -47,6 +47,9 @@ export const VISITOR_EVENTS = `user_id IS NULL AND visitor = (${VISITOR_OF})`;
 
 const EVENTS_VISITOR = 'CREATE INDEX events_visitor ON events (visitor, ts, seq) WHERE user_id IS NULL';
 
+/** PostgreSQL: whether the event of row `r` (columns `o`, `m`: its `originalTimestamp`, `messageId`) is stored, its row locked (see below). */
+const storedCopy = (r: string) => `EXISTS (SELECT 1 FROM events e WHERE coalesce(e.original_ts, 0) = coalesce(${r}.o, 0) AND e.message_id = ${r}.m FOR KEY SHARE)`;
+
 /**
  * PostgreSQL: registers the anonymous ids of an ingest transaction's events
  * (per event that names one: the id, its arrival, its `messageId` and
@@ -79,9 +82,7 @@ BEGIN
   inserted AS (
     INSERT INTO anonymous_ids AS a (anonymous_id, first_seen)
     SELECT k.id, k.t FROM unknown k
-    WHERE NOT EXISTS (SELECT 1 FROM events e WHERE coalesce(e.original_ts, 0) = coalesce(k.o, 0) AND e.message_id = k.m FOR KEY SHARE)
-      OR EXISTS (SELECT 1 FROM named n WHERE n.id = k.id
-                 AND NOT EXISTS (SELECT 1 FROM events e WHERE coalesce(e.original_ts, 0) = coalesce(n.o, 0) AND e.message_id = n.m FOR KEY SHARE))
+    WHERE NOT ${storedCopy('k')} OR EXISTS (SELECT 1 FROM named n WHERE n.id = k.id AND NOT ${storedCopy('n')})
     ORDER BY k.id
     ON CONFLICT DO NOTHING RETURNING a.anonymous_id)
   SELECT coalesce(array_agg(i.anonymous_id), '{}') INTO new_ids FROM inserted i;
