@@ -69,6 +69,20 @@ function compactDeclarations(): Plugin {
   };
 }
 
+/**
+ * The production browser builds: src/browser/messages.ts, the words of every warning and error, is
+ * left out, so the logger prints each message's key and details (README "Warnings and errors").
+ * The development builds keep it.
+ */
+function withoutMessageTexts(): Plugin {
+  const EMPTY = '\0idstitch:messages-production';
+  return {
+    name: 'without-message-texts',
+    resolveId: (source, importer) => (source === './messages.js' && importer?.replaceAll('\\', '/').includes('/src/browser/') ? EMPTY : null),
+    load: (id) => (id === EMPTY ? 'export const MESSAGES = undefined, describeOption = undefined;' : null),
+  };
+}
+
 /** Node entries (server integration, collector): every dependency and built-in stays external. */
 const NODE_DEPENDENCIES = /^(node:|fastify$|better-sqlite3$|pg$)/;
 const compileNode = () => [
@@ -161,14 +175,12 @@ const config: RollupOptions[] = [
   // Single-use functions stay functions: inlined, they nest inside the tracker's
   // closure, where an app's esbuild (which never reuses an outer name inside)
   // gives their variables two-letter names (-100 B gzip on the npm path).
-  {
+  // The `development` export condition gets the same with the words of every message (Vite and webpack set it in development).
+  ...(['production', 'development'] as const).map((mode): RollupOptions => ({
     input: 'src/browser/index.ts',
-    plugins: [...compile(), compactDeclarations(), minify({ reduce_funcs: false })],
-    output: [
-      { file: 'dist/index.mjs', format: 'es' },
-      { file: 'dist/index.cjs', format: 'cjs' },
-    ],
-  },
+    plugins: [...(mode === 'production' ? [withoutMessageTexts()] : []), ...compile(), compactDeclarations(), minify({ reduce_funcs: false })],
+    output: (['mjs', 'cjs'] as const).map((ext) => ({ file: `dist/index${mode === 'production' ? '' : '.development'}.${ext}`, format: ext === 'mjs' ? 'es' : 'cjs' })),
+  })),
   // Types: one declaration file per module format, so TypeScript resolves both correctly.
   {
     input: 'src/browser/index.ts',
@@ -179,11 +191,12 @@ const config: RollupOptions[] = [
     ],
   },
   // Script tag: everything bundled into one IIFE that sets window.idstitch.
-  {
+  // Script tag, with the words of every message: idstitch.development.min.js.
+  ...(['production', 'development'] as const).map((mode): RollupOptions => ({
     input: 'src/browser/global.ts',
-    plugins: [nodeResolve({ browser: true }), ...compile(), compactDeclarations(), minify()],
-    output: { file: 'dist/idstitch.min.js', format: 'iife', sourcemap: process.env.SOURCEMAP === '1' },
-  },
+    plugins: [nodeResolve({ browser: true }), ...(mode === 'production' ? [withoutMessageTexts()] : []), ...compile(), compactDeclarations(), minify()],
+    output: { file: `dist/idstitch${mode === 'production' ? '' : '.development'}.min.js`, format: 'iife', sourcemap: process.env.SOURCEMAP === '1' },
+  })),
   // idstitch/server: Node's own modules only.
   {
     input: { 'server/index': 'src/server/index.ts' },

@@ -40,7 +40,7 @@ export function consentGate(tracker: Tracker, logger: Logger, start: () => Start
         started = undefined;
       } else {
         held = calls;
-        logger._warn('setConsent: state must be granted, pending or denied');
+        logger._warn('invalid-consent');
       }
     },
   };

@@ -1,6 +1,8 @@
 import { attempt } from './attempt.js';
 import { IdstitchError } from './errors.js';
 import type { IdstitchErrorCode } from './errors.js';
+import { MESSAGES } from './messages.js';
+import type { MessageKey } from './messages.js';
 
 /**
  * The tracker's only way to speak: debug lines when asked for, warnings for
@@ -9,13 +11,16 @@ import type { IdstitchErrorCode } from './errors.js';
 export interface Logger {
   _debug(...args: unknown[]): void;
   /** Logs once per distinct message: a loop of bad calls must not flood the console. */
-  _warn(message: string): void;
+  _warn(key: MessageKey, ...details: unknown[]): void;
   /**
    * Logged like a warning (once per message), and handed to `onError` every
    * time as an {@link IdstitchError}; `cause`, when given, is appended to the message.
    */
-  _error(code: IdstitchErrorCode, message: string, cause?: unknown): void;
+  _error(code: IdstitchErrorCode, cause: unknown, ...details: unknown[]): void;
 }
+
+/** A message's words (README "Warnings and errors"); a production build has only its key and details. */
+const text = (key: MessageKey, details: unknown[]) => MESSAGES?.[key](...details) ?? [key, ...details].join(' ');
 
 /** `onError` is called only when it is a function: a bad config passes on whatever the page gave. */
 export function createLogger(debug?: boolean, onError?: unknown): Logger {
@@ -29,8 +34,9 @@ export function createLogger(debug?: boolean, onError?: unknown): Logger {
   };
   return {
     _debug: (...args) => debug && log('log', ...args),
-    _warn: (message) => once('warn', message),
-    _error(code, message, cause) {
+    _warn: (key, ...details) => once('warn', text(key, details)),
+    _error(code, cause, ...details) {
+      const message = text(code, details);
       // String() of what pages throw can throw too (null-prototype objects, Proxies).
       const error = new IdstitchError(code, cause === undefined ? message : `${message}: ${attempt(() => String(cause), 'unprintable')}`);
       once('error', error.message);

@@ -1,6 +1,7 @@
 import type { Message } from '../protocol/messages.js';
 import type { AutoPage } from './autoPage.js';
 import type { Linker } from './linker.js';
+import { describeOption } from './messages.js';
 
 /** Where the tracker keeps its identity between page loads. */
 export type Persistence = 'localStorage+cookie' | 'localStorage' | 'cookie' | 'memory';
@@ -65,11 +66,13 @@ export type ResolvedOptions = Required<Omit<TrackerOptions, 'writeKey' | 'cookie
 const BEACON_LIMIT = 64 * 1024;
 
 /**
- * Every option in one place: its default, then what else a value must be: a string matching a pattern, a
- * number from `min` to `max`, or a function (described for the message); by default of its default's type. The message is made from the same
- * entry, so what it says expected is what is checked.
+ * An option's default, then what else a value must be: a string matching a pattern, a number from
+ * `min` to `max`, or a function; by default of its default's type.
  */
-export const OPTIONS: Record<keyof TrackerOptions, [fallback?: unknown, check?: RegExp | number | string, max?: number]> = {
+export type OptionRule = [fallback?: unknown, check?: RegExp | number | 'function', max?: number];
+
+/** Every option in one place. The message is made from the same rule, so what it says expected is what is checked. */
+export const OPTIONS: Record<keyof TrackerOptions, OptionRule> = {
   endpoint: [, /^https?:\/\/[^/]/i],
   writeKey: [, /./],
   batchSize: [20, 1, 2500],
@@ -81,22 +84,24 @@ export const OPTIONS: Record<keyof TrackerOptions, [fallback?: unknown, check?: 
   cookieExpiryDays: [365, 0.001, 3650],
   sessionTimeout: [30 * 60 * 1000, 1000, 604_800_000],
   // `true` is the script tag's (global.ts turns it into the feature); on the npm path the feature is imported.
-  autoPage: [false, "the autoPage export of 'idstitch'"],
-  beforeSend: [, 'a function'],
+  autoPage: [false, 'function'],
+  beforeSend: [, 'function'],
   debug: [false],
-  onError: [, 'a function'],
+  onError: [, 'function'],
   consent: ['granted', /^(granted|pending|denied)$/],
   respectPrivacySignals: [true],
   // A list is the script tag's (global.ts turns it into the feature).
-  linkDomains: [, "linker([...]) from 'idstitch'"],
+  linkDomains: [, 'function'],
 };
 
 /**
  * Fills in defaults and checks every option. Returns the problem (naming the
- * option) instead of throwing, so a bad config yields an inert tracker.
+ * option) instead of throwing, so a bad config yields an inert tracker; a
+ * production build names only the option (README "Warnings and errors").
  */
 export function resolveOptions(input: unknown): ResolvedOptions | string {
-  if (typeof input !== 'object' || !input) return 'options must be an object';
+  const problem = (name?: string, value?: unknown) => describeOption?.(name, OPTIONS[name as keyof TrackerOptions], value) ?? name ?? 'options';
+  if (typeof input !== 'object' || !input) return problem();
   const resolved: Record<string, unknown> = {};
   for (const [name, [fallback, check, max]] of Object.entries(OPTIONS)) {
     const value = (input as Record<string, unknown>)[name] as number;
@@ -108,10 +113,10 @@ export function resolveOptions(input: unknown): ResolvedOptions | string {
       value === undefined
         ? name === 'endpoint'
         : value !== fallback &&
-          (typeof value !== (pattern ? 'string' : range ? 'number' : check ? 'function' : typeof fallback) ||
+          (typeof value !== (pattern ? 'string' : range ? 'number' : (check ?? typeof fallback)) ||
             (pattern ? !check.test(value as never) : range && !(value >= check && value <= max! && (name !== 'batchSize' || Number.isInteger(value)))))
     ) {
-      return `option \`${name}\` ${value === undefined ? 'is required' : `must be ${pattern ? `a string like ${check}` : range ? `a number from ${check} to ${max}` : (check ?? `a ${typeof fallback}`)}`}`;
+      return problem(name, value);
     }
   }
   return resolved as ResolvedOptions;

@@ -33,7 +33,7 @@ export function keepBound(list: unknown[], logger: Logger): void {
   const lost = list.length - MAX_QUEUED;
   if (lost > 0) {
     list.splice(0, lost);
-    logger._error('queue-full', `queue full: ${lost} dropped`);
+    logger._error('queue-full', undefined, lost);
   }
 }
 
@@ -121,7 +121,7 @@ export function createQueue(options: QueueOptions) {
           failures = 0;
           logger._debug('sent', batch.length, status);
         } else {
-          logger._error('delivery', `collector answered ${status}: ${batch.length} dropped`);
+          logger._error('delivery', undefined, status, batch.length);
         }
       }
     })().finally(() => {

@@ -42,17 +42,17 @@ export type { Id, IdentifyOptions, Tracker } from './api.js';
 export function createTracker(input: TrackerOptions): Tracker {
   let consent: ReturnType<typeof consentGate> | undefined;
   let logger = createLogger();
-  const fail = (error: unknown, method: string) => logger._error('internal', `${method}() failed`, error);
+  const fail = (error: unknown, method: string) => logger._error('internal', error, method);
   const tracker = publicTracker((name) => (name === 'setConsent' ? consent?._set : consent?._action(name)), fail);
   try {
     const options = resolveOptions(input);
     const refused = typeof options === 'string';
     // A bad config is still reported to the page's onError, when that one is a function (the logger checks).
     logger = createLogger(!refused && options.debug, (refused ? (input as Partial<TrackerOptions> | null) : options)?.onError);
-    if (refused) logger._error('invalid-option', `${options}: tracker disabled`);
+    if (refused) logger._error('invalid-option', undefined, options);
     // No document: server rendering, a worker (Deno 1 has a window without one).
     else if (typeof document !== 'undefined') {
-      for (const name in input) if (!(name in OPTIONS)) logger._warn(`unknown option \`${name}\` ignored`);
+      for (const name in input) if (!(name in OPTIONS)) logger._warn('unknown-option', name);
       // First: the link's id is read and taken off the address bar before anything else, autoPage's view included.
       const linked = options.linkDomains?.(tracker, logger);
       consent = consentGate(
@@ -135,24 +135,24 @@ function startTracker(options: ResolvedOptions, logger: Logger, linked?: string)
         // A copy: edits made for this message must not leak into the tracker's state or later messages.
         message = beforeSend(JSON.parse(json) as Message);
       } catch (error) {
-        return logger._error('callback', `${type} dropped: beforeSend threw`, error);
+        return logger._error('callback', error, type);
       }
       if (!message) return logger._debug('beforeSend dropped', type);
       json = JSON.stringify(message);
     }
     const item = envelope._queued(json);
     if (item._bytes > envelope._maxMessageBytes) {
-      return logger._error('invalid-argument', `${type} dropped: ${item._bytes} bytes, over ${envelope._maxMessageBytes}`);
+      return logger._error('invalid-argument', undefined, type, item._bytes, envelope._maxMessageBytes);
     }
     queue._push(item);
     logger._debug(`${type} queued`, message);
   };
 
-  /** `value` when it is a plain object; otherwise `{}` and a warning. */
-  const objectArgument = (value: unknown, what: string): Properties => {
+  /** `value` (the traits or properties of `method`) when it is a plain object; otherwise `{}` and a warning. */
+  const objectArgument = (value: unknown, method: string): Properties => {
     if (value == null) return {};
     if (typeof value === 'object' && !Array.isArray(value)) return value as Properties;
-    logger._warn(`${what} must be an object`);
+    logger._warn('not-an-object', method);
     return {};
   };
 
@@ -160,7 +160,7 @@ function startTracker(options: ResolvedOptions, logger: Logger, linked?: string)
   const validId = (value: unknown, method: string): string | undefined => {
     const check = checkId(value);
     if (check.ok) return check.id;
-    logger._warn(`${method}: id ${check.reason}`);
+    logger._warn('invalid-id', method, check.problem);
   };
 
   const reset = (): void => {
@@ -187,14 +187,14 @@ function startTracker(options: ResolvedOptions, logger: Logger, linked?: string)
       const id = validId(userId, 'identifyUser');
       if (!id) return;
       // Read the arguments before anything changes: a throwing getter must leave the identity as it was.
-      const newTraits = { ...objectArgument(traits, 'identifyUser traits') };
+      const newTraits = { ...objectArgument(traits, 'identifyUser') };
       const token = (options as IdentifyOptions | undefined)?.token;
       if (identity._userId && identity._userId !== id) reset();
       identity._userId = id;
       if (token !== undefined) {
         if (typeof token === 'string' && token && token.length <= MAX_TOKEN_LENGTH) identity._token = token;
         // The identify still goes out: without a token it is the visitor's own claim, as before verification.
-        else logger._warn(`identifyUser: token must be a string of 1 to ${MAX_TOKEN_LENGTH} chars`);
+        else logger._warn('invalid-token');
       }
       identify(newTraits);
     },
@@ -203,23 +203,23 @@ function startTracker(options: ResolvedOptions, logger: Logger, linked?: string)
       if (!id) return;
       identity._companyId = id;
       persist();
-      enqueue('group', { groupId: id, traits: objectArgument(traits, 'identifyCompany traits') });
+      enqueue('group', { groupId: id, traits: objectArgument(traits, 'identifyCompany') });
     },
     setUserProperties(traits) {
       // Fullstory's rule: a uid set as a property is an identify. Here that is identifyUser's job (its split
       // rules, its token), so those keys are refused with a warning and the other traits still go.
-      const { uid, userId, ...rest } = objectArgument(traits, 'setUserProperties traits');
-      if (uid !== undefined || userId !== undefined) logger._warn('setUserProperties: uid and userId ignored, call identifyUser');
+      const { uid, userId, ...rest } = objectArgument(traits, 'setUserProperties');
+      if (uid !== undefined || userId !== undefined) logger._warn('uid-property');
       identify(rest);
     },
     track(event, properties) {
-      if (typeof event !== 'string' || !event.trim()) return logger._warn('track: event must be a string');
-      enqueue('track', { event, properties: objectArgument(properties, 'track properties') });
+      if (typeof event !== 'string' || !event.trim()) return logger._warn('invalid-event');
+      enqueue('track', { event, properties: objectArgument(properties, 'track') });
     },
     page(name, properties) {
       const named = typeof name === 'string';
-      if (!named && name != null) logger._warn('page: name must be a string');
-      enqueue('page', { name: (named && name) || null, properties: { ...pageContext(), ...objectArgument(properties, 'page properties') } });
+      if (!named && name != null) logger._warn('invalid-page-name');
+      enqueue('page', { name: (named && name) || null, properties: { ...pageContext(), ...objectArgument(properties, 'page') } });
     },
     reset,
     flush: queue._flush,

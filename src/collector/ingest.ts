@@ -6,7 +6,7 @@
  * message is refused alone and listed in `rejected`; the good ones are stored.
  */
 import { randomUUID } from 'node:crypto';
-import { checkId, LIMITS, MAX_ID_LENGTH } from '../protocol/index.js';
+import { checkId, describeIdProblem, LIMITS, MAX_ID_LENGTH } from '../protocol/index.js';
 import { correctedTimestamp, parseTimestamp } from './clock.js';
 import { badRequest, payloadTooLarge } from './errors.js';
 import { sourceOf } from './source.js';
@@ -46,7 +46,7 @@ function refuse(reason: string, tooLarge = false): Refusal {
 /** A user or company id per README "Browser API", or the reason it is refused. */
 function readId(field: string, value: unknown): string | Refusal {
   const check = checkId(value);
-  if (!check.ok) return refuse(`${field} ${check.reason}`);
+  if (!check.ok) return refuse(`${field} ${describeIdProblem(check.problem, value)}`);
   if (UNSTORABLE.test(check.id)) return refuse(`${field} contains a NUL or an unpaired surrogate`);
   return check.id;
 }

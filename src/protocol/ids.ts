@@ -14,8 +14,11 @@ const PLACEHOLDER_ID =
 /** Longest id accepted; longer values are almost always a serialised object or a token. */
 export const MAX_ID_LENGTH = 255;
 
-/** The outcome of {@link checkId}: the normalised id, or why it was refused. */
-export type IdCheck = { ok: true; id: string } | { ok: false; reason: string };
+/** Why {@link checkId} refused an id: a short name, which the browser's production build logs as it is. */
+export type IdProblem = 'not-a-string' | 'empty' | 'too-long' | 'placeholder';
+
+/** The outcome of {@link checkId}: the normalised id, or what is wrong with it ({@link describeIdProblem} says it in words). */
+export type IdCheck = { ok: true; id: string } | { ok: false; problem: IdProblem };
 
 // Zero-width characters: invisible, yet not removed by trim().
 const ZERO_WIDTH = /[\u200b-\u200d\u2060\ufeff\u00ad]/g;
@@ -27,11 +30,19 @@ const ZERO_WIDTH = /[\u200b-\u200d\u2060\ufeff\u00ad]/g;
 export function checkId(value: unknown): IdCheck {
   // Number.isFinite is false for anything but a finite number.
   const id = Number.isFinite(value) ? String(value) : value;
-  if (typeof id !== 'string') return { ok: false, reason: 'must be a string or number' };
+  if (typeof id !== 'string') return { ok: false, problem: 'not-a-string' };
   const visible = id.replace(ZERO_WIDTH, '').trim();
-  if (!visible) return { ok: false, reason: 'is empty' };
-  if (id.length > MAX_ID_LENGTH) return { ok: false, reason: `is over ${MAX_ID_LENGTH} chars` };
+  if (!visible) return { ok: false, problem: 'empty' };
+  if (id.length > MAX_ID_LENGTH) return { ok: false, problem: 'too-long' };
   const bare = visible.toLowerCase().replace(/^(["'`])(.*)\1$/, '$2').trim();
-  if (PLACEHOLDER_ID.test(bare)) return { ok: false, reason: `"${id}" is a placeholder` };
+  if (PLACEHOLDER_ID.test(bare)) return { ok: false, problem: 'placeholder' };
   return { ok: true, id };
+}
+
+/** What {@link IdProblem} means, said of `value` when given: "id " and this make the message. */
+export function describeIdProblem(problem: IdProblem, value?: unknown): string {
+  if (problem === 'not-a-string') return 'must be a string or number';
+  if (problem === 'empty') return 'is empty';
+  if (problem === 'too-long') return `is over ${MAX_ID_LENGTH} chars`;
+  return value === undefined ? 'is a placeholder' : `"${String(value)}" is a placeholder`;
 }

@@ -7,6 +7,7 @@ import type { Message, Properties } from '../protocol/messages.js';
 import type { DeliveryStats } from './delivery/queue.js';
 import { createThreadDeliverer } from './delivery/thread.js';
 import { createReporter, ServerError } from './errors.js';
+import { describeIdProblem } from '../protocol/ids.js';
 import { cachedCheckId } from './idCheck.js';
 import { createLocalDeliverer, messageBytes } from './delivery/local.js';
 import { isoTimestamp, stampedJson, type ApiCallRecord } from './messageJson.js';
@@ -98,7 +99,7 @@ export function createServerClient(options: ServerClientOptions): ServerClient {
     if (value === undefined || value === null) return null;
     const check = checkIdCached(value);
     if (check.ok) return check.id;
-    report(new ServerError('invalid-id', `${what} ${check.reason}`));
+    report(new ServerError('invalid-id', `${what} ${describeIdProblem(check.problem, value)}`));
     return undefined;
   };
 

@@ -13,6 +13,7 @@ import { fieldFilter } from './apiCall.js';
 import { countResponseBytes, prepareResponseCounting, requestBytes } from './bytes.js';
 import { anonymousIdSetCookie, isHttps, readAnonymousId } from './cookies.js';
 import { reportTo, ServerError } from './errors.js';
+import { describeIdProblem } from '../protocol/ids.js';
 import { cachedCheckId } from './idCheck.js';
 import { apiCallProperties, type ApiCallRecord } from './messageJson.js';
 import { resolveCallOptions, type HookResult, type SkipRule } from './options.js';
@@ -68,7 +69,7 @@ export function createRecorder<Req, Res>(where: string, input: unknown) {
     if (value === undefined || value === null) return null;
     const verdict = verdictOf(value);
     if (verdict.ok) return verdict.id;
-    report(new ServerError('invalid-id', `${name} returned an id that ${verdict.reason}; the call counts as anonymous`));
+    report(new ServerError('invalid-id', `${name} returned an id that ${describeIdProblem(verdict.problem, value)}; the call counts as anonymous`));
     return null;
   };
 

@@ -1,5 +1,5 @@
 import { isUsableSecret, makeIdentityToken, type IdentitySecret } from '../node/identityToken.js';
-import { checkId } from '../protocol/ids.js';
+import { checkId, describeIdProblem } from '../protocol/ids.js';
 
 /** Options of {@link signIdentity}. */
 export interface SignIdentityOptions {
@@ -30,7 +30,7 @@ const DEFAULT_TTL = 30 * 86_400;
 export function signIdentity(secret: IdentitySecret, userId: string | number, options: SignIdentityOptions = {}): string {
   if (!isUsableSecret(secret)) throw new TypeError('signIdentity: secret must be a non-empty string, Buffer or KeyObject');
   const check = checkId(userId);
-  if (!check.ok) throw new TypeError(`signIdentity: userId ${check.reason}`);
+  if (!check.ok) throw new TypeError(`signIdentity: userId ${describeIdProblem(check.problem, userId)}`);
   const { ttl = DEFAULT_TTL } = options;
   if (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl <= 0) throw new TypeError('signIdentity: options.ttl must be a positive number of seconds');
   return makeIdentityToken(secret, check.id, Math.floor(Date.now() / 1000 + ttl));

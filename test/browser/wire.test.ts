@@ -122,3 +122,57 @@ describe('autoPage in each build', () => {
     expect(await pagePaths('/esm/page.html', html)).toEqual(['/esm/page.html', '/esm/one', '/esm/two']);
   });
 });
+
+describe('warnings and errors in the production and development builds (README "Warnings and errors")', () => {
+  /** What the page logged with the `[idstitch]` prefix, and the messages `onError` got. */
+  async function logged(path: string, html: string): Promise<string[]> {
+    rig.site.setPage(path, html);
+    const context = await rig.browser.newContext();
+    const { page, errors } = await openPage(context);
+    const lines: string[] = [];
+    page.on('console', (message) => {
+      if (message.text().startsWith('[idstitch]') || message.text().startsWith('onError')) lines.push(message.text());
+    });
+    await page.goto(`${rig.site.origin()}${path}`);
+    await eventually(async () => (lines.length >= 5 ? true : undefined), `5 lines from ${path}`, 10_000);
+    await context.close();
+    expect(errors).toEqual([]);
+    return lines.sort();
+  }
+  const badCalls = (create: string) => `
+    const tracker = ${create}({ endpoint: ${JSON.stringify(rig.receiver.endpoint)} });
+    tracker.track(42);
+    tracker.identifyUser('null');
+    tracker.page({ title: 'not a name' });
+    ${create}({ endpoint: 'collect.example.com', onError: (error) => console.log('onError', error.code, error.message) });`;
+  const PRODUCTION = [
+    '[idstitch] invalid-event',
+    '[idstitch] invalid-id identifyUser placeholder',
+    '[idstitch] invalid-option endpoint',
+    '[idstitch] invalid-page-name',
+    'onError invalid-option invalid-option endpoint',
+  ];
+  const DEVELOPMENT = [
+    '[idstitch] identifyUser: id is a placeholder',
+    '[idstitch] option `endpoint` must be a string like /^https?:\\/\\/[^/]/i: tracker disabled',
+    '[idstitch] page: name must be a string',
+    '[idstitch] track: event must be a string',
+    'onError invalid-option option `endpoint` must be a string like /^https?:\\/\\/[^/]/i: tracker disabled',
+  ];
+  const tag = (file: string) => `<!doctype html><script src="/dist/${file}"></script><script>${badCalls('idstitch.createTracker')}</script>`;
+  const esm = (file: string) => `<!doctype html>${IMPORT_MAP}<script type="module">
+      import { createTracker } from '/dist/${file}';
+      ${badCalls('createTracker')}
+    </script>`;
+
+  it('idstitch.min.js logs each message by its key and details', async () => {
+    expect(await logged('/log/tag.html', tag('idstitch.min.js'))).toEqual(PRODUCTION);
+  });
+  it('idstitch.development.min.js logs the words', async () => {
+    expect(await logged('/log/tag-dev.html', tag('idstitch.development.min.js'))).toEqual(DEVELOPMENT);
+  });
+  it('dist/index.mjs logs keys, dist/index.development.mjs the words', async () => {
+    expect(await logged('/log/esm.html', esm('index.mjs'))).toEqual(PRODUCTION);
+    expect(await logged('/log/esm-dev.html', esm('index.development.mjs'))).toEqual(DEVELOPMENT);
+  });
+});

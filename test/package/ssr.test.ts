@@ -15,18 +15,21 @@ const PROBE = (loader: string) => `
     Object.defineProperty(globalThis, name, { configurable: true, get() { touched.push(name); return undefined; } });
   }
   const sdk = ${loader};
+  const ENTRY = ${loader.startsWith('require') ? "require.resolve('idstitch')" : "import.meta.resolve('idstitch')"};
   const atImport = touched.slice();
   const tracker = sdk.createTracker({ endpoint: 'https://collect.example.com/v1/batch' });
   tracker.track('Server rendered');
   tracker.identifyUser('u_1');
   Promise.resolve(tracker.flush()).then(() => {
-    console.log(JSON.stringify({ atImport, anonymousId: tracker.getAnonymousId(), keys: Object.keys(sdk).sort() }));
+    console.log(JSON.stringify({ atImport, anonymousId: tracker.getAnonymousId(), keys: Object.keys(sdk).sort(), entry: ENTRY }));
   });`;
 
-function probe(type: 'module' | 'commonjs', loader: string) {
+/** `development`: resolved with that export condition, as Vite and webpack do in development (the build with the words of every message). */
+function probe(type: 'module' | 'commonjs', loader: string, development = false) {
   const flag = type === 'module' ? '--input-type=module' : '--input-type=commonjs';
-  const out = execFileSync(process.execPath, [flag, '-e', PROBE(loader)], { cwd: ROOT, encoding: 'utf8' });
-  return JSON.parse(out.trim().split('\n').pop()!) as { atImport: string[]; anonymousId: string | null; keys: string[] };
+  const flags = development ? ['--conditions=development', flag] : [flag];
+  const out = execFileSync(process.execPath, [...flags, '-e', PROBE(loader)], { cwd: ROOT, encoding: 'utf8' });
+  return JSON.parse(out.trim().split('\n').pop()!) as { atImport: string[]; anonymousId: string | null; keys: string[]; entry: string };
 }
 
 it('import "idstitch" in Node (ESM) touches no browser global and gives an inert tracker', () => {
@@ -41,4 +44,17 @@ it('require("idstitch") in Node (CJS) touches no browser global and gives an ine
   expect(result.atImport).toEqual([]);
   expect(result.anonymousId).toBeNull();
   expect(result.keys).toContain('createTracker');
+});
+
+it.each(['module', 'commonjs'] as const)('the development condition (%s) loads the development build, as safe in Node', (type) => {
+  const result = probe(type, type === 'module' ? `await import('idstitch')` : `require('idstitch')`, true);
+  expect(result.entry).toMatch(/dist[\\/]index\.development\.(mjs|cjs)$/);
+  expect(result.atImport).toEqual([]);
+  expect(result.anonymousId).toBeNull();
+  expect(result.keys).toContain('createTracker');
+});
+
+it('without it, Node loads the production build', () => {
+  expect(probe('module', `await import('idstitch')`).entry).toMatch(/dist[\\/]index\.mjs$/);
+  expect(probe('commonjs', `require('idstitch')`).entry).toMatch(/dist[\\/]index\.cjs$/);
 });

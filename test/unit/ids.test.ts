@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { checkId, MAX_ID_LENGTH } from '../../src/protocol/ids';
+import { checkId, describeIdProblem, MAX_ID_LENGTH } from '../../src/protocol/ids';
+import type { IdProblem } from '../../src/protocol/ids';
 
 /** README "Browser API": placeholders that mean "we do not know who this is". */
 const PLACEHOLDERS = [
@@ -28,23 +29,23 @@ const VARIANTS: [string, (s: string) => string][] = [
   ['padded inside the quotes', (s) => `' ${s} '`],
 ];
 
-function expectRefused(value: unknown): string {
+/** Refused, for `problem` when given, with a reason in words. */
+function expectRefused(value: unknown, problem?: IdProblem): void {
   const check = checkId(value);
   expect(check.ok).toBe(false);
-  const reason = (check as { reason: string }).reason;
-  expect(typeof reason).toBe('string');
-  expect(reason.length).toBeGreaterThan(0);
-  return reason;
+  if (check.ok) return;
+  if (problem) expect(check.problem).toBe(problem);
+  expect(describeIdProblem(check.problem, value).length).toBeGreaterThan(0);
 }
 
 describe('checkId refuses placeholders (README "Browser API")', () => {
   const cases = PLACEHOLDERS.flatMap((id) => VARIANTS.map(([how, make]) => [id, how, make(id)] as const));
   test.each(cases)('%s %s: %j', (_id, _how, value) => {
-    expectRefused(value);
+    expectRefused(value, 'placeholder');
   });
 
   test.each([0, 1, -1])('the number %d', (value) => {
-    expectRefused(value);
+    expectRefused(value, 'placeholder');
   });
 
   test('the number -0 (it reads as "0")', () => {
@@ -58,7 +59,7 @@ describe('checkId refuses placeholders (README "Browser API")', () => {
 
 describe('checkId refuses anything starting with "__"', () => {
   test.each(['__', '__proto__', '__user', '__42', '__ spaced', '__NULL__'])('%j', (value) => {
-    expectRefused(value);
+    expectRefused(value, 'placeholder');
   });
 
   test.each([' __user', '"__user"', "'__user'"])('even padded or quoted: %j', (value) => {
@@ -86,7 +87,7 @@ describe('checkId refuses empty and invisible ids', () => {
     ['soft hyphen U+00AD', '\u00ad'],
     ['all of them together', ' \u200b\t\ufeff\n\u2060 '],
   ])('%s', (_name, value) => {
-    expectRefused(value);
+    expectRefused(value, 'empty');
   });
 });
 
@@ -120,12 +121,12 @@ describe('checkId refuses what is not a string or a finite number', () => {
     ['a Number object', new Number(42)],
     ['a Date', new Date(0)],
   ])('%s', (_name, value) => {
-    expectRefused(value);
+    expectRefused(value, 'not-a-string');
   });
 
   test(`a string longer than ${MAX_ID_LENGTH} characters`, () => {
-    expectRefused('u'.repeat(MAX_ID_LENGTH + 1));
-    expectRefused('u'.repeat(10 * 1024));
+    expectRefused('u'.repeat(MAX_ID_LENGTH + 1), 'too-long');
+    expectRefused('u'.repeat(10 * 1024), 'too-long');
   });
 
   test(`a string of exactly ${MAX_ID_LENGTH} characters is valid`, () => {
