@@ -11,6 +11,7 @@ import { build } from 'esbuild';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DIST_ESM = fileURLToPath(new URL('../../dist/index.mjs', import.meta.url));
+const DIST_ESM_DEVELOPMENT = fileURLToPath(new URL('../../dist/index.development.mjs', import.meta.url));
 
 /** The app: createTracker, identifyUser, identifyCompany, track, page and reset. */
 export const NPM_APP = `
@@ -33,8 +34,11 @@ export const NPM_APP_WITH = {
   ),
 };
 
-/** The app bundled and minified (esbuild, browser, ESM), as the bytes an app would ship. */
-export async function bundleNpmApp(source = NPM_APP): Promise<Uint8Array> {
+/**
+ * The app bundled and minified (esbuild, browser, ESM), as the bytes an app would ship; `development`:
+ * with the development build, as the `development` export condition resolves it (README "Warnings and errors").
+ */
+export async function bundleNpmApp(source = NPM_APP, development = false): Promise<Uint8Array> {
   const result = await build({
     stdin: { contents: source, resolveDir: ROOT, loader: 'js', sourcefile: 'app.js' },
     bundle: true,
@@ -47,7 +51,7 @@ export async function bundleNpmApp(source = NPM_APP): Promise<Uint8Array> {
       {
         name: 'idstitch-dist',
         setup(plugin) {
-          plugin.onResolve({ filter: /^idstitch$/ }, () => ({ path: DIST_ESM }));
+          plugin.onResolve({ filter: /^idstitch$/ }, () => ({ path: development ? DIST_ESM_DEVELOPMENT : DIST_ESM }));
         },
       },
     ],
