@@ -51,6 +51,7 @@ function install(): void {
   const api: Record<string, unknown> = { createTracker };
   for (const method of ['init', ...TRACKER_METHODS]) api[method] = (...args: unknown[]) => call([method, args]);
 
+  // Without a window (server rendering, a worker) this first use of it throws, and the caller's catch ends the install.
   const stub = (window as unknown as { idstitch?: unknown }).idstitch;
   (window as unknown as { idstitch: unknown }).idstitch = api;
   // The snippet's stub is an array of recorded calls: replay them in order, at the times they were made.
@@ -58,7 +59,7 @@ function install(): void {
 }
 
 try {
-  if (typeof window !== 'undefined') install();
+  install();
 } catch {
   // The script-tag build must never break the page it was pasted into.
 }
