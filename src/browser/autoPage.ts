@@ -17,27 +17,20 @@ export type AutoPage = (tracker: Tracker) => void;
  * createTracker({ endpoint: 'https://collect.example.com/v1/batch', autoPage });
  */
 export const autoPage: AutoPage = (tracker) => {
+  // The listener is the tracker's public `page`, which never throws back into the router.
   const page = () => tracker.page();
-  onNavigation(page);
-  page();
-};
-
-/**
- * Calls `listener` after every SPA navigation: `popstate`, and the History
- * API's `pushState` / `replaceState` when they change the URL. Those fire no
- * event, so each tracker with `autoPage` wraps them (a second tracker wraps
- * the first one's wrapper). The listener is a tracker's public `page`, which
- * never throws back into the router.
- */
-function onNavigation(listener: () => void): void {
+  // After every SPA navigation: `popstate`, and the History API's `pushState` / `replaceState` when they change
+  // the URL. Those fire no event, so each tracker with `autoPage` wraps them (a second tracker wraps the first
+  // one's wrapper).
   for (const method of ['pushState', 'replaceState'] as const) {
     const original = history[method];
     history[method] = function (this: History, ...args: Parameters<History['pushState']>) {
       const before = location.href;
       const result = original.apply(this, args);
-      if (location.href !== before) listener();
+      if (location.href !== before) page();
       return result;
     };
   }
-  addEventListener('popstate', listener);
-}
+  addEventListener('popstate', page);
+  page();
+};

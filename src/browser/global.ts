@@ -32,7 +32,8 @@ export type IdstitchGlobal = Tracker & {
   createTracker: typeof createTracker;
 };
 
-function install(): void {
+// Installs window.idstitch.
+try {
   let tracker: Tracker | undefined;
   // Calls made before init() wait here, in order, with their times.
   const pending: StubCall[] = [];
@@ -51,14 +52,11 @@ function install(): void {
   const api: Record<string, unknown> = { createTracker };
   for (const method of ['init', ...TRACKER_METHODS]) api[method] = (...args: unknown[]) => call([method, args]);
 
+  // Without a window (server rendering, a worker) this first use of it throws, and the catch below ends the install.
   const stub = (window as unknown as { idstitch?: unknown }).idstitch;
   (window as unknown as { idstitch: unknown }).idstitch = api;
   // The snippet's stub is an array of recorded calls: replay them in order, at the times they were made.
   if (Array.isArray(stub)) for (const recorded of stub as StubCall[]) if (Array.isArray(recorded)) call(recorded);
-}
-
-try {
-  if (typeof window !== 'undefined') install();
 } catch {
   // The script-tag build must never break the page it was pasted into.
 }

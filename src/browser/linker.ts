@@ -53,45 +53,32 @@ export function readLinkValue(value: string, nowMs = Date.now()): string | undef
  */
 export function linker(domains: readonly string[]): Linker {
   return (tracker, logger) => {
-    /**
-     * Sets a fresh `_idl` on `url` when it leads to another host of a linked domain (or its subdomain) and there
-     * is a visitor to carry (consent given); answers its value. `mailto:` and the like have no host, so never match.
-     */
-    const decorate = (url: URL): string | undefined => {
-      const id = tracker.getAnonymousId();
-      const host = url.hostname;
-      if (id && host !== location.hostname && domains.some((domain) => `.${host}`.endsWith(`.${domain}`))) {
-        const value = linkValue(id);
-        url.searchParams.set(LINK_PARAM, value);
-        return value;
-      }
-    };
-    // At the moment a link is followed, however it is followed (a mousedown comes before a middle click or a
-    // context menu's "open in new tab"); on the document, so links added later are covered too.
+    // At the moment a link or form is followed, however it is followed (a mousedown comes before a middle click or
+    // a context menu's "open in new tab"); on the document, so links added later are covered too.
     // The page's own listeners run in the same dispatch: an href no URL can be made of must not throw into it.
-    const onLink = ({ target }: Event) =>
+    const follow = ({ type, target }: Event) =>
       attempt(() => {
-        const link = (target as Element | null)?.closest?.('[href]') as HTMLAnchorElement | null;
-        const url = link && new URL(link.href, location.href);
-        if (url && decorate(url)) link.href = url.href;
-      });
-    for (const type of ['mousedown', 'keydown', 'click']) addEventListener(type, onLink, true);
-    addEventListener(
-      'submit',
-      ({ target }) =>
-        attempt(() => {
-          const form = target as HTMLFormElement;
-          const url = new URL(form.action, location.href);
-          const value = decorate(url);
-          // A GET form replaces the action's query with its fields: the id rides as one of them.
-          if (value && form.method !== 'get') form.action = url.href;
-          else if (value) {
-            ((form.elements.namedItem(LINK_PARAM) as HTMLInputElement | null) ??
-              form.appendChild(Object.assign(document.createElement('input'), { type: 'hidden', name: LINK_PARAM }))).value = value;
+        // A form is followed by its submit and leads to its action; a link leads to its href.
+        const key = type === 'submit' ? 'action' : 'href';
+        const to = (key === 'href' ? (target as Element | null)?.closest?.('[href]') : target) as (HTMLAnchorElement & HTMLFormElement) | null;
+        const url = to && new URL(to[key], location.href);
+        const id = tracker.getAnonymousId();
+        const host = url?.hostname;
+        // Another host of a linked domain (or its subdomain), and a visitor to carry (consent given).
+        // `mailto:` and the like have no host, so never match.
+        if (url && id && host !== location.hostname && domains.some((domain) => `.${host}`.endsWith(`.${domain}`))) {
+          const value = linkValue(id);
+          // A GET form replaces the action's query with its fields: the id rides as one of them (a link has no method).
+          if (to.method === 'get') {
+            ((to.elements.namedItem(LINK_PARAM) as HTMLInputElement | null) ??
+              to.appendChild(Object.assign(document.createElement('input'), { type: 'hidden', name: LINK_PARAM }))).value = value;
+          } else {
+            url.searchParams.set(LINK_PARAM, value);
+            to[key] = url.href;
           }
-        }),
-      true,
-    );
+        }
+      });
+    for (const type of ['mousedown', 'keydown', 'click', 'submit']) addEventListener(type, follow, true);
 
     const value = new URLSearchParams(location.search).get(LINK_PARAM);
     if (value !== null) {
