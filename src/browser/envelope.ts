@@ -1,4 +1,5 @@
 import { LIMITS } from '../protocol/messages.js';
+import type { ResolvedOptions } from './options.js';
 import type { QueuedMessage } from './queue.js';
 import { beaconBatch, postBatch } from './transport.js';
 
@@ -7,7 +8,7 @@ import { beaconBatch, postBatch } from './transport.js';
  * the byte counts the limits are made of, and the two ways a batch goes to `endpoint`:
  * with the options, what the queue is made of (QueueOptions).
  */
-export function createEnvelope(endpoint: string, writeKey: string | undefined, maxBatchBytes: number) {
+export function createEnvelope({ endpoint, writeKey, maxBatchBytes }: Pick<ResolvedOptions, 'endpoint' | 'writeKey' | 'maxBatchBytes'>) {
   const writeKeyField = writeKey ? `,"writeKey":${JSON.stringify(writeKey)}` : '';
   const body = (batch: QueuedMessage[]) => `{"batch":[${batch.map((m) => m._json)}],"sentAt":"${new Date().toISOString()}"${writeKeyField}}`;
   // Limits are in bytes; TextEncoder counts UTF-8 natively, faster than any loop in JS.

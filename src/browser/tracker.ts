@@ -80,14 +80,14 @@ export function createTracker(input: TrackerOptions): Tracker {
  * turn calls into messages. `linked`: the anonymous id a link from another domain carried.
  */
 function startTracker(options: ResolvedOptions, logger: Logger, linked?: string): Started {
-  const { endpoint, writeKey, beforeSend } = options;
-  const prefix = storagePrefix(writeKey);
+  const { beforeSend } = options;
+  const prefix = storagePrefix(options.writeKey);
   const stores = openStores(options, logger);
   const session = createSession(stores._state, prefix + KEY.session, options.sessionTimeout);
   session._touch(now());
   // The same for the whole page life; the campaign is the landing URL's.
   const fixedContext = { library: { name: BROWSER_LIBRARY, version: VERSION }, ...staticContext(), campaign: campaignFrom(location.search) };
-  const envelope = createEnvelope(endpoint, writeKey, options.maxBatchBytes);
+  const envelope = createEnvelope(options);
   const queueStore = stores._storage && openQueueStore(stores._storage, prefix, envelope._queued);
   const queue = createQueue({ ...options, ...envelope, _logger: logger, _store: queueStore });
   // A reload, a closed tab or a crash left messages in storage: they go out first.
