@@ -1,6 +1,7 @@
 import type { Logger } from './logger.js';
 import type { QueueStore } from './persistedQueue.js';
 import type { SendResult } from './transport.js';
+import { followPageLifecycle } from './lifecycle.js';
 import { backoff, isRetryable } from '../protocol/retry.js';
 
 /** A message as queued: serialised once at call time, so later changes by the page cannot alter it. */
@@ -47,6 +48,8 @@ const SAVE_EVERY_MS = 1000;
  * the queue only then. One batch is in flight at a time, so order is kept
  * and no message is sent twice concurrently. `items` is the truth; the store
  * mirrors it at most once a second (coalesced), so `track()` stays cheap.
+ * It takes over the messages gone tabs left in the store and follows the
+ * page's life itself (closures, not methods: fewer bytes than a returned object).
  */
 export function createQueue(options: QueueOptions) {
   const { _logger: logger, _store: store } = options;
@@ -129,6 +132,45 @@ export function createQueue(options: QueueOptions) {
     }));
   };
 
+  /**
+   * The page is being hidden and may never run again: hand every batch to
+   * the browser (sendBeacon outlives the page). A beacon's fate is
+   * unknowable, so the messages stay queued and stored: a later send or
+   * the next page sends them again, and the collector drops the copy by
+   * messageId. At-least-once, never lost.
+   */
+  const hide = (final: boolean) => {
+    // Sticky until show(): at unload the page fires pagehide before visibilitychange (HTML
+    // "unload a document"), and that later hide(false) must not take the release back.
+    released ||= final;
+    save();
+    for (let rest = items, batch; rest.length && options._beacon((batch = head(rest))); ) rest = rest.slice(batch.length);
+  };
+
+  /**
+   * The page is back (from the back/forward cache): its messages are its own again, unless another page
+   * took them over meanwhile (the page was away past the lease) and sends them itself.
+   */
+  const show = () => {
+    if (store?._taken()) items = [];
+    released = false;
+    save();
+  };
+
+  /** Sends everything queued now; resolves once each batch was answered or an attempt failed. */
+  const flush = async (): Promise<void> => {
+    if (sending) await sending;
+    await drain();
+  };
+
+  // A reload, a closed tab or a crash left messages in storage: they go out first, ahead of new ones.
+  store?._adopt((messages) => {
+    items.unshift(...messages);
+    changed();
+    schedule(0);
+  });
+  followPageLifecycle(hide, show, flush);
+
   return {
     _push(message: QueuedMessage) {
       items.push(message);
@@ -137,40 +179,7 @@ export function createQueue(options: QueueOptions) {
       if (items.length >= options.batchSize && !failures) queueMicrotask(drain);
       else schedule(options.flushInterval);
     },
-    /** Takes over messages restored from storage (a reload, a crashed tab), ahead of new ones. */
-    _restore(messages: QueuedMessage[]) {
-      items.unshift(...messages);
-      changed();
-      schedule(0);
-    },
-    /** Sends everything queued now; resolves once each batch was answered or an attempt failed. */
-    async _flush(): Promise<void> {
-      if (sending) await sending;
-      await drain();
-    },
-    /**
-     * The page is being hidden and may never run again: hand every batch to
-     * the browser (sendBeacon outlives the page). A beacon's fate is
-     * unknowable, so the messages stay queued and stored: a later send or
-     * the next page sends them again, and the collector drops the copy by
-     * messageId. At-least-once, never lost.
-     */
-    _hide(final: boolean) {
-      // Sticky until show(): at unload the page fires pagehide before visibilitychange (HTML
-      // "unload a document"), and that later hide(false) must not take the release back.
-      released ||= final;
-      save();
-      for (let rest = items, batch; rest.length && options._beacon((batch = head(rest))); ) rest = rest.slice(batch.length);
-    },
-    /**
-     * The page is back (from the back/forward cache): its messages are its own again, unless another page
-     * took them over meanwhile (the page was away past the lease) and sends them itself.
-     */
-    _show() {
-      if (store?._taken()) items = [];
-      released = false;
-      save();
-    },
+    _flush: flush,
     _clear() {
       items = [];
       save();

@@ -12,7 +12,6 @@ import { campaignFrom, pageContext, staticContext } from './context.js';
 import { createEnvelope } from './envelope.js';
 import { anonymousIdentity, eraseIdentity, KEY, MAX_TOKEN_LENGTH } from './identity.js';
 import type { IdentityState } from './identity.js';
-import { followPageLifecycle } from './lifecycle.js';
 import { createLogger } from './logger.js';
 import type { Logger } from './logger.js';
 import { OPTIONS, resolveOptions } from './options.js';
@@ -90,9 +89,6 @@ function startTracker(options: ResolvedOptions, logger: Logger, linked?: string)
   const envelope = createEnvelope(options);
   const queueStore = stores._storage && openQueueStore(stores._storage, prefix, envelope._queued);
   const queue = createQueue({ ...options, ...envelope, _logger: logger, _store: queueStore });
-  // A reload, a closed tab or a crash left messages in storage: they go out first.
-  queueStore?._adopt(queue._restore);
-  followPageLifecycle(queue);
   let identity!: IdentityState;
   let optedOut!: boolean;
   const visitor = sharedIdentity(stores, prefix, (stored, storedOptOut) => {
