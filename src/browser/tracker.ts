@@ -10,7 +10,7 @@ import { now } from './clock.js';
 import { consentGate } from './consent.js';
 import { campaignFrom, pageContext, staticContext } from './context.js';
 import { createEnvelope } from './envelope.js';
-import { anonymousIdentity, eraseIdentity, KEY, MAX_TOKEN_LENGTH } from './identity.js';
+import { anonymousIdentity, eraseIdentity, Key, MAX_TOKEN_LENGTH } from './identity.js';
 import type { IdentityState } from './identity.js';
 import { createLogger } from './logger.js';
 import type { Logger } from './logger.js';
@@ -82,7 +82,7 @@ function startTracker(options: ResolvedOptions, logger: Logger, linked?: string)
   const { beforeSend } = options;
   const prefix = storagePrefix(options.writeKey);
   const stores = openStores(options, logger);
-  const session = createSession(stores._state, prefix + KEY.session, options.sessionTimeout);
+  const session = createSession(stores._state, prefix + Key.session, options.sessionTimeout);
   session._touch(now());
   // The same for the whole page life; the campaign is the landing URL's.
   const fixedContext = { library: { name: BROWSER_LIBRARY, version: VERSION }, ...staticContext(), campaign: campaignFrom(location.search) };
@@ -174,7 +174,7 @@ function startTracker(options: ResolvedOptions, logger: Logger, linked?: string)
 
   const setOptOut = (value: boolean): void => {
     optedOut = value;
-    write(stores._state, prefix + KEY.optOut, value ? '1' : null);
+    write(stores._state, prefix + Key.optOut, value ? '1' : null);
     if (value) queue._clear();
   };
 
