@@ -106,22 +106,21 @@ function startTracker(options: ResolvedOptions, logger: Logger, linked?: string)
     visitor._sync();
     if (optedOut) return;
     const time = now();
-    // Absent values are undefined, which JSON leaves out: no campaign without utm_*, no groupId before identifyCompany.
-    const context: MessageContext = {
-      ...fixedContext,
-      page: pageContext(),
-      sessionId: session._touch(time),
-      groupId: identity._companyId || undefined,
-      // Only ever set together with the user id: an anonymous message carries none.
-      identityToken: identity._token,
-    };
     let message = {
       type,
       messageId: uuid(),
       anonymousId: identity._anonymousId,
       userId: identity._userId,
       timestamp: new Date(time).toISOString(),
-      context,
+      // Absent values are undefined, which JSON leaves out: no campaign without utm_*, no groupId before identifyCompany.
+      context: {
+        ...fixedContext,
+        page: pageContext(),
+        sessionId: session._touch(time),
+        groupId: identity._companyId || undefined,
+        // Only ever set together with the user id: an anonymous message carries none.
+        identityToken: identity._token,
+      } satisfies MessageContext,
       ...fields,
     } as Message | null | undefined;
     // Cycles or BigInt in the properties throw here: reported as a clear error, the message is not sent.
