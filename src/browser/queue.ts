@@ -96,8 +96,8 @@ export function createQueue(options: QueueOptions) {
 
   /** Takes a batch out of the queue (it was answered); the queue may have changed meanwhile (trimmed, restored, cleared). */
   const remove = (batch: QueuedMessage[]) => {
-    const sent = new Set(batch);
-    items = items.filter((item) => !sent.has(item));
+    // Both hold at most MAX_QUEUED messages, once per answered batch: a scan, no Set (7 B gzip less on the npm path).
+    items = items.filter((item) => !batch.includes(item));
     saveSoon();
   };
 
