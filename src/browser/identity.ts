@@ -72,9 +72,9 @@ export function loadIdentity(stores: Stores, prefix: string): IdentityState {
  */
 export function saveIdentity(stores: Stores, prefix: string, identity: IdentityState): void {
   for (const store of stores._ids) {
-    for (const [name, value] of [[Key.anonymousId, identity._anonymousId], [Key.userId, identity._userId], [Key.companyId, identity._companyId]] as const) {
-      write(store, prefix + name, value);
-    }
+    write(store, prefix + Key.anonymousId, identity._anonymousId);
+    write(store, prefix + Key.userId, identity._userId);
+    write(store, prefix + Key.companyId, identity._companyId);
   }
   write(stores._traits, prefix + Key.traits, JSON.stringify(identity._traits));
   // Beside the traits, never in a cookie: a token rides on no request but the SDK's own.
