@@ -88,7 +88,12 @@ export function saveIdentity(stores: Stores, prefix: string, identity: IdentityS
  */
 export function eraseIdentity(stores: Stores, prefix: string): void {
   // The session's store, `_state`, is the last of `_ids`.
-  for (const store of stores._ids) for (const name of [Key.anonymousId, Key.userId, Key.companyId, Key.session]) write(store, prefix + name, null);
+  for (const store of stores._ids) {
+    write(store, prefix + Key.anonymousId, null);
+    write(store, prefix + Key.userId, null);
+    write(store, prefix + Key.companyId, null);
+    write(store, prefix + Key.session, null);
+  }
   const storage = stores._storage;
   attempt(() => storage && Object.keys(storage).forEach((key) => key.startsWith(prefix) && key !== prefix + Key.optOut && storage.removeItem(key)));
 }
