@@ -2,8 +2,7 @@ import { checkId } from '../protocol/ids.js';
 import type { Properties } from '../protocol/messages.js';
 import { attempt } from './attempt.js';
 import type { Stores } from './storage.js';
-import { read as readStore, write } from './store/types.js';
-import type { KeyValueStore } from './store/types.js';
+import { read, write } from './store/types.js';
 import { uuid } from './uuid.js';
 
 /** Who the visitor is right now. */
@@ -40,26 +39,25 @@ export const anonymousIdentity = (): IdentityState => ({ _anonymousId: uuid(), _
  * differs from the winner is rewritten (self-repair).
  */
 export function loadIdentity(stores: Stores, prefix: string): IdentityState {
-  const read = (store: KeyValueStore, name: string) => readStore(store, prefix + name);
   // checkId refuses null and undefined too.
   const validOrNull = (value: string | null | undefined) => (checkId(value).ok ? value! : null);
-  const winner = stores._ids.find((store) => read(store, Key.anonymousId));
+  const winner = stores._ids.find((store) => read(store, prefix + Key.anonymousId));
   const identity = anonymousIdentity();
   if (winner) {
-    identity._anonymousId = read(winner, Key.anonymousId)!;
-    identity._userId = validOrNull(read(winner, Key.userId));
-    identity._companyId = validOrNull(read(winner, Key.companyId));
+    identity._anonymousId = read(winner, prefix + Key.anonymousId)!;
+    identity._userId = validOrNull(read(winner, prefix + Key.userId));
+    identity._companyId = validOrNull(read(winner, prefix + Key.companyId));
   }
   // The token is stored with the user id it belongs to: a sibling subdomain may have logged someone else in through
   // the shared cookie since. Anything unreadable counts as none.
   attempt(() => {
-    const [owner, token] = JSON.parse(read(stores._traits, Key.token)!) as unknown[];
+    const [owner, token] = JSON.parse(read(stores._traits, prefix + Key.token)!) as unknown[];
     if (identity._userId && owner === identity._userId && typeof token === 'string') identity._token = token;
   });
   // Traits belong to the anonymous id stored beside them (a new one after any reset or split): a different winner
   // means they are someone else's. Anything unreadable counts as none.
-  if (read(stores._traits, Key.anonymousId) === identity._anonymousId) {
-    const traits: unknown = attempt(() => JSON.parse(read(stores._traits, Key.traits)!));
+  if (read(stores._traits, prefix + Key.anonymousId) === identity._anonymousId) {
+    const traits: unknown = attempt(() => JSON.parse(read(stores._traits, prefix + Key.traits)!));
     if (traits?.constructor === Object) identity._traits = traits as Properties;
   }
   saveIdentity(stores, prefix, identity);
