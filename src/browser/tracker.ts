@@ -95,11 +95,10 @@ function startTracker(options: ResolvedOptions, logger: Logger, linked?: string)
     identity = stored;
     optedOut = storedOptOut;
   });
-  const persist = () => visitor._persist(identity);
   // The visitor of the other domain, unless somebody is signed in here: they stay who they are.
   if (linked && !identity._userId && linked !== identity._anonymousId) {
     identity = { ...anonymousIdentity(), _anonymousId: linked };
-    persist();
+    visitor._persist(identity);
   }
 
   const enqueue = (type: MessageType, fields: Properties): void => {
@@ -160,14 +159,14 @@ function startTracker(options: ResolvedOptions, logger: Logger, linked?: string)
 
   const reset = (): void => {
     identity = anonymousIdentity();
-    persist();
+    visitor._persist(identity);
     session._renew(now());
   };
 
   /** Merges traits into the current visitor's and announces them with an `identify`. */
   const identify = (traits: Properties): void => {
     identity._traits = { ...identity._traits, ...traits };
-    persist();
+    visitor._persist(identity);
     enqueue('identify', { traits: identity._traits });
   };
 
@@ -197,7 +196,7 @@ function startTracker(options: ResolvedOptions, logger: Logger, linked?: string)
       const id = validId(companyId, 'identifyCompany');
       if (!id) return;
       identity._companyId = id;
-      persist();
+      visitor._persist(identity);
       enqueue('group', { groupId: id, traits: objectArgument(traits, 'identifyCompany traits') });
     },
     setUserProperties(traits) {
