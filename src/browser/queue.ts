@@ -74,12 +74,6 @@ export function createQueue(options: QueueOptions) {
     if (store) saveTimer ??= setTimeout(save, SAVE_EVERY_MS);
   };
 
-  /** After a change: keeps the bound and saves soon. */
-  const changed = () => {
-    keepBound(items, logger);
-    saveSoon();
-  };
-
   // drain() clears the timer first thing.
   const schedule = (delay: number) => {
     timer ??= setTimeout(drain, delay);
@@ -166,7 +160,8 @@ export function createQueue(options: QueueOptions) {
   // A reload, a closed tab or a crash left messages in storage: they go out first, ahead of new ones.
   store?._adopt((messages) => {
     items.unshift(...messages);
-    changed();
+    keepBound(items, logger);
+    saveSoon();
     schedule(0);
   });
   followPageLifecycle(hide, show, flush);
@@ -174,7 +169,8 @@ export function createQueue(options: QueueOptions) {
   return {
     _push(message: QueuedMessage) {
       items.push(message);
-      changed();
+      keepBound(items, logger);
+    saveSoon();
       // After a failure the retry timer decides when to try again, not the next call.
       if (items.length >= options.batchSize && !failures) queueMicrotask(drain);
       else schedule(options.flushInterval);
