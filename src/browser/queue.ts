@@ -88,13 +88,6 @@ export function createQueue(options: QueueOptions) {
     return list.slice(0, count);
   };
 
-  /** Takes a batch out of the queue (it was answered); the queue may have changed meanwhile (trimmed, restored, cleared). */
-  const remove = (batch: QueuedMessage[]) => {
-    // Both hold at most MAX_QUEUED messages, once per answered batch: a scan, no Set (7 B gzip less on the npm path).
-    items = items.filter((item) => !batch.includes(item));
-    saveSoon();
-  };
-
   /** Sends batch after batch until the queue is empty or an attempt fails. */
   const drain = (): Promise<void> => {
     clearTimeout(timer);
@@ -104,16 +97,19 @@ export function createQueue(options: QueueOptions) {
       while (items.length && navigator.onLine !== false) {
         const batch = head(items);
         const { _status: status, _retryAfter: retryAfter } = await options._send(batch);
+        // Either way the stored copy is rewritten: an answered batch leaves it, and a retry refreshes its
+        // heartbeat, so other tabs leave these messages alone.
+        saveSoon();
         if (isRetryable(status)) {
           const delay = retryAfter ?? backoff(++failures, RETRY_BASE_MS, RETRY_CAP_MS);
           logger._debug('retry', status, delay | 0);
-          // The retry also refreshes the stored heartbeat, so other tabs leave these messages alone.
-          saveSoon();
           schedule(delay);
           break;
         }
         // Answered for good: a 2xx, or a 4xx that a retry would only repeat (fetch exposes no status under 200).
-        remove(batch);
+        // The queue may have changed meanwhile (trimmed, restored, cleared). Both hold at most MAX_QUEUED
+        // messages, once per answered batch: a scan, no Set (7 B gzip less on the npm path).
+        items = items.filter((item) => !batch.includes(item));
         if (status < 300) {
           failures = 0;
           logger._debug('sent', batch.length, status);
