@@ -28,8 +28,8 @@ export const KEY = {
 /** Longest identity token accepted; longer values are a mistake (a whole session, a serialised object). */
 export const MAX_TOKEN_LENGTH = 512;
 
-/** A new visitor: a new anonymous id, nobody identified. */
-export const anonymousIdentity = (): IdentityState => ({ _anonymousId: uuid(), _userId: null, _companyId: null, _traits: {} });
+/** A new visitor: a new anonymous id (or the one given), nobody identified. */
+export const anonymousIdentity = (anonymousId = uuid()): IdentityState => ({ _anonymousId: anonymousId, _userId: null, _companyId: null, _traits: {} });
 
 /**
  * Reads the identity. The first id store holding an anonymous id wins (the
@@ -42,9 +42,9 @@ export function loadIdentity(stores: Stores, prefix: string): IdentityState {
   // checkId refuses null and undefined too.
   const validOrNull = (value: string | null | undefined) => (checkId(value).ok ? value! : null);
   const winner = stores._ids.find((store) => read(store, prefix + Key.anonymousId));
-  const identity = anonymousIdentity();
+  // The winner's anonymous id, or a new one.
+  const identity = anonymousIdentity(winner && read(winner, prefix + Key.anonymousId)!);
   if (winner) {
-    identity._anonymousId = read(winner, prefix + Key.anonymousId)!;
     identity._userId = validOrNull(read(winner, prefix + Key.userId));
     identity._companyId = validOrNull(read(winner, prefix + Key.companyId));
   }

@@ -97,7 +97,7 @@ function startTracker(options: ResolvedOptions, logger: Logger, linked?: string)
   });
   // The visitor of the other domain, unless somebody is signed in here: they stay who they are.
   if (linked && !identity._userId && linked !== identity._anonymousId) {
-    identity = { ...anonymousIdentity(), _anonymousId: linked };
+    identity = anonymousIdentity(linked);
     visitor._persist(identity);
   }
 
