@@ -79,7 +79,6 @@ export function createTracker(input: TrackerOptions): Tracker {
  * turn calls into messages. `linked`: the anonymous id a link from another domain carried.
  */
 function startTracker(options: ResolvedOptions, logger: Logger, linked?: string): Started {
-  const { beforeSend } = options;
   const prefix = storagePrefix(options.writeKey);
   const stores = openStores(options, logger);
   const session = createSession(stores._state, prefix + Key.session, options.sessionTimeout);
@@ -124,10 +123,10 @@ function startTracker(options: ResolvedOptions, logger: Logger, linked?: string)
     } as Message | null | undefined;
     // Cycles or BigInt in the properties throw here: reported as a clear error, the message is not sent.
     let json = JSON.stringify(message);
-    if (beforeSend) {
+    if (options.beforeSend) {
       try {
         // A copy: edits made for this message must not leak into the tracker's state or later messages.
-        message = beforeSend(JSON.parse(json) as Message);
+        message = options.beforeSend(JSON.parse(json) as Message);
       } catch (error) {
         return logger._error('callback', `${type} dropped: beforeSend threw`, error);
       }
