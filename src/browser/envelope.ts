@@ -9,8 +9,8 @@ import { beaconBatch, postBatch } from './transport.js';
  * with the options, what the queue is made of (QueueOptions).
  */
 export function createEnvelope({ endpoint, writeKey, maxBatchBytes }: Pick<ResolvedOptions, 'endpoint' | 'writeKey' | 'maxBatchBytes'>) {
-  const writeKeyField = writeKey ? `,"writeKey":${JSON.stringify(writeKey)}` : '';
-  const body = (batch: QueuedMessage[]) => `{"batch":[${batch.map((m) => m._json)}],"sentAt":"${new Date().toISOString()}"${writeKeyField}}`;
+  // The fields after the batch, as JSON, which leaves out a writeKey that is not set.
+  const body = (batch: QueuedMessage[]) => `{"batch":[${batch.map((m) => m._json)}],${JSON.stringify({ sentAt: new Date(), writeKey }).slice(1)}`;
   // Limits are in bytes; TextEncoder counts UTF-8 natively, faster than any loop in JS.
   const encoder = new TextEncoder();
   const queued = (json: string): QueuedMessage => ({ _json: json, _bytes: encoder.encode(json).length });
