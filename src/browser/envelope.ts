@@ -9,7 +9,7 @@ import { beaconBatch, postBatch } from './transport.js';
  * with the options, what the queue is made of (QueueOptions).
  */
 export function createEnvelope({ endpoint, writeKey, maxBatchBytes }: Pick<ResolvedOptions, 'endpoint' | 'writeKey' | 'maxBatchBytes'>) {
-  // The fields after the batch, as JSON, which leaves out a writeKey that is not set.
+  // The fields after the batch, as JSON: a Date is written as its toISOString(), a writeKey that is not set is left out.
   const body = (batch: QueuedMessage[]) => `{"batch":[${batch.map((m) => m._json)}],${JSON.stringify({ sentAt: new Date(), writeKey }).slice(1)}`;
   // Limits are in bytes; TextEncoder counts UTF-8 natively, faster than any loop in JS.
   const encoder = new TextEncoder();
