@@ -46,8 +46,9 @@ export function createTracker(input: TrackerOptions): Tracker {
   try {
     const options = resolveOptions(input);
     const refused = typeof options === 'string';
-    // A bad config is still reported to the page's onError, when that one is a function (the logger checks).
-    logger = createLogger(!refused && options.debug, (refused ? (input as Partial<TrackerOptions> | null) : options)?.onError);
+    // A bad config is still reported to the page's onError, when that one is a function (the logger checks);
+    // a good one resolved onError as given.
+    logger = createLogger(!refused && options.debug, (input as Partial<TrackerOptions> | null)?.onError);
     if (refused) logger._error('invalid-option', `${options}: tracker disabled`);
     // No document: server rendering, a worker (Deno 1 has a window without one).
     else if (typeof document !== 'undefined') {
