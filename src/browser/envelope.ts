@@ -5,8 +5,8 @@ import { beaconBatch, postBatch } from './transport.js';
 
 /**
  * The batch body around queued messages (`{"batch":[...],"sentAt":...,"writeKey":...}`),
- * the byte counts the limits are made of, and the two ways a batch goes to `endpoint`:
- * with the options, what the queue is made of (QueueOptions).
+ * the byte counts the limits are made of, and the two ways a batch goes to `endpoint`
+ * (the queue's Sender).
  */
 export function createEnvelope({ endpoint, writeKey, maxBatchBytes }: Pick<ResolvedOptions, 'endpoint' | 'writeKey' | 'maxBatchBytes'>) {
   // The fields after the batch, as JSON: a Date is written as its toISOString(), a writeKey that is not set is left out.

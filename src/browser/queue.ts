@@ -1,4 +1,5 @@
 import type { Logger } from './logger.js';
+import type { ResolvedOptions } from './options.js';
 import type { QueueStore } from './persistedQueue.js';
 import type { SendResult } from './transport.js';
 import { followPageLifecycle } from './lifecycle.js';
@@ -11,19 +12,16 @@ export interface QueuedMessage {
   _bytes: number;
 }
 
-export interface QueueOptions {
-  batchSize: number;
-  flushInterval: number;
-  /** Largest batch body, envelope included. */
-  maxBatchBytes: number;
+/** The options the queue follows. */
+export type QueueOptions = Pick<ResolvedOptions, 'batchSize' | 'flushInterval' | 'maxBatchBytes'>;
+
+/** How batches leave: the batch body's size and the two ways to send one (envelope.ts). */
+export interface Sender {
   /** Bytes of the envelope around the messages (`{"batch":[...],"sentAt":...}`). */
   _envelopeBytes: number;
   _send(batch: QueuedMessage[]): Promise<SendResult>;
   /** Hands a batch to the browser for delivery after the page is gone; false when refused. */
   _beacon(batch: QueuedMessage[]): boolean;
-  /** The localStorage mirror; absent where storage is unusable (the queue then lives in memory). */
-  _store: QueueStore | undefined;
-  _logger: Logger;
 }
 
 /** While the collector is unreachable the queue keeps this many messages; beyond it the oldest go. */
@@ -50,9 +48,9 @@ const SAVE_EVERY_MS = 1000;
  * mirrors it at most once a second (coalesced), so `track()` stays cheap.
  * It takes over the messages gone tabs left in the store and follows the
  * page's life itself (closures, not methods: fewer bytes than a returned object).
+ * `store` is the localStorage mirror; absent where storage is unusable (the queue then lives in memory).
  */
-export function createQueue(options: QueueOptions) {
-  const { _logger: logger, _store: store } = options;
+export function createQueue(options: QueueOptions, sender: Sender, logger: Logger, store: QueueStore | undefined) {
   let items: QueuedMessage[] = [];
   let timer: ReturnType<typeof setTimeout> | undefined;
   let sending: Promise<void> | undefined;
@@ -81,7 +79,7 @@ export function createQueue(options: QueueOptions) {
 
   /** The first batch of `list`: as many messages as the count and byte limits allow, at least one. */
   const head = (list: QueuedMessage[]) => {
-    let bytes = options._envelopeBytes;
+    let bytes = sender._envelopeBytes;
     let count = 0;
     // Each message adds its bytes and a comma.
     while (count < list.length && count < options.batchSize && ((bytes += list[count]!._bytes + 1) <= options.maxBatchBytes || !count)) count++;
@@ -96,7 +94,7 @@ export function createQueue(options: QueueOptions) {
       // Offline: hold everything; the `online` event starts the next drain.
       while (items.length && navigator.onLine !== false) {
         const batch = head(items);
-        const { _status: status, _retryAfter: retryAfter } = await options._send(batch);
+        const { _status: status, _retryAfter: retryAfter } = await sender._send(batch);
         // Either way the stored copy is rewritten: an answered batch leaves it, and a retry refreshes its
         // heartbeat, so other tabs leave these messages alone.
         saveSoon();
@@ -134,7 +132,7 @@ export function createQueue(options: QueueOptions) {
     // "unload a document"), and that later hide(false) must not take the release back.
     released ||= final;
     save();
-    for (let rest = items, batch; rest.length && options._beacon((batch = head(rest))); ) rest = rest.slice(batch.length);
+    for (let rest = items, batch; rest.length && sender._beacon((batch = head(rest))); ) rest = rest.slice(batch.length);
   };
 
   /**

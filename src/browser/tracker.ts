@@ -88,7 +88,7 @@ function startTracker(options: ResolvedOptions, logger: Logger, linked?: string)
   const fixedContext = { library: { name: BROWSER_LIBRARY, version: VERSION }, ...staticContext(), campaign: campaignFrom(location.search) };
   const envelope = createEnvelope(options);
   const queueStore = stores._storage && openQueueStore(stores._storage, prefix, envelope._queued);
-  const queue = createQueue({ ...options, ...envelope, _logger: logger, _store: queueStore });
+  const queue = createQueue(options, envelope, logger, queueStore);
   let identity!: IdentityState;
   let optedOut!: boolean;
   const visitor = sharedIdentity(stores, prefix, (stored, storedOptOut) => {
