@@ -17,9 +17,6 @@ export const MAX_ID_LENGTH = 255;
 /** The outcome of {@link checkId}: the normalised id, or why it was refused. */
 export type IdCheck = { ok: true; id: string } | { ok: false; reason: string };
 
-// Zero-width characters: invisible, yet not removed by trim().
-const ZERO_WIDTH = /[\u200b-\u200d\u2060\ufeff\u00ad]/g;
-
 /**
  * Checks a user or company id. Numbers become strings; ids are case-sensitive
  * and otherwise kept exactly as given.
@@ -28,7 +25,8 @@ export function checkId(value: unknown): IdCheck {
   // Number.isFinite is false for anything but a finite number.
   const id = Number.isFinite(value) ? String(value) : value;
   if (typeof id !== 'string') return { ok: false, reason: 'must be a string or number' };
-  const visible = id.replace(ZERO_WIDTH, '').trim();
+  // Zero-width characters: invisible, yet not removed by trim().
+  const visible = id.replace(/[\u200b-\u200d\u2060\ufeff\u00ad]/g, '').trim();
   if (!visible) return { ok: false, reason: 'is empty' };
   if (id.length > MAX_ID_LENGTH) return { ok: false, reason: `is over ${MAX_ID_LENGTH} chars` };
   const bare = visible.toLowerCase().replace(/^(["'`])(.*)\1$/, '$2').trim();
