@@ -87,8 +87,7 @@ function startTracker(options: ResolvedOptions, logger: Logger, linked?: string)
   // The same for the whole page life; the campaign is the landing URL's.
   const fixedContext = { library: { name: BROWSER_LIBRARY, version: VERSION }, ...staticContext(), campaign: campaignFrom(location.search) };
   const envelope = createEnvelope(options);
-  const queueStore = stores._storage && openQueueStore(stores._storage, prefix, envelope._queued);
-  const queue = createQueue(options, envelope, logger, queueStore);
+  const queue = createQueue(options, envelope, logger, stores._storage && openQueueStore(stores._storage, prefix, envelope._queued));
   let identity!: IdentityState;
   let optedOut!: boolean;
   const visitor = sharedIdentity(stores, prefix, (stored, storedOptOut) => {
