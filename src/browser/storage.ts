@@ -20,7 +20,7 @@ export interface Stores {
 
 export function openStores({ persistence, cookieDomain, cookieExpiryDays }: ResolvedOptions, logger: Logger): Stores {
   const storage = persistence.includes('localStorage') ? usableLocalStorage() : undefined;
-  let cookie: KeyValueStore | null | undefined;
+  let cookie: KeyValueStore | undefined;
   if (persistence.includes('cookie')) {
     const domain = cookieDomain ?? detectCookieDomain();
     if (!domain) logger._debug('host-only cookies');
