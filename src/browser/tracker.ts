@@ -83,7 +83,6 @@ function startTracker(options: ResolvedOptions, logger: Logger, linked?: string)
   const prefix = storagePrefix(options.writeKey);
   const stores = openStores(options, logger);
   const session = createSession(stores._state, prefix + Key.session, options.sessionTimeout);
-  session._touch(now());
   // The same for the whole page life; the campaign is the landing URL's.
   const fixedContext = { library: { name: BROWSER_LIBRARY, version: VERSION }, ...staticContext(), campaign: campaignFrom(location.search) };
   const envelope = createEnvelope(options);
@@ -94,11 +93,6 @@ function startTracker(options: ResolvedOptions, logger: Logger, linked?: string)
     identity = stored;
     optedOut = storedOptOut;
   });
-  // The visitor of the other domain, unless somebody is signed in here: they stay who they are.
-  if (linked && !identity._userId && linked !== identity._anonymousId) {
-    identity = anonymousIdentity(linked);
-    visitor._persist(identity);
-  }
 
   const enqueue = (type: MessageType, fields: Properties): void => {
     visitor._sync();
@@ -174,6 +168,15 @@ function startTracker(options: ResolvedOptions, logger: Logger, linked?: string)
     write(stores._state, prefix + Key.optOut, value ? '1' : null);
     if (value) queue._clear();
   };
+
+  // Before the first call (and after the declarations, so they join in one list): the visitor of the other
+  // domain, unless somebody is signed in here: they stay who they are.
+  if (linked && !identity._userId && linked !== identity._anonymousId) {
+    identity = anonymousIdentity(linked);
+    visitor._persist(identity);
+  }
+  // The tracker touches the session as it starts, so there always is one.
+  session._touch(now());
 
   return {
     identifyUser(userId, traits, options) {
