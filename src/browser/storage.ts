@@ -20,6 +20,7 @@ export interface Stores {
 
 export function openStores({ persistence, cookieDomain, cookieExpiryDays }: ResolvedOptions, logger: Logger): Stores {
   const storage = persistence.includes('localStorage') ? usableLocalStorage() : undefined;
+  const memory = memoryStore();
   let cookie: KeyValueStore | undefined;
   if (persistence.includes('cookie')) {
     const domain = cookieDomain ?? detectCookieDomain();
@@ -27,7 +28,6 @@ export function openStores({ persistence, cookieDomain, cookieExpiryDays }: Reso
     cookie = cookieStore(domain, cookieExpiryDays);
   }
   const ids = [cookie, storage].filter((store): store is KeyValueStore => !!store);
-  const memory = memoryStore();
   if (persistence !== 'memory' && !ids[0]) logger._debug('memory only');
   return { _ids: ids[0] ? ids : [memory], _state: storage || cookie || memory, _traits: storage || memory, _storage: storage };
 }
