@@ -11,5 +11,5 @@ export function readCookie(name: string): string | undefined {
 
 /** The identity cookies' attributes. `days` 0 deletes the cookie; no `domain`: a host-only cookie. */
 export function writeCookie(name: string, value: string, days: number, domain?: string, secure?: boolean): void {
-  document.cookie = `${name}=${encodeURIComponent(value)}; path=/; max-age=${Math.round(days * 86_400)}; samesite=lax${domain ? `; domain=${domain}` : ''}${secure ? '; secure' : ''}`;
+  document.cookie = `${name}=${encodeURIComponent(value)}; path=/; max-age=${Math.round(days * 86_400)}; samesite=lax${domain ? '; domain=' + domain : ''}${secure ? '; secure' : ''}`;
 }

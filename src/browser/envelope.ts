@@ -1,15 +1,16 @@
 import { LIMITS } from '../protocol/messages.js';
+import type { ResolvedOptions } from './options.js';
 import type { QueuedMessage } from './queue.js';
 import { beaconBatch, postBatch } from './transport.js';
 
 /**
  * The batch body around queued messages (`{"batch":[...],"sentAt":...,"writeKey":...}`),
- * the byte counts the limits are made of, and the two ways a batch goes to `endpoint`:
- * with the options, what the queue is made of (QueueOptions).
+ * the byte counts the limits are made of, and the two ways a batch goes to `endpoint`
+ * (the queue's Sender).
  */
-export function createEnvelope(endpoint: string, writeKey: string | undefined, maxBatchBytes: number) {
-  const writeKeyField = writeKey ? `,"writeKey":${JSON.stringify(writeKey)}` : '';
-  const body = (batch: QueuedMessage[]) => `{"batch":[${batch.map((m) => m._json)}],"sentAt":"${new Date().toISOString()}"${writeKeyField}}`;
+export function createEnvelope({ endpoint, writeKey, maxBatchBytes }: Pick<ResolvedOptions, 'endpoint' | 'writeKey' | 'maxBatchBytes'>) {
+  // The fields after the batch, as JSON: a Date is written as its toISOString(), a writeKey that is not set is left out.
+  const body = (batch: QueuedMessage[]) => `{"batch":[${batch.map((m) => m._json)}],${JSON.stringify({ sentAt: new Date(), writeKey }).slice(1)}`;
   // Limits are in bytes; TextEncoder counts UTF-8 natively, faster than any loop in JS.
   const encoder = new TextEncoder();
   const queued = (json: string): QueuedMessage => ({ _json: json, _bytes: encoder.encode(json).length });

@@ -2,8 +2,7 @@ import { checkId } from '../protocol/ids.js';
 import type { Properties } from '../protocol/messages.js';
 import { attempt } from './attempt.js';
 import type { Stores } from './storage.js';
-import { read as readStore, write } from './store/types.js';
-import type { KeyValueStore } from './store/types.js';
+import { read, write } from './store/types.js';
 import { uuid } from './uuid.js';
 
 /** Who the visitor is right now. */
@@ -16,14 +15,21 @@ export interface IdentityState {
   _token?: string | undefined;
 }
 
-/** The keys under the tracker's storage prefix. */
-export const KEY = { anonymousId: 'aid', userId: 'uid', companyId: 'cid', traits: 'traits', token: 'tok', session: 'sid', optOut: 'opt' } as const;
+/**
+ * The keys under the tracker's storage prefix. A const enum: the build writes each key in place
+ * (-20 B gzip on either path), where an object's fields became variables of their own.
+ */
+export const enum Key { anonymousId = 'aid', userId = 'uid', companyId = 'cid', traits = 'traits', token = 'tok', session = 'sid', optOut = 'opt' }
+/** The same keys as an object, for the tests, which look them up by name (a const enum cannot be). */
+export const KEY = {
+  anonymousId: Key.anonymousId, userId: Key.userId, companyId: Key.companyId, traits: Key.traits, token: Key.token, session: Key.session, optOut: Key.optOut,
+} as const;
 
 /** Longest identity token accepted; longer values are a mistake (a whole session, a serialised object). */
 export const MAX_TOKEN_LENGTH = 512;
 
-/** A new visitor: a new anonymous id, nobody identified. */
-export const anonymousIdentity = (): IdentityState => ({ _anonymousId: uuid(), _userId: null, _companyId: null, _traits: {} });
+/** A new visitor: a new anonymous id (or the one given), nobody identified. */
+export const anonymousIdentity = (anonymousId = uuid()): IdentityState => ({ _anonymousId: anonymousId, _userId: null, _companyId: null, _traits: {} });
 
 /**
  * Reads the identity. The first id store holding an anonymous id wins (the
@@ -33,26 +39,25 @@ export const anonymousIdentity = (): IdentityState => ({ _anonymousId: uuid(), _
  * differs from the winner is rewritten (self-repair).
  */
 export function loadIdentity(stores: Stores, prefix: string): IdentityState {
-  const read = (store: KeyValueStore, name: string) => readStore(store, prefix + name);
   // checkId refuses null and undefined too.
   const validOrNull = (value: string | null | undefined) => (checkId(value).ok ? value! : null);
-  const winner = stores._ids.find((store) => read(store, KEY.anonymousId));
-  const identity = anonymousIdentity();
+  const winner = stores._ids.find((store) => read(store, prefix + Key.anonymousId));
+  // The winner's anonymous id, or a new one.
+  const identity = anonymousIdentity(winner && read(winner, prefix + Key.anonymousId)!);
   if (winner) {
-    identity._anonymousId = read(winner, KEY.anonymousId)!;
-    identity._userId = validOrNull(read(winner, KEY.userId));
-    identity._companyId = validOrNull(read(winner, KEY.companyId));
+    identity._userId = validOrNull(read(winner, prefix + Key.userId));
+    identity._companyId = validOrNull(read(winner, prefix + Key.companyId));
   }
   // The token is stored with the user id it belongs to: a sibling subdomain may have logged someone else in through
   // the shared cookie since. Anything unreadable counts as none.
   attempt(() => {
-    const [owner, token] = JSON.parse(read(stores._traits, KEY.token)!) as unknown[];
+    const [owner, token] = JSON.parse(read(stores._traits, prefix + Key.token)!) as unknown[];
     if (identity._userId && owner === identity._userId && typeof token === 'string') identity._token = token;
   });
   // Traits belong to the anonymous id stored beside them (a new one after any reset or split): a different winner
   // means they are someone else's. Anything unreadable counts as none.
-  if (read(stores._traits, KEY.anonymousId) === identity._anonymousId) {
-    const traits: unknown = attempt(() => JSON.parse(read(stores._traits, KEY.traits)!));
+  if (read(stores._traits, prefix + Key.anonymousId) === identity._anonymousId) {
+    const traits: unknown = attempt(() => JSON.parse(read(stores._traits, prefix + Key.traits)!));
     if (traits?.constructor === Object) identity._traits = traits as Properties;
   }
   saveIdentity(stores, prefix, identity);
@@ -65,13 +70,13 @@ export function loadIdentity(stores: Stores, prefix: string): IdentityState {
  */
 export function saveIdentity(stores: Stores, prefix: string, identity: IdentityState): void {
   for (const store of stores._ids) {
-    for (const [name, value] of [[KEY.anonymousId, identity._anonymousId], [KEY.userId, identity._userId], [KEY.companyId, identity._companyId]] as const) {
-      write(store, prefix + name, value);
-    }
+    write(store, prefix + Key.anonymousId, identity._anonymousId);
+    write(store, prefix + Key.userId, identity._userId);
+    write(store, prefix + Key.companyId, identity._companyId);
   }
-  write(stores._traits, prefix + KEY.traits, JSON.stringify(identity._traits));
+  write(stores._traits, prefix + Key.traits, JSON.stringify(identity._traits));
   // Beside the traits, never in a cookie: a token rides on no request but the SDK's own.
-  write(stores._traits, prefix + KEY.token, identity._token && JSON.stringify([identity._userId, identity._token]));
+  write(stores._traits, prefix + Key.token, identity._token && JSON.stringify([identity._userId, identity._token]));
 }
 
 /**
@@ -81,7 +86,12 @@ export function saveIdentity(stores: Stores, prefix: string, identity: IdentityS
  */
 export function eraseIdentity(stores: Stores, prefix: string): void {
   // The session's store, `_state`, is the last of `_ids`.
-  for (const store of stores._ids) for (const name of [KEY.anonymousId, KEY.userId, KEY.companyId, KEY.session]) write(store, prefix + name, null);
+  for (const store of stores._ids) {
+    write(store, prefix + Key.anonymousId, null);
+    write(store, prefix + Key.userId, null);
+    write(store, prefix + Key.companyId, null);
+    write(store, prefix + Key.session, null);
+  }
   const storage = stores._storage;
-  attempt(() => storage && Object.keys(storage).forEach((key) => key.startsWith(prefix) && key !== prefix + KEY.optOut && storage.removeItem(key)));
+  attempt(() => storage && Object.keys(storage).forEach((key) => key.startsWith(prefix) && key !== prefix + Key.optOut && storage.removeItem(key)));
 }

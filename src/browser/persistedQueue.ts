@@ -19,7 +19,7 @@ const LEASE_MS = 60_000;
  * two tabs never adopt, and send, the same messages.
  */
 export function openQueueStore(storage: Storage, prefix: string, queued: (json: string) => QueuedMessage) {
-  const keyPrefix = `${prefix}q_`;
+  const keyPrefix = prefix + 'q_';
   const key = keyPrefix + uuid();
   // Whether the last save stored messages: a missing key then means another page took them.
   let stored: boolean | undefined;

@@ -14,7 +14,7 @@ export function createSession(store: KeyValueStore, key: string, timeout: number
   let id = '';
   let lastActivity = 0;
   let lastWrite = 0;
-  const write = (now: number) => writeStore(store, key, `${id}.${(lastWrite = now)}`);
+  const write = (now: number) => writeStore(store, key, id + '.' + (lastWrite = now));
   /** Starts a new session at `now` (expiry, logout). */
   const renew = (now: number) => {
     id = uuid();

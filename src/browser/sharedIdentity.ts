@@ -1,4 +1,4 @@
-import { eraseIdentity, KEY, loadIdentity, saveIdentity } from './identity.js';
+import { eraseIdentity, Key, loadIdentity, saveIdentity } from './identity.js';
 import type { IdentityState } from './identity.js';
 import type { Stores } from './storage.js';
 import { read } from './store/types.js';
@@ -15,12 +15,12 @@ export function sharedIdentity(stores: Stores, prefix: string, take: (identity: 
   // What the tabs' shared store held when this tab last read or wrote it: a difference means another tab changed the
   // identity. That store is `state` (localStorage, else the cookie), the last of the id stores. The token is there too
   // where there is localStorage, so a new token in another tab reaches this tab's next message.
-  const stored = () => `${read(state, prefix + KEY.anonymousId)}|${read(state, prefix + KEY.userId)}|${read(state, prefix + KEY.token)}`;
+  const stored = () => `${read(state, prefix + Key.anonymousId)}|${read(state, prefix + Key.userId)}|${read(state, prefix + Key.token)}`;
   let seen: string;
   // Consent withdrawn: another tab's change must not write the identity back.
   let stopped = false;
   const reload = () => {
-    take(loadIdentity(stores, prefix), read(state, prefix + KEY.optOut) === '1');
+    take(loadIdentity(stores, prefix), read(state, prefix + Key.optOut) === '1');
     seen = stored();
   };
   reload();

@@ -20,14 +20,14 @@ export interface Stores {
 
 export function openStores({ persistence, cookieDomain, cookieExpiryDays }: ResolvedOptions, logger: Logger): Stores {
   const storage = persistence.includes('localStorage') ? usableLocalStorage() : undefined;
-  let cookie: KeyValueStore | null | undefined;
+  const memory = memoryStore();
+  let cookie: KeyValueStore | undefined;
   if (persistence.includes('cookie')) {
     const domain = cookieDomain ?? detectCookieDomain();
     if (!domain) logger._debug('host-only cookies');
     cookie = cookieStore(domain, cookieExpiryDays);
   }
   const ids = [cookie, storage].filter((store): store is KeyValueStore => !!store);
-  const memory = memoryStore();
   if (persistence !== 'memory' && !ids[0]) logger._debug('memory only');
   return { _ids: ids[0] ? ids : [memory], _state: storage || cookie || memory, _traits: storage || memory, _storage: storage };
 }

@@ -10,9 +10,8 @@ import { now } from './clock.js';
 import { consentGate } from './consent.js';
 import { campaignFrom, pageContext, staticContext } from './context.js';
 import { createEnvelope } from './envelope.js';
-import { anonymousIdentity, eraseIdentity, KEY, MAX_TOKEN_LENGTH } from './identity.js';
+import { anonymousIdentity, eraseIdentity, Key, MAX_TOKEN_LENGTH } from './identity.js';
 import type { IdentityState } from './identity.js';
-import { followPageLifecycle } from './lifecycle.js';
 import { createLogger } from './logger.js';
 import type { Logger } from './logger.js';
 import { OPTIONS, resolveOptions } from './options.js';
@@ -47,8 +46,9 @@ export function createTracker(input: TrackerOptions): Tracker {
   try {
     const options = resolveOptions(input);
     const refused = typeof options === 'string';
-    // A bad config is still reported to the page's onError, when that one is a function (the logger checks).
-    logger = createLogger(!refused && options.debug, (refused ? (input as Partial<TrackerOptions> | null) : options)?.onError);
+    // A bad config is still reported to the page's onError, when that one is a function (the logger checks);
+    // a good one resolved onError as given.
+    logger = createLogger(!refused && options.debug, (input as Partial<TrackerOptions> | null)?.onError);
     if (refused) logger._error('invalid-option', undefined, options);
     // No document: server rendering, a worker (Deno 1 has a window without one).
     else if (typeof document !== 'undefined') {
@@ -80,60 +80,47 @@ export function createTracker(input: TrackerOptions): Tracker {
  * turn calls into messages. `linked`: the anonymous id a link from another domain carried.
  */
 function startTracker(options: ResolvedOptions, logger: Logger, linked?: string): Started {
-  const { endpoint, writeKey, beforeSend } = options;
-  const prefix = storagePrefix(writeKey);
+  const prefix = storagePrefix(options.writeKey);
   const stores = openStores(options, logger);
-  const session = createSession(stores._state, prefix + KEY.session, options.sessionTimeout);
-  session._touch(now());
+  const session = createSession(stores._state, prefix + Key.session, options.sessionTimeout);
   // The same for the whole page life; the campaign is the landing URL's.
   const fixedContext = { library: { name: BROWSER_LIBRARY, version: VERSION }, ...staticContext(), campaign: campaignFrom(location.search) };
-  const envelope = createEnvelope(endpoint, writeKey, options.maxBatchBytes);
-  const queueStore = stores._storage && openQueueStore(stores._storage, prefix, envelope._queued);
-  const queue = createQueue({ ...options, ...envelope, _logger: logger, _store: queueStore });
-  // A reload, a closed tab or a crash left messages in storage: they go out first.
-  queueStore?._adopt(queue._restore);
-  followPageLifecycle(queue);
+  const envelope = createEnvelope(options);
+  const queue = createQueue(options, envelope, logger, stores._storage && openQueueStore(stores._storage, prefix, envelope._queued));
   let identity!: IdentityState;
   let optedOut!: boolean;
   const visitor = sharedIdentity(stores, prefix, (stored, storedOptOut) => {
     identity = stored;
     optedOut = storedOptOut;
   });
-  const persist = () => visitor._persist(identity);
-  // The visitor of the other domain, unless somebody is signed in here: they stay who they are.
-  if (linked && !identity._userId && linked !== identity._anonymousId) {
-    identity = { ...anonymousIdentity(), _anonymousId: linked };
-    persist();
-  }
 
   const enqueue = (type: MessageType, fields: Properties): void => {
     visitor._sync();
     if (optedOut) return;
     const time = now();
-    // Absent values are undefined, which JSON leaves out: no campaign without utm_*, no groupId before identifyCompany.
-    const context: MessageContext = {
-      ...fixedContext,
-      page: pageContext(),
-      sessionId: session._touch(time),
-      groupId: identity._companyId || undefined,
-      // Only ever set together with the user id: an anonymous message carries none.
-      identityToken: identity._token,
-    };
     let message = {
       type,
       messageId: uuid(),
       anonymousId: identity._anonymousId,
       userId: identity._userId,
       timestamp: new Date(time).toISOString(),
-      context,
+      // Absent values are undefined, which JSON leaves out: no campaign without utm_*, no groupId before identifyCompany.
+      context: {
+        ...fixedContext,
+        page: pageContext(),
+        sessionId: session._touch(time),
+        groupId: identity._companyId || undefined,
+        // Only ever set together with the user id: an anonymous message carries none.
+        identityToken: identity._token,
+      } satisfies MessageContext,
       ...fields,
     } as Message | null | undefined;
     // Cycles or BigInt in the properties throw here: reported as a clear error, the message is not sent.
     let json = JSON.stringify(message);
-    if (beforeSend) {
+    if (options.beforeSend) {
       try {
         // A copy: edits made for this message must not leak into the tracker's state or later messages.
-        message = beforeSend(JSON.parse(json) as Message);
+        message = options.beforeSend(JSON.parse(json) as Message);
       } catch (error) {
         return logger._error('callback', error, type);
       }
@@ -165,22 +152,31 @@ function startTracker(options: ResolvedOptions, logger: Logger, linked?: string)
 
   const reset = (): void => {
     identity = anonymousIdentity();
-    persist();
+    visitor._persist(identity);
     session._renew(now());
   };
 
   /** Merges traits into the current visitor's and announces them with an `identify`. */
   const identify = (traits: Properties): void => {
     identity._traits = { ...identity._traits, ...traits };
-    persist();
+    visitor._persist(identity);
     enqueue('identify', { traits: identity._traits });
   };
 
   const setOptOut = (value: boolean): void => {
     optedOut = value;
-    write(stores._state, prefix + KEY.optOut, value ? '1' : null);
+    write(stores._state, prefix + Key.optOut, value ? '1' : null);
     if (value) queue._clear();
   };
+
+  // Before the first call (and after the declarations, so they join in one list): the visitor of the other
+  // domain, unless somebody is signed in here: they stay who they are.
+  if (linked && !identity._userId && linked !== identity._anonymousId) {
+    identity = anonymousIdentity(linked);
+    visitor._persist(identity);
+  }
+  // The tracker touches the session as it starts, so there always is one.
+  session._touch(now());
 
   return {
     identifyUser(userId, traits, options) {
@@ -202,7 +198,7 @@ function startTracker(options: ResolvedOptions, logger: Logger, linked?: string)
       const id = validId(companyId, 'identifyCompany');
       if (!id) return;
       identity._companyId = id;
-      persist();
+      visitor._persist(identity);
       enqueue('group', { groupId: id, traits: objectArgument(traits, 'identifyCompany') });
     },
     setUserProperties(traits) {

@@ -20,9 +20,6 @@ export type IdProblem = 'not-a-string' | 'empty' | 'too-long' | 'placeholder';
 /** The outcome of {@link checkId}: the normalised id, or what is wrong with it ({@link describeIdProblem} says it in words). */
 export type IdCheck = { ok: true; id: string } | { ok: false; problem: IdProblem };
 
-// Zero-width characters: invisible, yet not removed by trim().
-const ZERO_WIDTH = /[\u200b-\u200d\u2060\ufeff\u00ad]/g;
-
 /**
  * Checks a user or company id. Numbers become strings; ids are case-sensitive
  * and otherwise kept exactly as given.
@@ -31,7 +28,8 @@ export function checkId(value: unknown): IdCheck {
   // Number.isFinite is false for anything but a finite number.
   const id = Number.isFinite(value) ? String(value) : value;
   if (typeof id !== 'string') return { ok: false, problem: 'not-a-string' };
-  const visible = id.replace(ZERO_WIDTH, '').trim();
+  // Zero-width characters: invisible, yet not removed by trim().
+  const visible = id.replace(/[\u200b-\u200d\u2060\ufeff\u00ad]/g, '').trim();
   if (!visible) return { ok: false, problem: 'empty' };
   if (id.length > MAX_ID_LENGTH) return { ok: false, problem: 'too-long' };
   const bare = visible.toLowerCase().replace(/^(["'`])(.*)\1$/, '$2').trim();

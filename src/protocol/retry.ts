@@ -13,7 +13,9 @@ export const MAX_RETRY_AFTER_MS = 5 * 60_000;
 
 /** `Retry-After` as delay-seconds or an HTTP date (RFC 9110 §10.2.3), in ms from now; a date in the past means now. */
 export function parseRetryAfter(header: string | null | undefined): number | undefined {
-  const ms = !header ? NaN : /^\s*\d+\s*$/.test(header) ? +header * 1000 : Date.parse(header) - Date.now();
+  // No header needs no case of its own: test() and Date.parse() read null and undefined as those words,
+  // which, like '', are neither seconds nor a date (NaN).
+  const ms = /^\s*\d+\s*$/.test(header!) ? +header! * 1000 : Date.parse(header!) - Date.now();
   return ms === ms ? Math.min(Math.max(ms, 0), MAX_RETRY_AFTER_MS) : undefined;
 }
 

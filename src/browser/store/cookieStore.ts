@@ -3,12 +3,12 @@ import { readCookie, writeCookie } from '../cookies.js';
 import type { KeyValueStore } from './types.js';
 
 /**
- * First-party cookies on `domain` (undefined: host-only), or null where the
+ * First-party cookies on `domain` (undefined: host-only), or undefined where the
  * browser has them off. Only small values go here (ids, never traits or
  * queued messages): cookies ride on every request to the site.
  */
-export function cookieStore(domain: string | undefined, expiryDays: number): KeyValueStore | null {
-  if (!attempt(() => navigator.cookieEnabled)) return null;
+export function cookieStore(domain: string | undefined, expiryDays: number): KeyValueStore | undefined {
+  if (!attempt(() => navigator.cookieEnabled)) return;
   const secure = location.protocol === 'https:';
   return {
     getItem: readCookie,
