@@ -27,7 +27,7 @@ const compile = () => [
  * its classes as `let Name = class ... {...}` (script tag -10 B gzip).
  * Terser keeps each as written, and then cannot join them with the declarations around them.
  * For this code they mean the same: TypeScript refuses a `const` assigned again, a class stays a
- * class (only its name becomes a `let`, which nothing assigns, in the same TDZ), no function
+ * class (only its name becomes a `let`, which nothing assigns; classes with static members are left), no function
  * rewritten uses `this` or `arguments` or is called with `new`, and no module calls one of its
  * functions while it loads (calls come from the app, or from the global's install() once every
  * declaration ran; the Chromium and SSR tests load these builds). Script tag: -63 B gzip for
@@ -55,8 +55,10 @@ function compactDeclarations(): Plugin {
       visit(program);
       for (const statement of program.body) {
         const fn = statement.type === 'ExportNamedDeclaration' ? statement.declaration : statement;
-        // A class the same way, so it joins the `let` list too.
+        // A class the same way, so it joins the `let` list too; not one with static members, which could name the
+        // class while it is made (the `let` is not set until then, where a class declaration's name already is).
         if (fn?.type === 'ClassDeclaration') {
+          if (/\bstatic\b/.test(code.slice(fn.start, fn.end))) continue;
           const name = code.slice(fn.id!.start, fn.id!.end);
           edits.push([fn.start, fn.id!.end, `let ${name}=class`], [fn.end, fn.end, ';']);
           continue;

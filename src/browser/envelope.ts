@@ -9,8 +9,9 @@ import { beaconBatch, postBatch } from './transport.js';
  * (the queue's Sender).
  */
 export function createEnvelope({ endpoint, writeKey, maxBatchBytes }: Pick<ResolvedOptions, 'endpoint' | 'writeKey' | 'maxBatchBytes'>) {
-  // The fields after the batch, as JSON: a Date is written as its toISOString(), a writeKey that is not set is left out.
-  const body = (batch: QueuedMessage[]) => `{"batch":[${batch.map((m) => m._json)}],${JSON.stringify({ sentAt: new Date(), writeKey }).slice(1)}`;
+  // The fields after the batch, as JSON (a writeKey that is not set is left out). sentAt is made a string first:
+  // JSON would write a Date through the page's Date.prototype.toJSON, which some pages change (local time, quotes).
+  const body = (batch: QueuedMessage[]) => `{"batch":[${batch.map((m) => m._json)}],${JSON.stringify({ sentAt: new Date().toISOString(), writeKey }).slice(1)}`;
   // Limits are in bytes; TextEncoder counts UTF-8 natively, faster than any loop in JS.
   const encoder = new TextEncoder();
   const queued = (json: string): QueuedMessage => ({ _json: json, _bytes: encoder.encode(json).length });

@@ -164,7 +164,7 @@ export function createQueue(options: QueueOptions, sender: Sender, logger: Logge
     _push(message: QueuedMessage) {
       items.push(message);
       keepBound(items, logger);
-    saveSoon();
+      saveSoon();
       // After a failure the retry timer decides when to try again, not the next call.
       if (items.length >= options.batchSize && !failures) queueMicrotask(drain);
       else schedule(options.flushInterval);

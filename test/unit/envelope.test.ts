@@ -1,5 +1,5 @@
-// Review of the byte cuts (65353e3..21a3050): the batch body no longer writes sentAt with toISOString() but
-// through JSON.stringify, which calls the page's Date.prototype.toJSON. Each test passes at 65353e3.
+// The batch body is written with JSON.stringify, which would write a Date through the page's
+// Date.prototype.toJSON: sentAt must not be one.
 import { afterEach, describe, expect, test } from 'vitest';
 import { fakeTime, spyConsole, trackerWithCapture, useCleanPage } from './helpers';
 
