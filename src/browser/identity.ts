@@ -1,4 +1,4 @@
-import { checkId } from '../protocol/ids.js';
+import { idProblem } from '../protocol/ids.js';
 import type { Properties } from '../protocol/messages.js';
 import { attempt } from './attempt.js';
 import type { Stores } from './storage.js';
@@ -39,8 +39,8 @@ export const anonymousIdentity = (anonymousId = uuid()): IdentityState => ({ _an
  * differs from the winner is rewritten (self-repair).
  */
 export function loadIdentity(stores: Stores, prefix: string): IdentityState {
-  // checkId refuses null and undefined too.
-  const validOrNull = (value: string | null | undefined) => (checkId(value).ok ? value! : null);
+  // idProblem refuses null and undefined too.
+  const validOrNull = (value: string | null | undefined) => (idProblem(value) ? null : value!);
   const winner = stores._ids.find((store) => read(store, prefix + Key.anonymousId));
   // The winner's anonymous id, or a new one.
   const identity = anonymousIdentity(winner && read(winner, prefix + Key.anonymousId)!);

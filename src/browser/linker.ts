@@ -1,4 +1,4 @@
-import { checkId } from '../protocol/ids.js';
+import { idProblem } from '../protocol/ids.js';
 import { fnv1a } from '../protocol/storageKeys.js';
 import type { Tracker } from './api.js';
 import { attempt } from './attempt.js';
@@ -36,7 +36,7 @@ export function readLinkValue(value: string, nowMs = Date.now()): string | undef
   const [, time, sum, id] = /^(\w+)\.(\w+)\.(.+)$/.exec(value) ?? [];
   const age = nowMs / 1000 - parseInt(time!, 36);
   // A small negative age is the same second read back; anything further ahead was edited.
-  if (id && sum === checksum(time!, id) && age > -2 && age <= MAX_AGE_S && checkId(id).ok) return id;
+  if (id && sum === checksum(time!, id) && age > -2 && age <= MAX_AGE_S && !idProblem(id)) return id;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { checkId } from '../protocol/ids.js';
+import { idProblem } from '../protocol/ids.js';
 import { BROWSER_LIBRARY } from '../protocol/messages.js';
 import type { Message, MessageContext, MessageType, Properties } from '../protocol/messages.js';
 import { storagePrefix } from '../protocol/storageKeys.js';
@@ -145,9 +145,9 @@ function startTracker(options: ResolvedOptions, logger: Logger, linked?: string)
 
   /** A valid id from a public method's argument, or undefined after a warning. */
   const validId = (value: unknown, method: string): string | undefined => {
-    const check = checkId(value);
-    if (check.ok) return check.id;
-    logger._warn('invalid-id', method, check.problem);
+    const problem = idProblem(value);
+    if (!problem) return String(value);
+    logger._warn('invalid-id', method, problem);
   };
 
   const reset = (): void => {
