@@ -36,12 +36,12 @@ export function createLogger(debug?: boolean, onError?: unknown): Logger {
     _debug: (...args) => debug && log('log', ...args),
     _warn: (key, ...details) => once('warn', text(key, details)),
     _error(code, cause, ...details) {
-      const message = text(code, details);
+      let message = text(code, details);
       // String() of what pages throw can throw too (null-prototype objects, Proxies).
-      const error = new IdstitchError(code, cause === undefined ? message : `${message}: ${attempt(() => String(cause), 'unprintable')}`);
-      once('error', error.message);
+      if (cause !== undefined) message += `: ${attempt(() => String(cause), 'unprintable')}`;
+      once('error', message);
       try {
-        if (typeof onError === 'function') onError(error);
+        if (typeof onError === 'function') onError(new IdstitchError(code, message));
       } catch (thrown) {
         log('error', 'onError threw', thrown);
       }
