@@ -104,17 +104,18 @@ export function resolveOptions(input: unknown): ResolvedOptions | string {
   if (typeof input !== 'object' || !input) return problem();
   const resolved: Record<string, unknown> = {};
   for (const [name, [fallback, check, max]] of Object.entries(OPTIONS)) {
-    const value = (input as Record<string, unknown>)[name] as number;
-    const pattern = check instanceof RegExp;
-    const range = typeof check === 'number';
+    const value = (input as Record<string, unknown>)[name];
     resolved[name] = value ?? fallback;
     // `endpoint` comes first in OPTIONS, so a missing one is the first thing said. The default itself is always fine.
     if (
       value === undefined
         ? name === 'endpoint'
         : value !== fallback &&
-          (typeof value !== (pattern ? 'string' : range ? 'number' : (check ?? typeof fallback)) ||
-            (pattern ? !check.test(value as never) : range && !(value >= check && value <= max! && (name !== 'batchSize' || Number.isInteger(value)))))
+          !(check instanceof RegExp
+            ? typeof value === 'string' && check.test(value)
+            : typeof check === 'number'
+              ? typeof value === 'number' && value >= check && value <= max! && (name !== 'batchSize' || Number.isInteger(value))
+              : typeof value === (check ?? typeof fallback))
     ) {
       return problem(name, value);
     }
