@@ -82,10 +82,10 @@ export const inertResult = (method: string): unknown => (method === 'flush' ? Pr
  * reported error, never a throw into the page. Without actions (a bad
  * config, no window) it is inert: it does nothing and its getters answer null.
  */
-export function publicTracker(actions: (name: Method) => ((...args: unknown[]) => unknown) | undefined, fail: (error: unknown, method: string) => void): Tracker {
+export function publicTracker(actions: (name: Method) => ((...args: unknown[]) => unknown) | undefined, fail: (method: string) => (error: unknown) => void): Tracker {
   const tracker: Record<string, unknown> = {};
   for (const name of TRACKER_METHODS) {
-    const failed = (error: unknown) => fail(error, name);
+    const failed = fail(name);
     tracker[name] = (...args: unknown[]) => {
       try {
         const action = actions(name);

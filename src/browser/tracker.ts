@@ -41,7 +41,7 @@ export type { Id, IdentifyOptions, Tracker } from './api.js';
 export function createTracker(input: TrackerOptions): Tracker {
   let consent: ReturnType<typeof consentGate> | undefined;
   let logger = createLogger();
-  const fail = (error: unknown, method: string) => logger._error('internal', error, method);
+  const fail = (method: string) => (error: unknown) => logger._error('internal', error, method);
   const tracker = publicTracker((name) => (name === 'setConsent' ? consent?._set : consent?._action(name)), fail);
   try {
     const options = resolveOptions(input);
@@ -69,7 +69,7 @@ export function createTracker(input: TrackerOptions): Tracker {
       if (options.autoPage) (options.autoPage as AutoPage)(tracker);
     }
   } catch (error) {
-    fail(error, 'createTracker');
+    fail('createTracker')(error);
   }
   return tracker;
 }
