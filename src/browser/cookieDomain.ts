@@ -17,7 +17,8 @@ function probe(host: string): string | undefined {
   if (/^[^.]*$|^[\d.]+$|:|\.localhost$/.test(host)) return;
   const labels = host.split('.');
   try {
-    for (let i = labels.length - 2; i >= 0; i--) {
+    // i from labels.length - 2 down to 0: the last two labels first.
+    for (let i = labels.length - 1; i--; ) {
       const candidate = labels.slice(i).join('.');
       writeCookie(PROBE, '1', 1, candidate);
       if (readCookie(PROBE) === '1') {
