@@ -132,7 +132,7 @@ function startTracker(options: ResolvedOptions, logger: Logger, linked?: string)
       return logger._error('invalid-argument', undefined, type, item._bytes, envelope._maxMessageBytes);
     }
     queue._push(item);
-    logger._debug(`${type} queued`, message);
+    logger._debug(type, 'queued', message);
   };
 
   /** `value` (the traits or properties of `method`) when it is a plain object; otherwise `{}` and a warning. */
