@@ -6,11 +6,11 @@
  *
  * GOALS are the budgets the project set itself. The npm path and the
  * script tag do not meet theirs with consent (README "Consent") and, in the
- * script tag, the cross-domain linker: 5,459 B and 5,943 B when this was
+ * script tag, the cross-domain linker: 5,406 B and 5,880 B when this was
  * written (production builds, README "Warnings and errors"), the bytes of
  * each feature in README "Measured figures". CI holds both to a ceiling just
  * above today's figure: no change may make them grow, and the ceilings come
  * down to the goals as bytes are cut.
  */
 export const GOALS = { npmApp: 5 * 1024, 'idstitch.min.js': 5.5 * 1024, 'snippet.min.js': 512 } as const;
-export const BUDGETS = { ...GOALS, npmApp: 5465, 'idstitch.min.js': 5950 } as const;
+export const BUDGETS = { ...GOALS, npmApp: 5411, 'idstitch.min.js': 5885 } as const;
