@@ -53,7 +53,8 @@ beforeAll(() => {
   rig.site.setPage('/snippet-granted.html', snippetPage("idstitch.track('Held By The Stub'); idstitch.setConsent('granted');"));
 });
 beforeEach(async () => {
-  rig.receiver.clear();
+  // Every call of a test is made after it began; an earlier test's page may still beacon a copy of its last message.
+  rig.receiver.clear(Date.now());
   context = await rig.browser.newContext();
   errors = [];
 });
@@ -110,7 +111,7 @@ describe('consent in a real Chromium', () => {
       return window.idstitch.flush();
     });
     expect((await stored(p)).cookie).toContain('idstitch_aid');
-    rig.receiver.clear();
+    rig.receiver.clear(Date.now());
     await p.evaluate(() => window.idstitch.setConsent('denied'));
     expect(await stored(p)).toEqual({ cookie: '', local: {} });
     await p.evaluate(DOZEN_CALLS);
@@ -166,7 +167,7 @@ describe('consent in a real Chromium', () => {
     const [message] = await rig.receiver.waitFor(1);
     expect((message as TrackMessage).event).toBe('Before Load');
 
-    rig.receiver.clear();
+    rig.receiver.clear(Date.now());
     await p.goto(`${rig.site.origin()}/snippet-granted.html`);
     const [held] = await rig.receiver.waitFor(1);
     expect((held as TrackMessage).event).toBe('Held By The Stub');
