@@ -7,7 +7,7 @@ import type { OptionRule } from './options.js';
  * The words of every warning and error the SDK logs, by key (README "Warnings and errors"). The
  * development builds carry them; the production builds (`dist/index.mjs`, `idstitch.min.js`) are
  * built with this module empty and log the key and its details instead, as React and Vue do:
- * the words cost a sixth of the SDK's bytes.
+ * the words are about a tenth of the SDK's bytes.
  */
 const TEXTS = {
   // Errors, by their `IdstitchError` code: each code has one message.
