@@ -20,10 +20,6 @@ export interface IdentityState {
  * (-20 B gzip on either path), where an object's fields became variables of their own.
  */
 export const enum Key { anonymousId = 'aid', userId = 'uid', companyId = 'cid', traits = 'traits', token = 'tok', session = 'sid', optOut = 'opt' }
-/** The same keys as an object, for the tests, which look them up by name (a const enum cannot be). */
-export const KEY = {
-  anonymousId: Key.anonymousId, userId: Key.userId, companyId: Key.companyId, traits: Key.traits, token: Key.token, session: Key.session, optOut: Key.optOut,
-} as const;
 
 /** Longest identity token accepted; longer values are a mistake (a whole session, a serialised object). */
 export const MAX_TOKEN_LENGTH = 512;

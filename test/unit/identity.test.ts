@@ -1,6 +1,6 @@
 import Cookies from 'js-cookie';
 import { beforeEach, describe, expect, test, vi } from 'vitest';
-import { KEY } from '../../src/browser/identity';
+import { Key } from '../../src/browser/identity';
 import { anonymousIdCookieName, storagePrefix } from '../../src/protocol/storageKeys';
 import {
   captureFetch, consoleLines, cookies, fakeTime, flushed, localEntries, spyConsole, tracker, UUID_V4, useCleanPage,
@@ -11,7 +11,7 @@ useCleanPage();
 
 const WRITE_KEY = 'wk_identity';
 const prefix = storagePrefix(WRITE_KEY);
-const key = (name: keyof typeof KEY) => prefix + KEY[name];
+const key = (name: Key) => prefix + name;
 const AID = anonymousIdCookieName(WRITE_KEY);
 
 const OLD_ID = '11111111-1111-4111-8111-111111111111';
@@ -23,7 +23,7 @@ beforeEach(() => {
 });
 
 /** The traits in localStorage: none stored and `{}` stored both read as `{}`. */
-const storedTraits = (): unknown => JSON.parse(localStorage.getItem(key('traits')) ?? '{}');
+const storedTraits = (): unknown => JSON.parse(localStorage.getItem(key(Key.traits)) ?? '{}');
 
 const withKey = (options: Parameters<typeof tracker>[0] = {}) => tracker({ writeKey: WRITE_KEY, ...options });
 
@@ -122,8 +122,8 @@ describe('user and company ids', () => {
     first.identifyUser('user_1', { plan: 'team' });
     first.identifyCompany('acme');
     for (const [store, read] of [['localStorage', (k: string) => localStorage.getItem(k)], ['cookie', (k: string) => Cookies.get(k)]] as const) {
-      expect(read(key('userId')), store).toBe('user_1');
-      expect(read(key('companyId')), store).toBe('acme');
+      expect(read(key(Key.userId)), store).toBe('user_1');
+      expect(read(key(Key.companyId)), store).toBe('acme');
     }
     const second = withKey();
     expect(second.getAnonymousId()).toBe(first.getAnonymousId());
@@ -153,26 +153,26 @@ describe('user and company ids', () => {
   test('ids with unicode, spaces and separators survive the cookie round trip', () => {
     const id = 'Zoë; Ølsen=1, "ユーザー" %20';
     withKey().identifyUser(id);
-    expect(Cookies.get(key('userId'))).toBe(id);
+    expect(Cookies.get(key(Key.userId))).toBe(id);
     localStorage.clear();
     expect(withKey().getUserId()).toBe(id);
   });
 
   test('an invalid user id found in storage is ignored and removed', () => {
     Cookies.set(AID, OLD_ID);
-    Cookies.set(key('userId'), 'null');
+    Cookies.set(key(Key.userId), 'null');
     localStorage.setItem(AID, OLD_ID);
-    localStorage.setItem(key('userId'), 'null');
+    localStorage.setItem(key(Key.userId), 'null');
     const t = withKey();
     expect(t.getAnonymousId()).toBe(OLD_ID);
     expect(t.getUserId()).toBeNull();
-    expect(Cookies.get(key('userId'))).toBeUndefined();
-    expect(localStorage.getItem(key('userId'))).toBeNull();
+    expect(Cookies.get(key(Key.userId))).toBeUndefined();
+    expect(localStorage.getItem(key(Key.userId))).toBeNull();
   });
 
   test('corrupt traits in localStorage read as none, without throwing', async () => {
     localStorage.setItem(AID, OLD_ID);
-    localStorage.setItem(key('traits'), '{not json');
+    localStorage.setItem(key(Key.traits), '{not json');
     const t = withKey();
     t.setUserProperties({ a: 1 });
     const [message] = await flushed(t, capture);
@@ -188,7 +188,7 @@ describe('user and company ids', () => {
     const id = t.getAnonymousId();
     expect(Cookies.get(AID)).toBe(id);
     expect(localStorage.getItem(AID)).toBe(id);
-    for (const name of ['userId', 'companyId'] as const) {
+    for (const name of [Key.userId, Key.companyId]) {
       expect(Cookies.get(key(name))).toBeUndefined();
       expect(localStorage.getItem(key(name))).toBeNull();
     }
@@ -201,9 +201,9 @@ describe('a logout on a sibling subdomain', () => {
   /** localStorage still holds the old user; the shared cookie holds the sibling's fresh anonymous id. */
   function siblingLoggedOut(): void {
     localStorage.setItem(AID, OLD_ID);
-    localStorage.setItem(key('userId'), 'user_old');
-    localStorage.setItem(key('companyId'), 'acme');
-    localStorage.setItem(key('traits'), JSON.stringify({ email: 'old@example.com' }));
+    localStorage.setItem(key(Key.userId), 'user_old');
+    localStorage.setItem(key(Key.companyId), 'acme');
+    localStorage.setItem(key(Key.traits), JSON.stringify({ email: 'old@example.com' }));
     Cookies.set(AID, NEW_ID);
   }
 
@@ -219,8 +219,8 @@ describe('a logout on a sibling subdomain', () => {
     siblingLoggedOut();
     withKey();
     expect(localStorage.getItem(AID)).toBe(NEW_ID);
-    expect(localStorage.getItem(key('userId'))).toBeNull();
-    expect(localStorage.getItem(key('companyId'))).toBeNull();
+    expect(localStorage.getItem(key(Key.userId))).toBeNull();
+    expect(localStorage.getItem(key(Key.companyId))).toBeNull();
     expect(storedTraits()).toEqual({});
   });
 
@@ -235,10 +235,10 @@ describe('a logout on a sibling subdomain', () => {
 
   test('the same user in both stores keeps the traits', () => {
     localStorage.setItem(AID, OLD_ID);
-    localStorage.setItem(key('userId'), 'user_1');
-    localStorage.setItem(key('traits'), JSON.stringify({ plan: 'team' }));
+    localStorage.setItem(key(Key.userId), 'user_1');
+    localStorage.setItem(key(Key.traits), JSON.stringify({ plan: 'team' }));
     Cookies.set(AID, OLD_ID);
-    Cookies.set(key('userId'), 'user_1');
+    Cookies.set(key(Key.userId), 'user_1');
     withKey();
     expect(storedTraits()).toEqual({ plan: 'team' });
   });
@@ -250,9 +250,9 @@ describe('another tab', () => {
     t.identifyUser('user_1');
     // The other tab wrote a fresh identity; the browser tells this tab with a storage event.
     localStorage.setItem(AID, NEW_ID);
-    localStorage.removeItem(key('userId'));
+    localStorage.removeItem(key(Key.userId));
     Cookies.set(AID, NEW_ID);
-    Cookies.remove(key('userId'));
+    Cookies.remove(key(Key.userId));
     window.dispatchEvent(new StorageEvent('storage', { key: AID, newValue: NEW_ID }));
     expect(t.getAnonymousId()).toBe(NEW_ID);
     expect(t.getUserId()).toBeNull();
@@ -308,9 +308,9 @@ describe('persistence modes', () => {
 
   test("'localStorage+cookie': ids in both, traits and session in localStorage only", () => {
     identified('localStorage+cookie');
-    expect(names(cookies())).toEqual([key('anonymousId'), key('companyId'), key('userId')].sort());
+    expect(names(cookies())).toEqual([key(Key.anonymousId), key(Key.companyId), key(Key.userId)].sort());
     expect(names(localEntries())).toEqual(
-      [key('anonymousId'), key('companyId'), key('userId'), key('traits'), key('session')].sort(),
+      [key(Key.anonymousId), key(Key.companyId), key(Key.userId), key(Key.traits), key(Key.session)].sort(),
     );
   });
 
@@ -318,7 +318,7 @@ describe('persistence modes', () => {
     const t = identified('localStorage');
     expect(cookies()).toEqual({});
     expect(localStorage.getItem(AID)).toBe(t.getAnonymousId());
-    expect(localStorage.getItem(key('userId'))).toBe('user_1');
+    expect(localStorage.getItem(key(Key.userId))).toBe('user_1');
     expect(storedTraits()).toEqual({ email: 'ada@example.com' });
     expect(withKey({ persistence: 'localStorage' }).getUserId()).toBe('user_1');
   });
@@ -327,18 +327,18 @@ describe('persistence modes', () => {
     const t = identified('cookie');
     expect(localEntries()).toEqual({});
     expect(Cookies.get(AID)).toBe(t.getAnonymousId());
-    expect(Cookies.get(key('userId'))).toBe('user_1');
-    expect(Cookies.get(key('companyId'))).toBe('acme');
-    expect(Cookies.get(key('traits'))).toBeUndefined();
+    expect(Cookies.get(key(Key.userId))).toBe('user_1');
+    expect(Cookies.get(key(Key.companyId))).toBe('acme');
+    expect(Cookies.get(key(Key.traits))).toBeUndefined();
     expect(document.cookie).not.toContain('ada');
     expect(withKey({ persistence: 'cookie' }).getUserId()).toBe('user_1');
   });
 
   test("'cookie': the session and the opt-out choice live in the cookie", () => {
     const t = identified('cookie');
-    expect(Cookies.get(key('session'))).toMatch(new RegExp(`^${t.getSessionId()}\\.\\d+$`));
+    expect(Cookies.get(key(Key.session))).toMatch(new RegExp(`^${t.getSessionId()}\\.\\d+$`));
     t.optOut();
-    expect(Cookies.get(key('optOut'))).toBe('1');
+    expect(Cookies.get(key(Key.optOut))).toBe('1');
   });
 
   test("'memory': writes nothing anywhere and forgets on reload", () => {
@@ -431,7 +431,7 @@ describe('the session', () => {
     fakeTime();
     const t = withKey();
     expect(t.getSessionId()).toMatch(UUID_V4);
-    expect(localStorage.getItem(key('session'))).toBe(`${t.getSessionId()}.${Date.now()}`);
+    expect(localStorage.getItem(key(Key.session))).toBe(`${t.getSessionId()}.${Date.now()}`);
   });
 
   test('is kept while the visitor is active, even well past the timeout in total', async () => {

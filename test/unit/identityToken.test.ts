@@ -2,7 +2,7 @@
 // identifyUser(userId, traits, { token }) keeps the token beside the user id and sends it on that user's messages.
 import Cookies from 'js-cookie';
 import { beforeEach, describe, expect, test } from 'vitest';
-import { KEY } from '../../src/browser/identity';
+import { Key } from '../../src/browser/identity';
 import type { Tracker } from '../../src/browser/tracker';
 import type { Message } from '../../src/protocol/messages';
 import { storagePrefix } from '../../src/protocol/storageKeys';
@@ -13,7 +13,7 @@ useCleanPage();
 
 const WRITE_KEY = 'wk_token';
 const prefix = storagePrefix(WRITE_KEY);
-const TOKEN_KEY = prefix + KEY.token;
+const TOKEN_KEY = prefix + Key.token;
 const TOKEN = 'v1.dV84ZjJr.1893456000.3f9a0c';
 
 let capture: Capture;
@@ -87,7 +87,7 @@ describe('identifyUser(userId, traits, { token })', () => {
     const first = withKey();
     first.identifyUser('u_1', undefined, { token: TOKEN });
     // The sibling shares the cookie, not this origin's localStorage.
-    Cookies.set(prefix + KEY.userId, 'u_2');
+    Cookies.set(prefix + Key.userId, 'u_2');
     const next = withKey();
     expect(next.getUserId()).toBe('u_2');
     next.track('As u_2');

@@ -1,7 +1,7 @@
 // Regressions found in review of the SDK: each test failed before its fix.
 import Cookies from 'js-cookie';
 import { afterEach, describe, expect, test, vi } from 'vitest';
-import { KEY } from '../../src/browser/identity';
+import { Key } from '../../src/browser/identity';
 import { resolveOptions } from '../../src/browser/options';
 import type { TrackerOptions } from '../../src/browser/options';
 import { createTracker } from '../../src/browser/tracker';
@@ -50,7 +50,7 @@ test('a sibling reset of an anonymous visitor drops the traits set while anonymo
   const capture = captureFetch();
   const prefix = storagePrefix('wk');
   localStorage.setItem(anonymousIdCookieName('wk'), '11111111-1111-4111-8111-111111111111');
-  localStorage.setItem(prefix + KEY.traits, JSON.stringify({ email: 'old@example.com' }));
+  localStorage.setItem(prefix + Key.traits, JSON.stringify({ email: 'old@example.com' }));
   Cookies.set(anonymousIdCookieName('wk'), '22222222-2222-4222-8222-222222222222');
   const t = tracker({ writeKey: 'wk' });
   t.setUserProperties({ plan: 'free' });
